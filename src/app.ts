@@ -1,0 +1,121 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Express } from "express";
+import type { Registry } from "prom-client";
+import type { AppConfig } from "./config/types.js";
+import type { BackoffPolicy } from "./dynatrace/backoff.js";
+import { DynatraceClient } from "./dynatrace/client.js";
+import { DrainLoop } from "./feed/drain-loop.js";
+import { type DrainStatus, FeedDrainer } from "./feed/drainer.js";
+import { EventStore } from "./feed/event-store.js";
+import { createHttpApp } from "./http/server.js";
+import { createLogger, type Logger } from "./log/logger.js";
+import { FeedMetrics } from "./metrics/feed-metrics.js";
+import { createRegistry } from "./metrics/registry.js";
+import { USER_AGENT, VERSION } from "./version.js";
+
+/** Optional collaborators; tests replace the clock, logger and backoff, production takes defaults. */
+export interface AppOptions {
+  logger?: Logger;
+  clock?: () => number;
+  backoff?: BackoffPolicy;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Longest server-requested wait honoured inside one drain (default 60 s). */
+  maxServerWaitMs?: number;
+}
+
+/** A built exporter: its parts, and the means to run and stop it. */
+export interface App {
+  readonly registry: Registry;
+  readonly http: Express;
+  readonly logger: Logger;
+  /** Listens on the configured host and port (port 0 picks a free one) and starts the drain loops. */
+  start(): Promise<{ port: number }>;
+  /** Stops the loops, lets in-flight responses finish, closes connections. Idempotent. */
+  stop(): Promise<void>;
+  /** Drains every environment once, in parallel; true when all succeeded. For `--once` and tests. */
+  drainAll(): Promise<boolean>;
+  statuses(): DrainStatus[];
+}
+
+interface Feed {
+  drainer: FeedDrainer;
+  client: DynatraceClient;
+  loop: DrainLoop;
+}
+
+/** The composition root: builds registry, logger, clients, stores, drainers and the HTTP app. */
+export function createApp(config: AppConfig, options: AppOptions = {}): App {
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const registry = createRegistry(VERSION);
+  const startedAt = clock();
+  const views: { environment: string; store: EventStore; retainZeroMs: number }[] = [];
+  const metrics = new FeedMetrics(registry, () => views);
+
+  const feeds: Feed[] = config.environments.map((env) => {
+    const store = new EventStore(clock);
+    views.push({ environment: env.name, store, retainZeroMs: env.windowMs });
+    const client = new DynatraceClient({
+      address: env.address,
+      token: env.token,
+      timeoutMs: config.httpTimeoutMs,
+      userAgent: USER_AGENT,
+      backoff: options.backoff,
+      sleep: options.sleep,
+      now: clock,
+      maxServerWaitMs: options.maxServerWaitMs,
+      onResponse: (endpoint, code) =>
+        metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+    });
+    const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt });
+    return { drainer, client, loop: new DrainLoop(drainer, env.drainIntervalMs, clock) };
+  });
+
+  const statuses = () => feeds.map((f) => f.drainer.status());
+  const http = createHttpApp({ registry, version: VERSION, logger, statuses });
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    registry,
+    http,
+    logger,
+    statuses,
+    async start() {
+      server = await listen(http, config.host, config.port);
+      for (const f of feeds) f.loop.start();
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ host: config.host, port, environments: feeds.length }, "exporter listening");
+      return { port };
+    },
+    async drainAll() {
+      const results = await Promise.all(feeds.map((f) => f.drainer.drainOnce()));
+      return results.every((r) => r.ok);
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(feeds.map((f) => f.loop.stop()));
+        if (server) await closeServer(server);
+        await Promise.all(feeds.map((f) => f.client.close()));
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.once("error", reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Keep-alive scrapers would hold the server open; in-flight responses get a short grace period.
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}

@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { ENV_VARS } from "./config/load-env.js";
+import { NAME, VERSION } from "./version.js";
+
+/** What the command line asked for. */
+export interface CliOptions {
+  help: boolean;
+  version: boolean;
+  checkConfig: boolean;
+  once: boolean;
+  demo: boolean;
+}
+
+/** Parses argv (without node and script). Throws an Error with a one-line message on unknown flags. */
+export function parseCli(argv: string[]): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
+      "check-config": { type: "boolean", default: false },
+      once: { type: "boolean", default: false },
+      demo: { type: "boolean", default: false },
+    },
+  });
+  return {
+    help: values.help ?? false,
+    version: values.version ?? false,
+    checkConfig: values["check-config"] ?? false,
+    once: values.once ?? false,
+    demo: values.demo ?? false,
+  };
+}
+
+/** The `--help` text: flags, then every environment variable with its default. */
+export function helpText(): string {
+  const vars = Object.entries(ENV_VARS)
+    .map(([name, v]) => `  ${name.padEnd(26)}${v.doc}${v.default ? ` Default: ${v.default}.` : ""}`)
+    .join("\n");
+  return `${NAME} ${VERSION}
+Exports counts of Dynatrace events as Prometheus metrics.
+
+Usage: ${NAME} [flags]
+
+Flags:
+  --help            Show this help and exit.
+  --version         Print the version and exit.
+  --check-config    Validate the configuration, print it with secrets masked, exit 0 (valid) or 1.
+  --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
+  --demo            Run against a built-in simulated Dynatrace environment.
+
+Environment variables:
+${vars}
+`;
+}

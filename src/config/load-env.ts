@@ -1,0 +1,165 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+import { ConfigError } from "./errors.js";
+import { type AppConfig, type EnvironmentConfig, LOG_LEVELS } from "./types.js";
+import { parseDynatraceUrl } from "./url.js";
+
+/** Every environment variable the exporter reads, with its default and meaning (README table). */
+export const ENV_VARS = {
+  DYNATRACE_URL: { default: undefined, doc: "Environment base URL (SaaS or Managed form)." },
+  DYNATRACE_API_TOKEN: { default: undefined, doc: "API token with the DataExport scope." },
+  DYNATRACE_API_TOKEN_FILE: { default: undefined, doc: "File holding the token instead." },
+  DYNATRACE_ENVIRONMENT: { default: undefined, doc: "Value of the environment label." },
+  DYNATRACE_API_VERSION: { default: "v1", doc: "Events API generation." },
+  DRAIN_INTERVAL: { default: "60s", doc: "Time between drains." },
+  EVENTS_WINDOW: { default: "24h", doc: "Events whose end lies within this window are counted." },
+  DRAIN_OVERLAP: { default: "2m", doc: "How far before the last drain's end each drain re-reads." },
+  RESYNC_INTERVAL: { default: "6h", doc: "Time between full re-reads of the window." },
+  EVENT_TYPES: { default: "", doc: "Comma list: count only these event types." },
+  EXCLUDE_EVENT_TYPES: { default: "", doc: "Comma list: never count these event types." },
+  ENTITY_ID: { default: undefined, doc: "Only events of this entity (passed to the API)." },
+  PORT: { default: "9721", doc: "HTTP port." },
+  HOST: { default: "0.0.0.0", doc: "HTTP listen address." },
+  LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
+  HTTP_TIMEOUT: { default: "30s", doc: "Timeout for each Dynatrace API request." },
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+const MAX_WINDOW_MS = 2 * 365 * 24 * 3600_000;
+
+function duration(min: number, max = Number.POSITIVE_INFINITY) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${text}" is not a duration (use e.g. 30s, 5m, 1h30m, or plain seconds)`,
+      });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: "custom", message: `${text} is out of range` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const list = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== ""),
+);
+
+const envSchema = z.object({
+  DYNATRACE_URL: z.string().transform((text, ctx) => {
+    try {
+      return parseDynatraceUrl(text);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  DYNATRACE_ENVIRONMENT: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'")
+    .optional(),
+  DYNATRACE_API_VERSION: z.enum(["v1"], {
+    error: (iss) => `unsupported value "${String(iss.input)}" (supported: v1)`,
+  }),
+  DRAIN_INTERVAL: duration(1000),
+  EVENTS_WINDOW: duration(60_000, MAX_WINDOW_MS),
+  DRAIN_OVERLAP: duration(0),
+  RESYNC_INTERVAL: duration(60_000),
+  EVENT_TYPES: list,
+  EXCLUDE_EVENT_TYPES: list,
+  ENTITY_ID: z.string().min(1).optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a port number")
+    .transform(Number)
+    .refine((n) => n <= 65535, "must be at most 65535"),
+  HOST: z.string().min(1),
+  LOG_LEVEL: z.enum(LOG_LEVELS, {
+    error: (iss) => `unknown level "${String(iss.input)}" (use ${LOG_LEVELS.join(", ")})`,
+  }),
+  HTTP_TIMEOUT: duration(100),
+});
+
+function readToken(env: Env): { token: string; tokenSource: string } {
+  const direct = env.DYNATRACE_API_TOKEN;
+  const file = env.DYNATRACE_API_TOKEN_FILE;
+  if (direct && file) {
+    throw new ConfigError(
+      "DYNATRACE_API_TOKEN_FILE",
+      "set only one of DYNATRACE_API_TOKEN and DYNATRACE_API_TOKEN_FILE",
+    );
+  }
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `cannot read ${file} (${code})`);
+    }
+    const token = text.trim();
+    if (token === "") throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `${file} is empty`);
+    return { token, tokenSource: `DYNATRACE_API_TOKEN_FILE (${file})` };
+  }
+  if (direct?.trim()) return { token: direct.trim(), tokenSource: "DYNATRACE_API_TOKEN" };
+  throw new ConfigError(
+    "DYNATRACE_API_TOKEN",
+    "is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
+  );
+}
+
+/**
+ * Builds the effective configuration from environment variables. Throws a {@link ConfigError}
+ * naming the first variable at fault; never returns a partially valid config.
+ */
+export function loadConfigFromEnv(env: Env): AppConfig {
+  const withDefaults: Record<string, string | undefined> = {};
+  for (const [name, spec] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    withDefaults[name] = value === undefined || value === "" ? spec.default : value;
+  }
+  if (withDefaults.DYNATRACE_URL === undefined) {
+    throw new ConfigError(
+      "DYNATRACE_URL",
+      "is required, e.g. https://abc12345.live.dynatrace.com (or run with --demo)",
+    );
+  }
+  const parsed = envSchema.safeParse(withDefaults);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue?.path[0] ?? "environment"), issue?.message ?? "invalid");
+  }
+  const v = parsed.data;
+  if (v.DRAIN_OVERLAP >= v.EVENTS_WINDOW) {
+    throw new ConfigError("DRAIN_OVERLAP", "must be shorter than EVENTS_WINDOW");
+  }
+  const environment: EnvironmentConfig = {
+    name: v.DYNATRACE_ENVIRONMENT ?? v.DYNATRACE_URL.environmentId,
+    address: v.DYNATRACE_URL,
+    ...readToken(env),
+    apiVersion: v.DYNATRACE_API_VERSION,
+    drainIntervalMs: v.DRAIN_INTERVAL,
+    windowMs: v.EVENTS_WINDOW,
+    overlapMs: v.DRAIN_OVERLAP,
+    resyncIntervalMs: v.RESYNC_INTERVAL,
+    eventTypes: v.EVENT_TYPES,
+    excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
+    entityId: v.ENTITY_ID,
+  };
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    logLevel: v.LOG_LEVEL,
+    httpTimeoutMs: v.HTTP_TIMEOUT,
+    environments: [environment],
+  };
+}

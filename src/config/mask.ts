@@ -1,0 +1,29 @@
+import { formatDuration } from "./duration.js";
+import type { AppConfig } from "./types.js";
+
+/**
+ * The effective configuration as a plain object fit for printing (`--check-config`, the landing
+ * page): durations in Prometheus form, and every token replaced by a mask that reveals nothing of it.
+ */
+export function maskConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    host: config.host,
+    port: config.port,
+    logLevel: config.logLevel,
+    httpTimeout: formatDuration(config.httpTimeoutMs),
+    environments: config.environments.map((e) => ({
+      name: e.name,
+      url: `${e.address.origin}${e.address.basePath}`,
+      token: "<redacted>",
+      tokenSource: e.tokenSource,
+      apiVersion: e.apiVersion,
+      drainInterval: formatDuration(e.drainIntervalMs),
+      eventsWindow: formatDuration(e.windowMs),
+      drainOverlap: formatDuration(e.overlapMs),
+      resyncInterval: formatDuration(e.resyncIntervalMs),
+      eventTypes: e.eventTypes,
+      excludeEventTypes: e.excludeEventTypes,
+      entityId: e.entityId ?? null,
+    })),
+  };
+}

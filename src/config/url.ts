@@ -1,0 +1,44 @@
+/** A Dynatrace environment address split into what the HTTP client and the labels need. */
+export interface DynatraceAddress {
+  /** Scheme, host and port, e.g. `https://abc12345.live.dynatrace.com`. */
+  origin: string;
+  /** Path prefix before `/api`, empty for SaaS, `/e/<environment-id>` for Managed. */
+  basePath: string;
+  /** Environment id derived from the address, used as the default `environment` label. */
+  environmentId: string;
+}
+
+const API_SUFFIX = /\/api(?:\/v[12](?:\/events(?:\/ingest)?)?)?$/;
+
+/**
+ * Normalises a Dynatrace environment URL as users paste it: tolerates trailing slashes and a pasted
+ * API suffix (`/api/v1/events`), rejects anything without an http(s) scheme, with credentials or
+ * with a query string (which is where `api-token=` would leak from). Throws an Error whose message
+ * completes the sentence "DYNATRACE_URL ...".
+ */
+export function parseDynatraceUrl(raw: string): DynatraceAddress {
+  const text = raw.trim();
+  if (!/^https?:\/\//i.test(text)) {
+    throw new Error(`must start with https:// or http:// (got "${text}")`);
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`is not a valid URL (got "${text}")`);
+  }
+  if (url.username || url.password) throw new Error("must not contain credentials");
+  if (url.search || url.hash) {
+    throw new Error(
+      "must not contain a query string or fragment; put the token in DYNATRACE_API_TOKEN",
+    );
+  }
+  const path = url.pathname.replace(/\/+$/, "").replace(API_SUFFIX, "").replace(/\/+$/, "");
+  const managed = /^\/e\/([^/]+)$/.exec(path);
+  const firstLabel = url.hostname.split(".")[0] ?? url.hostname;
+  return {
+    origin: url.origin,
+    basePath: path,
+    environmentId: managed?.[1] ?? firstLabel,
+  };
+}

@@ -1,0 +1,166 @@
+import type { EnvironmentConfig } from "../config/types.js";
+import type { DynatraceClient } from "../dynatrace/client.js";
+import { DynatraceError, DynatraceHttpError, type FailureReason } from "../dynatrace/errors.js";
+import { readV1Feed } from "../dynatrace/feed-v1.js";
+import type { Logger } from "../log/logger.js";
+import type { FeedMetrics } from "../metrics/feed-metrics.js";
+import type { EventStore } from "./event-store.js";
+
+/** What the health endpoints and the landing page show about one environment's drains. */
+export interface DrainStatus {
+  environment: string;
+  succeededOnce: boolean;
+  lastSuccessAt: number | undefined;
+  lastAttemptAt: number | undefined;
+  lastError: { reason: FailureReason; message: string; at: number } | undefined;
+  eventsTracked: number;
+}
+
+/** Everything a {@link FeedDrainer} works with, handed in by the composition root. */
+export interface DrainerDeps {
+  env: EnvironmentConfig;
+  client: DynatraceClient;
+  store: EventStore;
+  metrics: FeedMetrics;
+  logger: Logger;
+  clock: () => number;
+  /** Process start (ms): events that started before it and are seen by the first drain are baseline. */
+  startedAt: number;
+}
+
+/** Outcome of one drain. `retryNotBefore` is set when the server asked us to wait that long. */
+export interface DrainResult {
+  ok: boolean;
+  retryNotBefore?: number;
+}
+
+/**
+ * Drains one environment's events feed into its {@link EventStore}. The first drain and every
+ * RESYNC_INTERVAL re-read the whole window (removing what the server no longer returns); the
+ * others read from the last successful drain's end minus DRAIN_OVERLAP. A failed drain keeps the
+ * store's values and does not move the position, so the next drain re-reads what it missed.
+ */
+export class FeedDrainer {
+  private position: number | undefined;
+  private lastFullAt = Number.NEGATIVE_INFINITY;
+  private generation = 0;
+  private readonly include: Set<string>;
+  private readonly exclude: Set<string>;
+  private readonly state: DrainStatus;
+  /** `dynatrace_events_observed_total` children by label set id, so counting allocates nothing. */
+  private readonly observed: { inc(n?: number): void }[] = [];
+
+  constructor(private readonly deps: DrainerDeps) {
+    this.include = new Set(deps.env.eventTypes);
+    this.exclude = new Set(deps.env.excludeEventTypes);
+    this.state = {
+      environment: deps.env.name,
+      succeededOnce: false,
+      lastSuccessAt: undefined,
+      lastAttemptAt: undefined,
+      lastError: undefined,
+      eventsTracked: 0,
+    };
+    deps.metrics.initEnvironment(deps.env.name);
+  }
+
+  /** A snapshot of the drain state. */
+  status(): DrainStatus {
+    return { ...this.state, eventsTracked: this.deps.store.size };
+  }
+
+  /** Runs one drain; never throws (failures are counted, logged and returned). */
+  async drainOnce(signal?: AbortSignal): Promise<DrainResult> {
+    const { env, metrics, clock, logger } = this.deps;
+    const environment = env.name;
+    const now = clock();
+    const full = this.position === undefined || now - this.lastFullAt >= env.resyncIntervalMs;
+    const from = full
+      ? now - env.windowMs
+      : Math.max((this.position as number) - env.overlapMs, now - env.windowMs);
+    const generation = ++this.generation;
+    const stopTimer = metrics.drainDuration.startTimer({ environment });
+    this.state.lastAttemptAt = now;
+    try {
+      const seen = await this.readInto({ from, to: now, generation }, signal);
+      if (full) {
+        this.deps.store.sweep(generation, from);
+        this.lastFullAt = now;
+      }
+      this.deps.store.evictEndedBefore(now - env.windowMs);
+      this.position = now;
+      this.recordSuccess(clock());
+      logger.debug(
+        { environment, full, from, to: now, ...seen, tracked: this.deps.store.size },
+        "drain finished",
+      );
+      return { ok: true };
+    } catch (err) {
+      return this.recordFailure(err);
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private async readInto(
+    range: { from: number; to: number; generation: number },
+    signal?: AbortSignal,
+  ) {
+    const { env, store, metrics, startedAt } = this.deps;
+    const baseline = !this.state.succeededOnce;
+    let events = 0;
+    let pages = 0;
+    let skipped = 0;
+    for await (const page of readV1Feed(
+      this.deps.client,
+      { ...range, entityId: env.entityId },
+      signal,
+    )) {
+      pages++;
+      skipped += page.skipped;
+      for (const ev of page.events) {
+        if (
+          this.exclude.has(ev.eventType) ||
+          (this.include.size > 0 && !this.include.has(ev.eventType))
+        )
+          continue;
+        events++;
+        const r = store.upsert(ev, range.generation);
+        if (r.newLabelSet) {
+          this.observed[r.labelSet] = metrics.observed.labels(metrics.observedLabels(env.name, ev));
+          this.observed[r.labelSet]?.inc(0);
+        }
+        if (r.isNew && (!baseline || ev.startTime >= startedAt)) this.observed[r.labelSet]?.inc();
+      }
+    }
+    if (skipped > 0)
+      this.deps.logger.warn({ environment: env.name, skipped }, "skipped events without an id");
+    return { pages, events };
+  }
+
+  private recordSuccess(at: number): void {
+    const { metrics, env, logger } = this.deps;
+    if (this.state.lastError && this.state.succeededOnce) {
+      logger.info({ environment: env.name }, "drains recovered");
+    }
+    this.state.succeededOnce = true;
+    this.state.lastSuccessAt = at;
+    this.state.lastError = undefined;
+    metrics.up.set({ environment: env.name }, 1);
+    metrics.lastSuccess.set({ environment: env.name }, at / 1000);
+  }
+
+  private recordFailure(err: unknown): DrainResult {
+    const { metrics, env, logger, clock } = this.deps;
+    const reason: FailureReason = err instanceof DynatraceError ? err.reason : "network";
+    const message = err instanceof Error ? err.message : String(err);
+    metrics.up.set({ environment: env.name }, 0);
+    if (reason === "aborted") return { ok: false };
+    metrics.drainErrors.inc({ environment: env.name, reason });
+    this.state.lastError = { reason, message, at: clock() };
+    const level = reason === "unauthorized" || reason === "forbidden" ? "error" : "warn";
+    logger[level]({ environment: env.name, reason }, `drain failed: ${message}`);
+    const wait = err instanceof DynatraceHttpError ? err.retryAfterMs : undefined;
+    return wait === undefined ? { ok: false } : { ok: false, retryNotBefore: clock() + wait };
+  }
+}

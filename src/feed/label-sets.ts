@@ -1,0 +1,42 @@
+/** The three label values an event is counted under, besides its status. */
+export interface Dimensions {
+  readonly eventType: string;
+  readonly severityLevel: string;
+  readonly impactLevel: string;
+}
+
+/**
+ * Interns label combinations: each distinct (event type, severity, impact) gets a small integer id,
+ * so the event store keeps 4 bytes per event instead of three strings, and the metrics layer can
+ * cache per-combination label objects.
+ */
+export class LabelSets {
+  private readonly ids = new Map<string, number>();
+  private readonly sets: Dimensions[] = [];
+
+  /** Id of the combination, allocating one on first sight. `isNew` tells whether it was. */
+  intern(d: Dimensions): { id: number; isNew: boolean } {
+    const k = `${d.eventType}\u0000${d.severityLevel}\u0000${d.impactLevel}`;
+    const known = this.ids.get(k);
+    if (known !== undefined) return { id: known, isNew: false };
+    const id = this.sets.length;
+    this.sets.push({
+      eventType: d.eventType,
+      severityLevel: d.severityLevel,
+      impactLevel: d.impactLevel,
+    });
+    this.ids.set(k, id);
+    return { id, isNew: true };
+  }
+
+  /** The combination behind an id handed out by {@link intern}. */
+  get(id: number): Dimensions {
+    const d = this.sets[id];
+    if (d === undefined) throw new RangeError(`unknown label set ${id}`);
+    return d;
+  }
+
+  get size(): number {
+    return this.sets.length;
+  }
+}

@@ -1,0 +1,41 @@
+import type { DrainStatus } from "../feed/drainer.js";
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined ? "never" : new Date(ms).toISOString();
+}
+
+/** The HTML landing page: version, each environment's drain state, and links. */
+export function renderLandingPage(version: string, statuses: DrainStatus[]): string {
+  const rows = statuses
+    .map((s) => {
+      const state = s.lastError
+        ? `failing: ${s.lastError.reason}`
+        : s.succeededOnce
+          ? "ok"
+          : "starting";
+      const cells = [
+        s.environment,
+        state,
+        iso(s.lastSuccessAt),
+        String(s.eventsTracked),
+        s.lastError?.message ?? "",
+      ];
+      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Dynatrace events exporter</title>
+<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left}</style></head>
+<body><h1>Dynatrace events exporter</h1>
+<p>Version ${escapeHtml(version)}</p>
+<ul><li><a href="metrics">Metrics</a></li><li><a href="healthz">Health</a></li><li><a href="readyz">Readiness</a></li></ul>
+<h2>Environments</h2>
+<table><tr><th>Environment</th><th>State</th><th>Last successful drain</th><th>Events tracked</th><th>Last error</th></tr>
+${rows}
+</table></body></html>
+`;
+}

@@ -1,0 +1,68 @@
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { Registry } from "prom-client";
+import type { DrainStatus } from "../feed/drainer.js";
+import type { Logger } from "../log/logger.js";
+import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
+import { errorHandler, notFound } from "./errors.js";
+import { renderLandingPage } from "./landing-page.js";
+
+/** What the HTTP layer reads; it owns no state of its own. */
+export interface HttpDeps {
+  registry: Registry;
+  version: string;
+  logger: Logger;
+  statuses: () => DrainStatus[];
+}
+
+/**
+ * The exporter's express app: `/metrics`, `/healthz`, `/readyz` and the landing page. Scrapes
+ * only read what the drains left in memory; they never wait for a drain or call the API.
+ */
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { "default-src": ["'none'"], "style-src": ["'unsafe-inline'"] },
+      },
+    }),
+  );
+
+  app.get("/metrics", async (req, res) => {
+    const out = await renderExposition(deps.registry, wantsOpenMetrics(req.get("accept")));
+    res.set("Content-Type", out.contentType).set("Cache-Control", "no-store").send(out.body);
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.get("/readyz", (_req, res) => {
+    const environments = deps.statuses().map((s) => ({
+      environment: s.environment,
+      ready: s.succeededOnce,
+      lastError: s.lastError ? { reason: s.lastError.reason, message: s.lastError.message } : null,
+    }));
+    const waiting = environments.filter((e) => !e.ready).map((e) => e.environment);
+    if (waiting.length > 0) {
+      res.status(503).json({
+        status: "not ready",
+        reason: `first drain has not yet succeeded for: ${waiting.join(", ")}`,
+        environments,
+      });
+      return;
+    }
+    res.json({ status: "ready", environments });
+  });
+
+  app.get("/", (_req, res) => {
+    res.type("html").send(renderLandingPage(deps.version, deps.statuses()));
+  });
+
+  app.use(notFound);
+  app.use(errorHandler((err) => deps.logger.error({ err }, "unhandled error in HTTP handler")));
+  return app;
+}

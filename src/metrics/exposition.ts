@@ -1,0 +1,48 @@
+import { Registry } from "prom-client";
+
+/** A rendered scrape: body and the Content-Type it must be served with. */
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+const queues = new WeakMap<Registry, Promise<unknown>>();
+
+/** True when the Accept header prefers OpenMetrics (as Prometheus' scrape requests do). */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return accept !== undefined && /application\/openmetrics-text/i.test(accept);
+}
+
+/**
+ * Renders the registry in the Prometheus text format or OpenMetrics. prom-client switches format
+ * per registry and, when rendering OpenMetrics, rewrites counter names in place (dropping
+ * `_total`); so renders are serialised and the names restored afterwards, which lets one registry
+ * answer both formats without a scrape ever seeing the other's names.
+ */
+export function renderExposition(registry: Registry, openMetrics: boolean): Promise<Exposition> {
+  const run = async (): Promise<Exposition> => {
+    if (!openMetrics) {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    }
+    const counters = registry
+      .getMetricsAsArray()
+      .filter((m) => String(m.type) === "counter") as unknown as { name: string }[];
+    const names = counters.map((m) => m.name);
+    const switchable = registry as unknown as { setContentType(type: string): void };
+    switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    try {
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+    } finally {
+      switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      counters.forEach((m, i) => {
+        m.name = names[i] as string;
+      });
+    }
+  };
+  const result = (queues.get(registry) ?? Promise.resolve()).then(run, run);
+  queues.set(
+    registry,
+    result.catch(() => undefined),
+  );
+  return result;
+}

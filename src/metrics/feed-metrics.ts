@@ -1,0 +1,127 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { FailureReason } from "../dynatrace/errors.js";
+import type { EventStore } from "../feed/event-store.js";
+import type { Dimensions } from "../feed/label-sets.js";
+
+/** What the scrape-time collectors read for one environment. */
+export interface FeedView {
+  environment: string;
+  store: EventStore;
+  /** A label set that reached zero is still exported (as 0) for this long. */
+  retainZeroMs: number;
+}
+
+/** Every reason pre-created at 0, so `increase()` sees the first failure of each kind. */
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  "unauthorized",
+  "forbidden",
+  "rate_limited",
+  "server_error",
+  "client_error",
+  "timeout",
+  "network",
+  "malformed_response",
+  "paging_loop",
+];
+
+const EVENT_LABELS = ["environment", "event_type", "severity_level", "impact_level"] as const;
+
+/**
+ * The feed exporter's metrics, registered on the given registry. Gauges describing current state
+ * (`dynatrace_events`, `dynatrace_events_tracked`) are computed from the stores at scrape time;
+ * nothing here calls the Dynatrace API.
+ */
+export class FeedMetrics {
+  readonly observed: Counter<(typeof EVENT_LABELS)[number]>;
+  readonly up: Gauge<"environment">;
+  readonly lastSuccess: Gauge<"environment">;
+  readonly drainDuration: Histogram<"environment">;
+  readonly drainErrors: Counter<"environment" | "reason">;
+  readonly apiRequests: Counter<"environment" | "endpoint" | "code">;
+
+  constructor(registry: Registry, views: () => Iterable<FeedView>) {
+    const registers = [registry];
+    new Gauge({
+      name: "dynatrace_events",
+      help: "Events in the window now: open events, plus closed events whose end lies within EVENTS_WINDOW. Moves at every successful drain.",
+      labelNames: [...EVENT_LABELS, "status"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const v of views()) {
+          v.store.forEachCount(v.retainZeroMs, (_id, d, status, n) => {
+            this.set({ ...eventLabels(v.environment, d), status }, n);
+          });
+        }
+      },
+    });
+    new Gauge({
+      name: "dynatrace_events_tracked",
+      help: "Distinct events held in memory for the window (all label sets together).",
+      labelNames: ["environment"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const v of views()) this.set({ environment: v.environment }, v.store.size);
+      },
+    });
+    this.observed = new Counter({
+      name: "dynatrace_events_observed_total",
+      help: "Distinct events first seen by this process after its start; events already in the window at start-up are the baseline and not counted.",
+      labelNames: EVENT_LABELS,
+      registers,
+    });
+    this.up = new Gauge({
+      name: "dynatrace_up",
+      help: "1 if the last drain of the environment's events feed succeeded, else 0.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: "dynatrace_last_drain_success_timestamp_seconds",
+      help: "Unix time of the end of the last successful drain.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.drainDuration = new Histogram({
+      name: "dynatrace_drain_duration_seconds",
+      help: "Duration of drains of the events feed, successful or not, retries included.",
+      labelNames: ["environment"] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.drainErrors = new Counter({
+      name: "dynatrace_drain_errors_total",
+      help: "Failed drains by reason (unauthorized, forbidden, rate_limited, server_error, client_error, timeout, network, malformed_response, paging_loop).",
+      labelNames: ["environment", "reason"] as const,
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: "dynatrace_api_requests_total",
+      help: "HTTP requests made to the Dynatrace API, retries included, by endpoint and status code (timeout or network_error when no answer came).",
+      labelNames: ["environment", "endpoint", "code"] as const,
+      registers,
+    });
+  }
+
+  /** Creates the environment's series at their initial values, before its first drain. */
+  initEnvironment(environment: string): void {
+    this.up.set({ environment }, 0);
+    this.drainDuration.zero({ environment });
+    for (const reason of FAILURE_REASONS) this.drainErrors.inc({ environment, reason }, 0);
+  }
+
+  /** Labels of `dynatrace_events_observed_total` for one label set. */
+  observedLabels(environment: string, d: Dimensions) {
+    return eventLabels(environment, d);
+  }
+}
+
+function eventLabels(environment: string, d: Dimensions) {
+  return {
+    environment,
+    event_type: d.eventType,
+    severity_level: d.severityLevel,
+    impact_level: d.impactLevel,
+  };
+}

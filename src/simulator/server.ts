@@ -1,0 +1,235 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { type Fault, FaultPlan } from "./faults.js";
+import { EventGenerator } from "./generator.js";
+import type { SimEvent } from "./sim-event.js";
+import { SimEventStore, type TimeFilter } from "./sim-store.js";
+import { BadRequest, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
+
+/** Settings of a simulated environment; all have defaults. */
+export interface SimulatorOptions {
+  token?: string;
+  environmentId?: string;
+  seed?: number;
+  clock?: () => number;
+  paging?: V1FeedOptions["paging"];
+  withIdField?: boolean;
+  timeFilter?: TimeFilter;
+  pageSize?: number;
+  eventsPerMinute?: number;
+}
+
+/** One request the simulator answered (or dropped), for tests that count API calls. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  status: number | "reset" | "hang";
+  authorization: string | undefined;
+}
+
+const FEED_PATH = "/api/v1/events";
+
+/**
+ * A simulated Dynatrace environment served over real HTTP: the v1 events feed with both paging
+ * forms and both time-filter readings, raw 64-bit ids, token auth with the error envelope, a
+ * seeded event stream, and fault injection. It shares no code with the exporter.
+ */
+export class SimulatedDynatrace {
+  readonly store: SimEventStore;
+  readonly faults = new FaultPlan();
+  readonly requests: RequestRecord[] = [];
+  readonly generator: EventGenerator;
+  readonly feed: V1FeedOptions;
+  readonly environmentId: string;
+  token: string;
+  private readonly clock: () => number;
+  private server: Server | undefined;
+  private origin = "";
+
+  constructor(options: SimulatorOptions = {}) {
+    this.token =
+      options.token ??
+      `dt0c01.${randomBytes(12).toString("hex").toUpperCase()}.${randomBytes(32).toString("hex").toUpperCase()}`;
+    this.environmentId = options.environmentId ?? "sim00001";
+    this.clock = options.clock ?? Date.now;
+    this.store = new SimEventStore(options.timeFilter ?? "literal");
+    this.feed = {
+      pageSize: options.pageSize ?? 150,
+      paging: options.paging ?? "cursor",
+      withIdField: options.withIdField ?? true,
+    };
+    this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
+  }
+
+  /** Starts serving; returns the SaaS-style base URL (`http://127.0.0.1:<port>`). */
+  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    const addr = server.address() as AddressInfo;
+    this.origin = `http://${host}:${addr.port}`;
+    return this.origin;
+  }
+
+  /** The SaaS-style base URL. */
+  get url(): string {
+    return this.origin;
+  }
+
+  /** The Managed-style base URL (`.../e/<environment-id>`). */
+  get managedUrl(): string {
+    return `${this.origin}/e/${this.environmentId}`;
+  }
+
+  /** Stops serving, dropping hung and keep-alive connections. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** Invalidates the current token, as a revocation in the Dynatrace UI would. */
+  revokeToken(): void {
+    this.token = `revoked-${randomBytes(8).toString("hex")}`;
+  }
+
+  /** Adds an event; unspecified fields get plausible values. */
+  addEvent(e: Partial<SimEvent> & { eventId: bigint; startTime: number }): SimEvent {
+    const event: SimEvent = {
+      endTime: -1,
+      eventType: "CPU_SATURATED",
+      severityLevel: "RESOURCE_CONTENTION",
+      impactLevel: "INFRASTRUCTURE",
+      entityId: "HOST-0000000000000001",
+      entityName: "host-1",
+      ...e,
+    };
+    this.store.add(event);
+    return event;
+  }
+
+  /** Arms a fault for the next `times` feed requests. */
+  injectFault(fault: Fault, times = 1): void {
+    this.faults.add(fault, times);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sim");
+    const record: RequestRecord = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      status: 0,
+      authorization: req.headers.authorization,
+    };
+    this.requests.push(record);
+    const managed = /^\/e\/([^/]+)(\/.*)$/.exec(url.pathname);
+    if (managed && managed[1] !== this.environmentId) {
+      return this.error(res, record, 404, "Environment not found.");
+    }
+    const path = managed ? (managed[2] as string) : url.pathname;
+    if (path !== FEED_PATH || req.method !== "GET") {
+      return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
+    }
+    const fault = this.faults.take(path);
+    if (fault && (await this.applyFault(fault, req, res, record))) return;
+    if (!this.authorized(req)) {
+      const message = req.headers.authorization
+        ? "Token Authentication failed"
+        : "Missing authorization parameter.";
+      return this.error(res, record, 401, message);
+    }
+    let body: string;
+    try {
+      body = v1FeedPage(
+        this.store,
+        url.searchParams,
+        this.clock(),
+        this.feed,
+        fault?.kind === "repeat-cursor",
+      );
+    } catch (err) {
+      if (err instanceof BadRequest) return this.error(res, record, 400, err.message);
+      throw err;
+    }
+    if (fault?.kind === "truncated") {
+      record.status = "reset";
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.write(body.slice(0, Math.floor(body.length / 2)));
+      setImmediate(() => req.socket.destroy());
+      return;
+    }
+    record.status = 200;
+    res.writeHead(200, { "content-type": "application/json;charset=utf-8" });
+    res.end(body);
+  }
+
+  /** Applies a fault; true when it fully answered (or dropped) the request. */
+  private async applyFault(
+    fault: Fault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+  ) {
+    switch (fault.kind) {
+      case "status": {
+        record.status = fault.status;
+        const body =
+          fault.body ??
+          JSON.stringify({
+            error: {
+              code: fault.status,
+              message: statusMessage(fault.status),
+              constraintViolations: null,
+            },
+          });
+        res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+        res.end(body);
+        return true;
+      }
+      case "reset":
+        record.status = "reset";
+        req.socket.destroy();
+        return true;
+      case "hang":
+        record.status = "hang";
+        return true;
+      case "malformed":
+        record.status = 200;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"totalEventCount": 3, "events": [{"eventId": 1,, }');
+        return true;
+      case "delay":
+        await delay(fault.ms);
+        return false;
+      case "truncated":
+      case "repeat-cursor":
+        return false;
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const m = /^api-token\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+    return m?.[1] === this.token;
+  }
+
+  private error(res: ServerResponse, record: RequestRecord, status: number, message: string): void {
+    record.status = status;
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: status, message, constraintViolations: null } }));
+  }
+}
+
+function statusMessage(status: number): string {
+  if (status === 429) return "Too many requests.";
+  if (status >= 500) return "Internal server error.";
+  return "Request failed.";
+}

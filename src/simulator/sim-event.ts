@@ -1,0 +1,39 @@
+/** An event as the simulated environment stores it (exact bigint id, v1 field names). */
+export interface SimEvent {
+  eventId: bigint;
+  startTime: number;
+  /** -1 while open. */
+  endTime: number;
+  eventType: string;
+  severityLevel?: string;
+  impactLevel?: string;
+  entityId: string;
+  entityName: string;
+  /** Fields sent as they are, to exercise lenient parsing (unknown keys, odd values). */
+  extra?: Record<string, unknown>;
+}
+
+/** Newest first, ties broken by id descending: the order the v1 feed pages in. */
+export function compareNewestFirst(a: SimEvent, b: SimEvent): number {
+  if (a.startTime !== b.startTime) return b.startTime - a.startTime;
+  return a.eventId === b.eventId ? 0 : a.eventId > b.eventId ? -1 : 1;
+}
+
+/** Serialises one event in the v1 shape, writing the 64-bit id as a bare JSON number. */
+export function eventToJson(e: SimEvent, withId: boolean): string {
+  const body: Record<string, unknown> = {
+    ...(withId ? { id: `${e.eventId}_${e.startTime}` } : {}),
+    startTime: e.startTime,
+    endTime: e.endTime,
+    entityId: e.entityId,
+    entityName: e.entityName,
+    ...(e.severityLevel === undefined ? {} : { severityLevel: e.severityLevel }),
+    ...(e.impactLevel === undefined ? {} : { impactLevel: e.impactLevel }),
+    eventType: e.eventType,
+    eventStatus: e.endTime === -1 ? "OPEN" : "CLOSED",
+    tags: [],
+    source: "builtin",
+    ...e.extra,
+  };
+  return `{"eventId":${e.eventId.toString()},${JSON.stringify(body).slice(1)}`;
+}

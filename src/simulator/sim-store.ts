@@ -1,0 +1,83 @@
+import { compareNewestFirst, type SimEvent } from "./sim-event.js";
+
+/**
+ * How the feed's time filter matches: `literal` returns an event when its start or its end lies
+ * in [from, to] (the spec's words); `overlap` when the event's lifetime overlaps [from, to]
+ * (open events that started earlier included). The API facts leave this unclear, so both exist.
+ */
+export type TimeFilter = "literal" | "overlap";
+
+/** The filters of one feed query. */
+export interface SimQuery {
+  from: number;
+  to: number;
+  entityId?: string | undefined;
+  eventType?: string | undefined;
+}
+
+/**
+ * The simulated environment's events, with the feed's matching and ordering. Keeps the last query
+ * result so that paging through a large result costs one filter pass, not one per page.
+ */
+export class SimEventStore {
+  private readonly events = new Map<bigint, SimEvent>();
+  private version = 0;
+  private cache: { key: string; version: number; result: SimEvent[] } | undefined;
+
+  constructor(public timeFilter: TimeFilter) {}
+
+  add(e: SimEvent): void {
+    this.events.set(e.eventId, e);
+    this.version++;
+  }
+
+  get(id: bigint): SimEvent | undefined {
+    return this.events.get(id);
+  }
+
+  /** Closes an open event at `endTime`. Returns false if it does not exist or is closed. */
+  close(id: bigint, endTime: number): boolean {
+    const e = this.events.get(id);
+    if (!e || e.endTime !== -1) return false;
+    e.endTime = endTime;
+    this.version++;
+    return true;
+  }
+
+  delete(id: bigint): boolean {
+    this.version++;
+    return this.events.delete(id);
+  }
+
+  /** Every event, in no particular order. */
+  all(): IterableIterator<SimEvent> {
+    return this.events.values();
+  }
+
+  get size(): number {
+    return this.events.size;
+  }
+
+  /** Matching events, newest first. */
+  query(q: SimQuery): SimEvent[] {
+    const key = `${q.from}|${q.to}|${q.entityId ?? ""}|${q.eventType ?? ""}|${this.timeFilter}`;
+    if (this.cache?.key === key && this.cache.version === this.version) return this.cache.result;
+    const result: SimEvent[] = [];
+    for (const e of this.events.values()) {
+      if (q.entityId !== undefined && e.entityId !== q.entityId) continue;
+      if (q.eventType !== undefined && e.eventType !== q.eventType) continue;
+      if (this.matchesTime(e, q.from, q.to)) result.push(e);
+    }
+    result.sort(compareNewestFirst);
+    this.cache = { key, version: this.version, result };
+    return result;
+  }
+
+  private matchesTime(e: SimEvent, from: number, to: number): boolean {
+    const open = e.endTime === -1;
+    if (this.timeFilter === "overlap") return e.startTime <= to && (open || e.endTime >= from);
+    return (
+      (e.startTime >= from && e.startTime <= to) || (!open && e.endTime >= from && e.endTime <= to)
+    );
+  }
+}
