@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from "../config/types.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import { DynatraceError, DynatraceHttpError, type FailureReason } from "../dynatrace/errors.js";
+import type { FeedEvent } from "../dynatrace/feed-event.js";
 import { readV1Feed } from "../dynatrace/feed-v1.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
@@ -82,7 +83,7 @@ export class FeedDrainer {
     const stopTimer = metrics.drainDuration.startTimer({ environment });
     this.state.lastAttemptAt = now;
     try {
-      const seen = await this.readInto({ from, to: now, generation }, signal);
+      const seen = await this.readInto({ from, to: now, generation, full }, signal);
       if (full) {
         this.deps.store.sweep(generation, from);
         this.lastFullAt = now;
@@ -102,12 +103,18 @@ export class FeedDrainer {
     }
   }
 
+  /**
+   * Reads the range into the store. A full read applies page by page (its sweep only runs on
+   * success, and staging a million events would double peak memory); an incremental read is small,
+   * so it is staged and applied only once every page has arrived: a drain that fails midway
+   * changes nothing.
+   */
   private async readInto(
-    range: { from: number; to: number; generation: number },
+    range: { from: number; to: number; generation: number; full: boolean },
     signal?: AbortSignal,
   ) {
-    const { env, store, metrics, startedAt } = this.deps;
-    const baseline = !this.state.succeededOnce;
+    const { env } = this.deps;
+    const staged: FeedEvent[] = [];
     let events = 0;
     let pages = 0;
     let skipped = 0;
@@ -125,17 +132,26 @@ export class FeedDrainer {
         )
           continue;
         events++;
-        const r = store.upsert(ev, range.generation);
-        if (r.newLabelSet) {
-          this.observed[r.labelSet] = metrics.observed.labels(metrics.observedLabels(env.name, ev));
-          this.observed[r.labelSet]?.inc(0);
-        }
-        if (r.isNew && (!baseline || ev.startTime >= startedAt)) this.observed[r.labelSet]?.inc();
+        if (range.full) this.apply(ev, range.generation);
+        else staged.push(ev);
       }
     }
+    for (const ev of staged) this.apply(ev, range.generation);
     if (skipped > 0)
       this.deps.logger.warn({ environment: env.name, skipped }, "skipped events without an id");
     return { pages, events };
+  }
+
+  private apply(ev: FeedEvent, generation: number): void {
+    const { env, store, metrics, startedAt } = this.deps;
+    const r = store.upsert(ev, generation);
+    if (r.newLabelSet) {
+      this.observed[r.labelSet] = metrics.observed.labels(metrics.observedLabels(env.name, ev));
+      this.observed[r.labelSet]?.inc(0);
+    }
+    // Events already in the window when the process started are the baseline, not observations.
+    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt))
+      this.observed[r.labelSet]?.inc();
   }
 
   private recordSuccess(at: number): void {
