@@ -65,8 +65,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       sleep: options.sleep,
       now: clock,
       maxServerWaitMs: options.maxServerWaitMs,
-      onResponse: (endpoint, code) =>
-        metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+      onResponse: (endpoint, code) => metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
     });
     const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt });
     return { drainer, client, loop: new DrainLoop(drainer, env.drainIntervalMs, clock) };

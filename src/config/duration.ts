@@ -9,8 +9,7 @@ const UNIT_MS = {
 } as const;
 
 // Prometheus' duration grammar: units from largest to smallest, each at most once.
-const PROM_DURATION =
-  /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const PLAIN_SECONDS = /^\d+(?:\.\d+)?$/;
 
 /**

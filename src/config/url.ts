@@ -29,9 +29,7 @@ export function parseDynatraceUrl(raw: string): DynatraceAddress {
   }
   if (url.username || url.password) throw new Error("must not contain credentials");
   if (url.search || url.hash) {
-    throw new Error(
-      "must not contain a query string or fragment; put the token in DYNATRACE_API_TOKEN",
-    );
+    throw new Error("must not contain a query string or fragment; put the token in DYNATRACE_API_TOKEN");
   }
   const path = url.pathname.replace(/\/+$/, "").replace(API_SUFFIX, "").replace(/\/+$/, "");
   const managed = /^\/e\/([^/]+)$/.exec(path);

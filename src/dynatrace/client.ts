@@ -149,15 +149,10 @@ async function readBody(body: AsyncIterable<Buffer> & { text(): Promise<string> 
   return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }
 
-function classifyNetworkError(
-  err: unknown,
-  signal?: AbortSignal,
-): "timeout" | "network" | "aborted" {
+function classifyNetworkError(err: unknown, signal?: AbortSignal): "timeout" | "network" | "aborted" {
   if (signal?.aborted) return "aborted";
   const code = (err as { code?: string }).code ?? "";
-  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
-    ? "timeout"
-    : "network";
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? "timeout" : "network";
 }
 
 /** The `error.message` of Dynatrace's error envelope, shortened and made single-line for logs. */

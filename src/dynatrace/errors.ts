@@ -47,8 +47,7 @@ export class DynatraceHttpError extends DynatraceError {
 export class DynatraceNetworkError extends DynatraceError {
   override readonly name = "DynatraceNetworkError";
   constructor(reason: "timeout" | "network" | "aborted", path: string, cause: unknown) {
-    const detail =
-      cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : "";
+    const detail = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : "";
     super(
       reason,
       `request to ${path} failed: ${reason}${detail ? ` (${detail})` : ""}`,

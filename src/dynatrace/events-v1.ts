@@ -33,8 +33,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
   const startTime = num(raw.startTime);
   const eventId = str(raw.eventId);
   const key =
-    str(raw.id) ??
-    (eventId !== undefined && startTime !== undefined ? `${eventId}_${startTime}` : undefined);
+    str(raw.id) ?? (eventId !== undefined && startTime !== undefined ? `${eventId}_${startTime}` : undefined);
   if (key === undefined || startTime === undefined) return undefined;
   const endTime = num(raw.endTime) ?? -1;
   const open = endTime === -1 || raw.eventStatus === "OPEN";
@@ -55,24 +54,15 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
  * {@link DynatraceProtocolError}.
  */
 export function parseV1Page(body: unknown): V1Page {
-  if (
-    typeof body !== "object" ||
-    body === null ||
-    !Array.isArray((body as { events?: unknown }).events)
-  ) {
-    throw new DynatraceProtocolError(
-      "malformed_response",
-      "v1 events response has no events array",
-    );
+  if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
+    throw new DynatraceProtocolError("malformed_response", "v1 events response has no events array");
   }
   const b = body as Record<string, unknown> & { events: unknown[] };
   const events: FeedEvent[] = [];
   let skipped = 0;
   for (const item of b.events) {
     const ev =
-      typeof item === "object" && item !== null
-        ? toFeedEvent(item as Record<string, unknown>)
-        : undefined;
+      typeof item === "object" && item !== null ? toFeedEvent(item as Record<string, unknown>) : undefined;
     if (ev) events.push(ev);
     else skipped++;
   }

@@ -57,10 +57,7 @@ export async function* readV1Feed(
       previousKeys = new Set(page.events.map((e) => e.key));
       yield { ...page, events: fresh };
       if (next.nextEventStartTms > legacyTo) {
-        throw new DynatraceProtocolError(
-          "paging_loop",
-          "v1 legacy continuation moved forward in time",
-        );
+        throw new DynatraceProtocolError("paging_loop", "v1 legacy continuation moved forward in time");
       }
       legacyTo = next.nextEventStartTms;
       params = new URLSearchParams(base);
@@ -70,10 +67,7 @@ export async function* readV1Feed(
     yield page;
     if (next.kind === "end") return;
     if (seenCursors.has(next.cursor)) {
-      throw new DynatraceProtocolError(
-        "paging_loop",
-        "v1 feed repeated a cursor; giving up this drain",
-      );
+      throw new DynatraceProtocolError("paging_loop", "v1 feed repeated a cursor; giving up this drain");
     }
     seenCursors.add(next.cursor);
     params = new URLSearchParams({ cursor: next.cursor });

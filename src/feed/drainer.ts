@@ -118,18 +118,11 @@ export class FeedDrainer {
     let events = 0;
     let pages = 0;
     let skipped = 0;
-    for await (const page of readV1Feed(
-      this.deps.client,
-      { ...range, entityId: env.entityId },
-      signal,
-    )) {
+    for await (const page of readV1Feed(this.deps.client, { ...range, entityId: env.entityId }, signal)) {
       pages++;
       skipped += page.skipped;
       for (const ev of page.events) {
-        if (
-          this.exclude.has(ev.eventType) ||
-          (this.include.size > 0 && !this.include.has(ev.eventType))
-        )
+        if (this.exclude.has(ev.eventType) || (this.include.size > 0 && !this.include.has(ev.eventType)))
           continue;
         events++;
         if (range.full) this.apply(ev, range.generation);
@@ -150,8 +143,7 @@ export class FeedDrainer {
       this.observed[r.labelSet]?.inc(0);
     }
     // Events already in the window when the process started are the baseline, not observations.
-    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt))
-      this.observed[r.labelSet]?.inc();
+    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt)) this.observed[r.labelSet]?.inc();
   }
 
   private recordSuccess(at: number): void {

@@ -39,10 +39,7 @@ export class EventStore {
    * Inserts or updates an event, stamping it with `generation` (used by {@link sweep}). Returns
    * the label set id and whether the event was not tracked before.
    */
-  upsert(
-    ev: FeedEvent,
-    generation: number,
-  ): { labelSet: number; isNew: boolean; newLabelSet: boolean } {
+  upsert(ev: FeedEvent, generation: number): { labelSet: number; isNew: boolean; newLabelSet: boolean } {
     const { id: labelSet, isNew: newLabelSet } = this.labelSets.intern(ev);
     const openFlag = ev.open ? 1 : 0;
     let slot = this.index.get(ev.key);

@@ -25,12 +25,13 @@ export const notFound: RequestHandler = (req, res) => {
  * status and message; anything else is a 500 whose details go to the log, never to the client.
  */
 export function errorHandler(log: (err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
-    const status =
-      typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) log(err);
+  return (err: unknown, _req, res, _next) => {
+    const declared = (err as { status?: unknown } | null)?.status;
+    const clientMistake = typeof declared === "number" && declared >= 400 && declared < 500;
+    const status = clientMistake ? declared : 500;
+    if (!clientMistake) log(err);
     const message =
-      err instanceof HttpError || status < 500 ? String(err.message) : "internal error";
+      clientMistake || err instanceof HttpError ? String((err as Error).message) : "internal error";
     if (res.headersSent) {
       res.end();
       return;

@@ -12,11 +12,7 @@ function iso(ms: number | undefined): string {
 export function renderLandingPage(version: string, statuses: DrainStatus[]): string {
   const rows = statuses
     .map((s) => {
-      const state = s.lastError
-        ? `failing: ${s.lastError.reason}`
-        : s.succeededOnce
-          ? "ok"
-          : "starting";
+      const state = s.lastError ? `failing: ${s.lastError.reason}` : s.succeededOnce ? "ok" : "starting";
       const cells = [
         s.environment,
         state,

@@ -24,9 +24,9 @@ export function renderExposition(registry: Registry, openMetrics: boolean): Prom
     if (!openMetrics) {
       return { contentType: registry.contentType, body: await registry.metrics() };
     }
-    const counters = registry
-      .getMetricsAsArray()
-      .filter((m) => String(m.type) === "counter") as unknown as { name: string }[];
+    const counters = registry.getMetricsAsArray().filter((m) => String(m.type) === "counter") as unknown as {
+      name: string;
+    }[];
     const names = counters.map((m) => m.name);
     const switchable = registry as unknown as { setContentType(type: string): void };
     switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

@@ -36,11 +36,7 @@ export class EventGenerator {
   advanceTo(now: number): void {
     const from = this.lastAdvance ?? now;
     const meanGap = 60_000 / this.eventsPerMinute;
-    for (
-      let t = from + this.prng.exponential(meanGap);
-      t <= now;
-      t += this.prng.exponential(meanGap)
-    ) {
+    for (let t = from + this.prng.exponential(meanGap); t <= now; t += this.prng.exponential(meanGap)) {
       this.emit(Math.floor(t), now);
     }
     for (const [id, end] of this.plannedEnds) {
@@ -57,9 +53,7 @@ export class EventGenerator {
     const host = this.hosts[this.prng.int(this.hosts.length)] as string;
     const prefix = ENTITY_PREFIX[kind.impactLevel] ?? "HOST";
     const duration =
-      kind.meanOpenMinutes === 0
-        ? 0
-        : Math.ceil(this.prng.exponential(kind.meanOpenMinutes * 60_000));
+      kind.meanOpenMinutes === 0 ? 0 : Math.ceil(this.prng.exponential(kind.meanOpenMinutes * 60_000));
     const plannedEnd = start + duration;
     const event: SimEvent = {
       eventId: this.prng.int64(),

@@ -173,12 +173,7 @@ export class SimulatedDynatrace {
   }
 
   /** Applies a fault; true when it fully answered (or dropped) the request. */
-  private async applyFault(
-    fault: Fault,
-    req: IncomingMessage,
-    res: ServerResponse,
-    record: RequestRecord,
-  ) {
+  private async applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, record: RequestRecord) {
     switch (fault.kind) {
       case "status": {
         record.status = fault.status;

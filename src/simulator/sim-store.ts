@@ -76,8 +76,6 @@ export class SimEventStore {
   private matchesTime(e: SimEvent, from: number, to: number): boolean {
     const open = e.endTime === -1;
     if (this.timeFilter === "overlap") return e.startTime <= to && (open || e.endTime >= from);
-    return (
-      (e.startTime >= from && e.startTime <= to) || (!open && e.endTime >= from && e.endTime <= to)
-    );
+    return (e.startTime >= from && e.startTime <= to) || (!open && e.endTime >= from && e.endTime <= to);
   }
 }

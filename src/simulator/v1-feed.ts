@@ -52,18 +52,15 @@ function decodeCursor(text: string): CursorState {
 function parseMs(params: URLSearchParams, name: string): number | undefined {
   const v = params.get(name);
   if (v === null) return undefined;
-  if (!/^-?\d+$/.test(v))
-    throw new BadRequest(`Parameter '${name}' must be an integer (UTC milliseconds).`);
+  if (!/^-?\d+$/.test(v)) throw new BadRequest(`Parameter '${name}' must be an integer (UTC milliseconds).`);
   return Number(v);
 }
 
 function queryFromParams(params: URLSearchParams, now: number): SimQuery {
   const rel = params.get("relativeTime");
-  if (rel !== null && RELATIVE[rel] === undefined)
-    throw new BadRequest(`Unknown relativeTime '${rel}'.`);
+  if (rel !== null && RELATIVE[rel] === undefined) throw new BadRequest(`Unknown relativeTime '${rel}'.`);
   const to = parseMs(params, "to") ?? now;
-  const from =
-    parseMs(params, "from") ?? to - (rel !== null ? (RELATIVE[rel] as number) : 30 * 86_400_000);
+  const from = parseMs(params, "from") ?? to - (rel !== null ? (RELATIVE[rel] as number) : 30 * 86_400_000);
   if (from > to) throw new BadRequest("'from' must not be after 'to'.");
   return {
     from,

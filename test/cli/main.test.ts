@@ -147,8 +147,7 @@ describe("command line", () => {
       child.stdout?.on("data", (d) => {
         out += d;
       });
-      while (!out.includes("exporter listening"))
-        await once(child.stdout as NodeJS.ReadableStream, "data");
+      while (!out.includes("exporter listening")) await once(child.stdout as NodeJS.ReadableStream, "data");
       const exited = once(child, "exit");
       child.kill("SIGTERM");
       const [code] = await exited;

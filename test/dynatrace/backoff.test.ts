@@ -10,10 +10,7 @@ describe("backoffDelay", () => {
     const highs = [1, 2, 3, 4, 5].map((r) => backoffDelay(POLICY, r, () => 0.999999));
     assert.deepEqual(lows, [500, 1000, 2000, 4000, 4000]);
     highs.forEach((h, i) => {
-      assert.ok(
-        h <= Math.min(8000, 1000 * 2 ** i) && h > (lows[i] as number),
-        `retry ${i + 1}: ${h}`,
-      );
+      assert.ok(h <= Math.min(8000, 1000 * 2 ** i) && h > (lows[i] as number), `retry ${i + 1}: ${h}`);
     });
   });
 });
@@ -24,10 +21,7 @@ describe("serverRetryDelay", () => {
     assert.equal(serverRetryDelay({ "retry-after": "7" }, now), 7000);
   });
   test("when Retry-After is an HTTP date, then the wait is until that date", () => {
-    assert.equal(
-      serverRetryDelay({ "retry-after": new Date(now + 5000).toUTCString() }, now),
-      5000,
-    );
+    assert.equal(serverRetryDelay({ "retry-after": new Date(now + 5000).toUTCString() }, now), 5000);
   });
   test("when X-RateLimit-Reset is in seconds, milliseconds or microseconds, then each gives the same wait", () => {
     const reset = now + 12_000;

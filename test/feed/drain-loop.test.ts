@@ -48,11 +48,11 @@ describe("DrainLoop", () => {
     const starts: number[] = [];
     const loop = new DrainLoop(
       {
-        async drainOnce(): Promise<DrainResult> {
+        drainOnce(): Promise<DrainResult> {
           starts.push(Date.now());
-          return starts.length === 1
-            ? { ok: false, retryNotBefore: Date.now() + 200 }
-            : { ok: true };
+          return Promise.resolve(
+            starts.length === 1 ? { ok: false, retryNotBefore: Date.now() + 200 } : { ok: true },
+          );
         },
       },
       10,
@@ -94,8 +94,7 @@ describe("FeedDrainer and server-requested waits", () => {
   test("when the server asks to wait longer than a drain may, then the drain fails at once with retryNotBefore", async () => {
     const sim = new SimulatedDynatrace();
     await sim.listen();
-    const env = loadConfigFromEnv({ DYNATRACE_URL: sim.url, DYNATRACE_API_TOKEN: sim.token })
-      .environments[0];
+    const env = loadConfigFromEnv({ DYNATRACE_URL: sim.url, DYNATRACE_API_TOKEN: sim.token }).environments[0];
     assert.ok(env);
     const client = new DynatraceClient({
       address: env.address,

@@ -41,10 +41,7 @@ for (const timeFilter of ["literal", "overlap"] as TimeFilter[]) {
       assert.equal(value(m, "dynatrace_events", CLOSED), 2);
       assert.equal(value(m, "dynatrace_events", OPEN), 0, "the emptied series is exported as 0");
       const incremental = h.sim.requests.at(-1);
-      assert.ok(
-        Number(incremental?.query.get("from")) > now - 10 * HOUR,
-        "the second drain was incremental",
-      );
+      assert.ok(Number(incremental?.query.get("from")) > now - 10 * HOUR, "the second drain was incremental");
     });
   });
 }

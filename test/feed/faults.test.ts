@@ -130,10 +130,7 @@ describe("upstream faults", () => {
       const before = h.feedRequests();
       assert.equal(await h.drain(), false);
       const during = await h.scrape();
-      assert.ok(
-        h.feedRequests() - before <= c.budget,
-        `made ${h.feedRequests() - before} requests`,
-      );
+      assert.ok(h.feedRequests() - before <= c.budget, `made ${h.feedRequests() - before} requests`);
       assert.equal(value(during, "dynatrace_up", E), 0);
       assert.equal(value(during, "dynatrace_drain_errors_total", { ...E, reason: c.reason }), 1);
       assert.equal(value(during, "dynatrace_events", OPEN), 400, "last good value kept");
@@ -172,13 +169,7 @@ describe("upstream faults", () => {
     h.sim.injectFault({ kind: "status", status: 503 }, 2);
     assert.equal(await h.drain(), true);
     const m = await h.scrape();
-    assert.equal(
-      value(m, "dynatrace_api_requests_total", { ...E, endpoint: "v1_events", code: "503" }),
-      2,
-    );
-    assert.equal(
-      value(m, "dynatrace_api_requests_total", { ...E, endpoint: "v1_events", code: "200" }),
-      1,
-    );
+    assert.equal(value(m, "dynatrace_api_requests_total", { ...E, endpoint: "v1_events", code: "503" }), 2);
+    assert.equal(value(m, "dynatrace_api_requests_total", { ...E, endpoint: "v1_events", code: "200" }), 1);
   });
 });

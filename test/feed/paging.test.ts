@@ -109,10 +109,7 @@ describe("paging through the v1 feed", () => {
     }
     assert.equal(await h.drain(), true);
     const m = await h.scrape();
-    assert.equal(
-      value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }),
-      200,
-    );
+    assert.equal(value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }), 200);
     assert.equal(value(m, "dynatrace_events_tracked", E), 200);
   });
 
@@ -121,17 +118,10 @@ describe("paging through the v1 feed", () => {
     const start = h.clock.now() - HOUR;
     h.sim.addEvent({ eventId: 5764607523034234881n, startTime: start, eventType: "CPU_SATURATED" });
     h.sim.addEvent({ eventId: 5764607523034234882n, startTime: start, eventType: "CPU_SATURATED" });
-    assert.equal(
-      Number(5764607523034234881n),
-      Number(5764607523034234882n),
-      "the ids collide as JS numbers",
-    );
+    assert.equal(Number(5764607523034234881n), Number(5764607523034234882n), "the ids collide as JS numbers");
     assert.equal(await h.drain(), true);
     const m = await h.scrape();
-    assert.equal(
-      value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }),
-      2,
-    );
+    assert.equal(value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }), 2);
     assert.equal(value(m, "dynatrace_events_tracked", E), 2);
   });
 
@@ -170,10 +160,7 @@ describe("paging through the v1 feed", () => {
     assert.equal(await h.drain(), true);
     const m = await h.scrape();
     assert.equal(value(m, "dynatrace_events_tracked", E), 2);
-    assert.equal(
-      value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }),
-      2,
-    );
+    assert.equal(value(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED", status: "OPEN" }), 2);
   });
 
   test("when events carry unknown enum values, missing fields and extra fields, then they are counted", async () => {
@@ -205,10 +192,7 @@ describe("paging through the v1 feed", () => {
     });
     assert.equal(await h.drain(), true);
     const m = await h.scrape();
-    assert.equal(
-      value(m, "dynatrace_events", { event_type: "BRAND_NEW_TYPE", severity_level: "INFO" }),
-      1,
-    );
+    assert.equal(value(m, "dynatrace_events", { event_type: "BRAND_NEW_TYPE", severity_level: "INFO" }), 1);
     assert.equal(
       value(m, "dynatrace_events", {
         event_type: "MARKED_FOR_TERMINATION",

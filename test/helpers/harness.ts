@@ -51,8 +51,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock: clock.now,
     logger: createLogger("trace", logs),
     backoff: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 1000, maxDelayMs: 30_000 },
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
+      return Promise.resolve();
     },
   });
   return {

@@ -104,15 +104,9 @@ describe("HTTP endpoints", () => {
     await h.drain();
     const om = await request(h.app.http)
       .get("/metrics")
-      .set(
-        "Accept",
-        "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
-      )
+      .set("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3")
       .expect(200);
-    assert.match(
-      om.headers["content-type"] ?? "",
-      /^application\/openmetrics-text; version=1\.0\.0/,
-    );
+    assert.match(om.headers["content-type"] ?? "", /^application\/openmetrics-text; version=1\.0\.0/);
     assert.match(om.text, /# EOF\n$/);
     assert.match(om.text, /^# TYPE dynatrace_events_observed counter$/m);
     assert.match(om.text, /^dynatrace_events_observed_total\{/m);
@@ -121,15 +115,19 @@ describe("HTTP endpoints", () => {
     assert.doesNotMatch(plain, /# EOF/);
   });
 
-  test("when promtool checks the exposition, then it finds no problem", {
-    skip: promtoolSkip(),
-  }, async () => {
-    h = await seeded();
-    await h.drain();
-    const r = checkMetrics(await h.scrape());
-    assert.equal(r.status, 0, r.output);
-    assert.equal(r.output.trim(), "");
-  });
+  test(
+    "when promtool checks the exposition, then it finds no problem",
+    {
+      skip: promtoolSkip(),
+    },
+    async () => {
+      h = await seeded();
+      await h.drain();
+      const r = checkMetrics(await h.scrape());
+      assert.equal(r.status, 0, r.output);
+      assert.equal(r.output.trim(), "");
+    },
+  );
 
   test("when a drain is in flight, then a scrape answers without waiting for it", async () => {
     h = await seeded();
@@ -140,11 +138,7 @@ describe("HTTP endpoints", () => {
     while (h.feedRequests() < 2) await new Promise((r) => setTimeout(r, 5));
     const m = await h.scrape();
     assert.equal(value(m, "dynatrace_events", { event_type: "CPU_SATURATED", status: "OPEN" }), 5);
-    assert.equal(
-      h.app.statuses()[0]?.lastSuccessAt,
-      h.clock.now() - MIN,
-      "the drain is still running",
-    );
+    assert.equal(h.app.statuses()[0]?.lastSuccessAt, h.clock.now() - MIN, "the drain is still running");
     await h.sim.close();
     await draining;
   });

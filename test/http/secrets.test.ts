@@ -51,22 +51,14 @@ describe("secrets", () => {
     }
     h.sim.revokeToken();
     await h.drain();
-    bodies.push(
-      (await request(h.app.http).get("/")).text,
-      (await request(h.app.http).get("/readyz")).text,
-    );
+    bodies.push((await request(h.app.http).get("/")).text, (await request(h.app.http).get("/readyz")).text);
     bodies.push(JSON.stringify(h.app.statuses()));
     bodies.push(
-      JSON.stringify(
-        maskConfig(loadConfigFromEnv({ DYNATRACE_URL: h.sim.url, DYNATRACE_API_TOKEN: token })),
-      ),
+      JSON.stringify(maskConfig(loadConfigFromEnv({ DYNATRACE_URL: h.sim.url, DYNATRACE_API_TOKEN: token }))),
     );
 
     assert.equal(h.logs.find("drain failed").length, faults.length + 1, "every failure was logged");
-    assert.ok(
-      h.logs.text.includes("bad token <redacted>"),
-      "an error message echoing the token is redacted",
-    );
+    assert.ok(h.logs.text.includes("bad token <redacted>"), "an error message echoing the token is redacted");
     for (const haystack of [h.logs.text, ...bodies]) {
       assert.ok(!haystack.includes(secretPart), "the token's secret leaked");
     }
