@@ -6,7 +6,9 @@ export type Fault =
   | { kind: "delay"; ms: number }
   | { kind: "malformed" }
   | { kind: "truncated" }
-  | { kind: "repeat-cursor" };
+  | { kind: "repeat-cursor" }
+  /** A fresh cursor on every page, the last included: paging would never end. */
+  | { kind: "endless-cursor" };
 
 interface Armed {
   fault: Fault;

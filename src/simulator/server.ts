@@ -146,13 +146,9 @@ export class SimulatedDynatrace {
     }
     let body: string;
     try {
-      body = v1FeedPage(
-        this.store,
-        url.searchParams,
-        this.clock(),
-        this.feed,
-        fault?.kind === "repeat-cursor",
-      );
+      const cursorFault =
+        fault?.kind === "repeat-cursor" ? "repeat" : fault?.kind === "endless-cursor" ? "endless" : undefined;
+      body = v1FeedPage(this.store, url.searchParams, this.clock(), this.feed, cursorFault);
     } catch (err) {
       if (err instanceof BadRequest) return this.error(res, record, 400, err.message);
       throw err;
@@ -207,6 +203,7 @@ export class SimulatedDynatrace {
         return false;
       case "truncated":
       case "repeat-cursor":
+      case "endless-cursor":
         return false;
     }
   }

@@ -32,7 +32,12 @@ interface CursorState {
   q: SimQuery;
   afterStart: number;
   afterId: string;
+  /** Makes otherwise equal cursors differ (the endless-cursor fault). */
+  nonce?: number;
 }
+
+/** Misbehaviours of the cursor the feed hands out. */
+export type CursorFault = "repeat" | "endless" | undefined;
 
 function encodeCursor(c: CursorState): string {
   return Buffer.from(JSON.stringify(c)).toString("base64url");
@@ -85,14 +90,14 @@ function indexAfter(result: SimEvent[], startTime: number, id: bigint): number {
 
 /**
  * Answers `GET /api/v1/events` with one page as raw JSON text (64-bit ids as bare numbers).
- * `repeatCursor` makes the page hand back the cursor it was asked with (a fault).
+ * `cursorFault` makes the page hand back the cursor it was asked with, or a new one forever.
  */
 export function v1FeedPage(
   store: SimEventStore,
   params: URLSearchParams,
   now: number,
   opts: V1FeedOptions,
-  repeatCursor = false,
+  cursorFault: CursorFault = undefined,
 ): string {
   const cursorText = params.get("cursor");
   const cursor = cursorText ? decodeCursor(cursorText) : undefined;
@@ -104,11 +109,16 @@ export function v1FeedPage(
   const last = page[page.length - 1];
   const head: string[] = [];
   if (opts.paging === "cursor") {
+    const position = last ?? {
+      startTime: cursor?.afterStart ?? q.to + 1,
+      eventId: BigInt(cursor?.afterId ?? 0),
+    };
+    const nonce = cursorFault === "endless" ? (cursor?.nonce ?? 0) + 1 : undefined;
     const next =
-      repeatCursor && cursorText
+      cursorFault === "repeat" && cursorText
         ? cursorText
-        : following && last
-          ? encodeCursor({ q, afterStart: last.startTime, afterId: last.eventId.toString() })
+        : following || nonce !== undefined
+          ? encodeCursor({ q, afterStart: position.startTime, afterId: position.eventId.toString(), nonce })
           : null;
     head.push(`"nextCursor":${JSON.stringify(next)}`);
   }

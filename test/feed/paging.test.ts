@@ -113,6 +113,16 @@ describe("paging through the v1 feed", () => {
     assert.equal(value(m, "dynatrace_events_tracked", E), 200);
   });
 
+  test("when the server hands out cursors forever, then the drain stops at the page count totalEventCount allows", async () => {
+    h = await startHarness();
+    addBatch(h.sim, { count: 300, eventType: "CPU_SATURATED", newestStart: h.clock.now() - MIN, open: true });
+    h.sim.injectFault({ kind: "endless-cursor" }, Number.POSITIVE_INFINITY);
+    assert.equal(await h.drain(), false);
+    // 300 events allow 2 pages; the guard leaves room for repeats and late events, then gives up.
+    assert.equal(h.feedRequests(), Math.ceil(300 / 75) + 2);
+    assert.equal(value(await h.scrape(), "dynatrace_drain_errors_total", { ...E, reason: "paging_loop" }), 1);
+  });
+
   test("when two ids differ only beyond 2^53 and the server sends no id field, then both events count", async () => {
     h = await startHarness({ sim: { paging: "legacy", withIdField: false } });
     const start = h.clock.now() - HOUR;
