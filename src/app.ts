@@ -8,10 +8,15 @@ import { DynatraceClient } from "./dynatrace/client.js";
 import { DrainLoop } from "./feed/drain-loop.js";
 import { type DrainStatus, FeedDrainer } from "./feed/drainer.js";
 import { EventStore } from "./feed/event-store.js";
+import { ConfigError } from "./config/errors.js";
 import { createHttpApp } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { FeedMetrics } from "./metrics/feed-metrics.js";
 import { createRegistry } from "./metrics/registry.js";
+import { RelayMetrics } from "./metrics/relay-metrics.js";
+import { Outbox } from "./relay/outbox.js";
+import { RelayService } from "./relay/relay-service.js";
+import { RelaySender } from "./relay/sender.js";
 import { USER_AGENT, VERSION } from "./version.js";
 
 /** Optional collaborators; tests replace the clock, logger and backoff, production takes defaults. */
@@ -22,13 +27,22 @@ export interface AppOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Longest server-requested wait honoured inside one drain (default 60 s). */
   maxServerWaitMs?: number;
+  /** Backoff between relay delivery attempts (default 1 s doubling to 5 min). */
+  relayBackoff?: BackoffPolicy;
 }
+
+const RELAY_BACKOFF: BackoffPolicy = {
+  maxAttempts: Number.POSITIVE_INFINITY,
+  baseDelayMs: 1000,
+  maxDelayMs: 300_000,
+};
 
 /** A built exporter: its parts, and the means to run and stop it. */
 export interface App {
   readonly registry: Registry;
   readonly http: Express;
   readonly logger: Logger;
+  readonly relay: RelayService;
   /** Listens on the configured host and port (port 0 picks a free one) and starts the drain loops. */
   start(): Promise<{ port: number }>;
   /** Stops the loops, lets in-flight responses finish, closes connections. Idempotent. */
@@ -71,8 +85,17 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     return { drainer, client, loop: new DrainLoop(drainer, env.drainIntervalMs, clock) };
   });
 
+  const relayParts = buildRelay(config, {
+    registry,
+    logger,
+    clock,
+    backoff: options.relayBackoff ?? RELAY_BACKOFF,
+    onResponse: (environment, endpoint, code) => metrics.apiRequests.inc({ environment, endpoint, code }),
+  });
+  const { relay, senders, outbox } = relayParts;
+
   const statuses = () => feeds.map((f) => f.drainer.status());
-  const http = createHttpApp({ registry, version: VERSION, logger, statuses });
+  const http = createHttpApp({ registry, version: VERSION, logger, statuses, relay });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -80,10 +103,12 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     registry,
     http,
     logger,
+    relay,
     statuses,
     async start() {
       server = await listen(http, config.host, config.port);
       for (const f of feeds) f.loop.start();
+      for (const s of senders) s.sender.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ host: config.host, port, environments: feeds.length }, "exporter listening");
       return { port };
@@ -96,11 +121,86 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       stopping ??= (async () => {
         await Promise.all(feeds.map((f) => f.loop.stop()));
         if (server) await closeServer(server);
-        await Promise.all(feeds.map((f) => f.client.close()));
+        await Promise.all(senders.map((s) => s.sender.stop()));
+        outbox?.close();
+        await Promise.all([...feeds, ...senders].map((f) => f.client.close()));
       })();
       return stopping;
     },
   };
+}
+
+interface RelayParts {
+  relay: RelayService;
+  outbox: Outbox | undefined;
+  senders: { sender: RelaySender; client: DynatraceClient }[];
+}
+
+/**
+ * The relay: metrics always (dashboards expect the series), and the outbox and one sender per
+ * environment only when inbound tokens or anonymous access are configured, so a feed-only
+ * deployment writes nothing to disk.
+ */
+function buildRelay(
+  config: AppConfig,
+  deps: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    backoff: BackoffPolicy;
+    onResponse: (environment: string, endpoint: string, code: string) => void;
+  },
+): RelayParts {
+  const names = config.environments.map((e) => e.name);
+  let outbox: Outbox | undefined;
+  const enabled = config.relay.tokens.length > 0 || config.relay.allowAnonymous;
+  if (enabled) {
+    try {
+      outbox = new Outbox(config.relay.dataDir, {
+        clock: deps.clock,
+        dedupeWindowMs: config.relay.dedupeWindowMs,
+        queueLimit: config.relay.queueLimit,
+      });
+    } catch (err) {
+      throw new ConfigError(
+        "RELAY_DATA_DIR",
+        `cannot open the outbox in ${config.relay.dataDir}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  const senders = outbox
+    ? config.environments.map((env) => {
+        const client = new DynatraceClient({
+          address: env.address,
+          token: env.ingestToken,
+          timeoutMs: config.httpTimeoutMs,
+          userAgent: USER_AGENT,
+          now: deps.clock,
+          onResponse: (endpoint, code) => deps.onResponse(env.name, endpoint, code),
+        });
+        const sender = new RelaySender({
+          environment: env.name,
+          outbox: outbox,
+          client,
+          metrics,
+          logger: deps.logger,
+          clock: deps.clock,
+          backoff: deps.backoff,
+          maxAttempts: config.relay.maxAttempts,
+          maxAgeMs: config.relay.maxAgeMs,
+        });
+        return { sender, client, name: env.name };
+      })
+    : [];
+  const relay = new RelayService(
+    config.relay,
+    names,
+    outbox,
+    new Map(senders.map((s) => [s.name, s.sender])),
+    metrics,
+  );
+  return { relay, outbox, senders };
 }
 
 function listen(app: Express, host: string, port: number): Promise<Server> {

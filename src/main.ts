@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { pino } from "pino";
-import { createApp } from "./app.js";
+import { type App, createApp } from "./app.js";
 import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
 import { loadConfigFromEnv } from "./config/load-env.js";
 import { maskConfig } from "./config/mask.js";
 import type { AppConfig } from "./config/types.js";
-import { type Demo, startDemo } from "./demo.js";
+import { DEMO_RELAY_TOKEN, type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
 import { renderExposition } from "./metrics/exposition.js";
 import { VERSION } from "./version.js";
@@ -43,12 +43,20 @@ async function main(argv: string[]): Promise<number> {
     await demo?.stop();
     return 0;
   }
-  if (cli.once) return runOnce(config, demo);
-  return serve(config, demo);
+  let app: App;
+  try {
+    app = createApp(config, cli.once ? { logger: createLogger(config.logLevel, pino.destination(2)) } : {});
+  } catch (err) {
+    await demo?.stop();
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.toString()}\n`);
+    return 2;
+  }
+  if (cli.once) return runOnce(app, demo);
+  return serve(app, demo);
 }
 
-async function runOnce(config: AppConfig, demo: Demo | undefined): Promise<number> {
-  const app = createApp(config, { logger: createLogger(config.logLevel, pino.destination(2)) });
+async function runOnce(app: App, demo: Demo | undefined): Promise<number> {
   const ok = await app.drainAll();
   process.stdout.write((await renderExposition(app.registry, false)).body);
   await app.stop();
@@ -56,14 +64,18 @@ async function runOnce(config: AppConfig, demo: Demo | undefined): Promise<numbe
   return ok ? 0 : 1;
 }
 
-async function serve(config: AppConfig, demo: Demo | undefined): Promise<number> {
-  const app = createApp(config);
+async function serve(app: App, demo: Demo | undefined): Promise<number> {
   const { port } = await app.start();
   if (demo) {
     const base = `http://localhost:${port}`;
+    const alarm = '{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"CRITICAL"}';
     process.stdout.write(
       `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
-        `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\nPress Ctrl+C to stop.\n\n`,
+        `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
+        `Relay an alarm (it comes back in the feed as a CUSTOM_INFO event):\n` +
+        `  curl -H 'Authorization: Bearer ${DEMO_RELAY_TOKEN}' -H 'Content-Type: application/json' \\\n` +
+        `       -d '${alarm}' ${base}/api/v1/alarms\n` +
+        `Press Ctrl+C to stop.\n\n`,
     );
   }
   return new Promise((resolve) => {

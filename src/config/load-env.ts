@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { type AppConfig, type EnvironmentConfig, LOG_LEVELS } from "./types.js";
+import { type AppConfig, type EnvironmentConfig, LOG_LEVELS, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
 /** Every environment variable the exporter reads, with its default and meaning (README table). */
@@ -23,6 +23,17 @@ export const ENV_VARS = {
   HOST: { default: "0.0.0.0", doc: "HTTP listen address." },
   LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
   HTTP_TIMEOUT: { default: "30s", doc: "Timeout for each Dynatrace API request." },
+  DYNATRACE_INGEST_TOKEN: { default: undefined, doc: "Token for relayed pushes (else the API token)." },
+  RELAY_TOKENS: { default: "", doc: "Comma list of tokens agents use to post alarms." },
+  RELAY_ALLOW_ANONYMOUS: { default: "false", doc: "Accept alarms without a token (true/false)." },
+  RELAY_DATA_DIR: { default: "./data", doc: "Directory of the relay's durable outbox." },
+  RELAY_EVENT_TYPE: { default: "CUSTOM_INFO", doc: "Event type of relayed alarms." },
+  RELAY_SOURCE: { default: "Netdata Alarm", doc: "source of relayed alarms." },
+  RELAY_TAG: { default: undefined, doc: "Attach alarms to HOST entities with this tag." },
+  RELAY_MAX_ATTEMPTS: { default: "12", doc: "Delivery attempts before dead-lettering." },
+  RELAY_MAX_AGE: { default: "24h", doc: "Age after which an undelivered alarm is dead-lettered." },
+  RELAY_QUEUE_LIMIT: { default: "100000", doc: "Queued alarms per environment before 503." },
+  RELAY_DEDUPE_WINDOW: { default: "10m", doc: "The same alarm again within this is a duplicate." },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +64,12 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter((x) => x !== ""),
 );
+
+const positiveInt = z
+  .string()
+  .regex(/^\d+$/, "must be a whole number")
+  .transform(Number)
+  .refine((n) => n >= 1, "must be at least 1");
 
 const envSchema = z.object({
   DYNATRACE_URL: z.string().transform((text, ctx) => {
@@ -87,6 +104,18 @@ const envSchema = z.object({
     error: (iss) => `unknown level "${String(iss.input)}" (use ${LOG_LEVELS.join(", ")})`,
   }),
   HTTP_TIMEOUT: duration(100),
+  RELAY_TOKENS: list,
+  RELAY_ALLOW_ANONYMOUS: z.enum(["true", "false"], { error: () => "must be true or false" }),
+  RELAY_DATA_DIR: z.string().min(1),
+  RELAY_EVENT_TYPE: z.enum(V1_PUSH_EVENT_TYPES, {
+    error: (iss) => `unsupported event type "${String(iss.input)}" (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
+  }),
+  RELAY_SOURCE: z.string().min(1),
+  RELAY_TAG: z.string().min(1).optional(),
+  RELAY_MAX_ATTEMPTS: positiveInt,
+  RELAY_MAX_AGE: duration(1000),
+  RELAY_QUEUE_LIMIT: positiveInt,
+  RELAY_DEDUPE_WINDOW: duration(0),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -142,10 +171,12 @@ export function loadConfigFromEnv(env: Env): AppConfig {
   if (v.DRAIN_OVERLAP >= v.EVENTS_WINDOW) {
     throw new ConfigError("DRAIN_OVERLAP", "must be shorter than EVENTS_WINDOW");
   }
+  const token = readToken(env);
   const environment: EnvironmentConfig = {
     name: v.DYNATRACE_ENVIRONMENT ?? v.DYNATRACE_URL.environmentId,
     address: v.DYNATRACE_URL,
-    ...readToken(env),
+    ...token,
+    ingestToken: env.DYNATRACE_INGEST_TOKEN?.trim() || token.token,
     apiVersion: v.DYNATRACE_API_VERSION,
     drainIntervalMs: v.DRAIN_INTERVAL,
     windowMs: v.EVENTS_WINDOW,
@@ -161,5 +192,17 @@ export function loadConfigFromEnv(env: Env): AppConfig {
     logLevel: v.LOG_LEVEL,
     httpTimeoutMs: v.HTTP_TIMEOUT,
     environments: [environment],
+    relay: {
+      tokens: v.RELAY_TOKENS,
+      allowAnonymous: v.RELAY_ALLOW_ANONYMOUS === "true",
+      dataDir: v.RELAY_DATA_DIR,
+      eventType: v.RELAY_EVENT_TYPE,
+      source: v.RELAY_SOURCE,
+      tag: v.RELAY_TAG,
+      maxAttempts: v.RELAY_MAX_ATTEMPTS,
+      maxAgeMs: v.RELAY_MAX_AGE,
+      queueLimit: v.RELAY_QUEUE_LIMIT,
+      dedupeWindowMs: v.RELAY_DEDUPE_WINDOW,
+    },
   };
 }

@@ -15,6 +15,7 @@ export function maskConfig(config: AppConfig): Record<string, unknown> {
       name: e.name,
       url: `${e.address.origin}${e.address.basePath}`,
       token: "<redacted>",
+      ingestToken: "<redacted>",
       tokenSource: e.tokenSource,
       apiVersion: e.apiVersion,
       drainInterval: formatDuration(e.drainIntervalMs),
@@ -25,5 +26,13 @@ export function maskConfig(config: AppConfig): Record<string, unknown> {
       excludeEventTypes: e.excludeEventTypes,
       entityId: e.entityId ?? null,
     })),
+    relay: {
+      ...config.relay,
+      tokens: config.relay.tokens.map(() => "<redacted>"),
+      maxAge: formatDuration(config.relay.maxAgeMs),
+      maxAgeMs: undefined,
+      dedupeWindow: formatDuration(config.relay.dedupeWindowMs),
+      dedupeWindowMs: undefined,
+    },
   };
 }

@@ -13,6 +13,8 @@ export interface EnvironmentConfig {
   token: string;
   /** Where the token came from (variable name, and file path for *_FILE), safe to print. */
   tokenSource: string;
+  /** Token for pushing relayed events (DYNATRACE_INGEST_TOKEN, else the feed token). */
+  ingestToken: string;
   apiVersion: "v1";
   drainIntervalMs: number;
   windowMs: number;
@@ -26,6 +28,35 @@ export interface EnvironmentConfig {
   entityId: string | undefined;
 }
 
+/** Event types the relay may push with the v1 API. */
+export const V1_PUSH_EVENT_TYPES = [
+  "AVAILABILITY_EVENT",
+  "CUSTOM_ALERT",
+  "CUSTOM_ANNOTATION",
+  "CUSTOM_CONFIGURATION",
+  "CUSTOM_DEPLOYMENT",
+  "CUSTOM_INFO",
+  "ERROR_EVENT",
+  "MARKED_FOR_TERMINATION",
+  "PERFORMANCE_EVENT",
+  "RESOURCE_CONTENTION",
+] as const;
+
+/** The alarm relay: inbound auth, mapping defaults, the outbox and delivery limits. */
+export interface RelayConfig {
+  /** Inbound tokens; never log or print these. */
+  tokens: string[];
+  allowAnonymous: boolean;
+  dataDir: string;
+  eventType: (typeof V1_PUSH_EVENT_TYPES)[number];
+  source: string;
+  tag: string | undefined;
+  maxAttempts: number;
+  maxAgeMs: number;
+  queueLimit: number;
+  dedupeWindowMs: number;
+}
+
 /** The whole effective configuration of one exporter process. */
 export interface AppConfig {
   host: string;
@@ -33,4 +64,5 @@ export interface AppConfig {
   logLevel: LogLevel;
   httpTimeoutMs: number;
   environments: EnvironmentConfig[];
+  relay: RelayConfig;
 }

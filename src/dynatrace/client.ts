@@ -29,6 +29,16 @@ export interface ClientOptions {
 
 const MAX_ERROR_BODY = 64 * 1024;
 
+interface HttpCall {
+  method: "GET" | "POST";
+  endpoint: string;
+  /** Path relative to the environment, for messages. */
+  path: string;
+  /** Path with the environment's base path and query, for the request. */
+  fullPath: string;
+  body?: string;
+}
+
 /**
  * HTTP client for one Dynatrace environment: keep-alive connection pool, token header, exact
  * 64-bit ids, and retries with backoff for 429, 5xx and network errors. It knows nothing of
@@ -63,7 +73,7 @@ export class DynatraceClient {
     const fullPath = `${this.options.address.basePath}${path}${qs ? `?${qs}` : ""}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(endpoint, path, fullPath, signal);
+        return await this.attempt({ method: "GET", endpoint, path, fullPath }, signal);
       } catch (err) {
         const wait = this.retryWait(err, attempt, signal);
         if (wait === undefined) throw err;
@@ -72,6 +82,15 @@ export class DynatraceClient {
         });
       }
     }
+  }
+
+  /**
+   * POSTs a JSON body once and returns the parsed answer. No retry here: pushes are not idempotent,
+   * so retrying is the relay outbox's decision. Throws a {@link DynatraceError} subclass on failure.
+   */
+  async postJson(endpoint: string, path: string, body: string, signal?: AbortSignal): Promise<unknown> {
+    const fullPath = `${this.options.address.basePath}${path}`;
+    return this.attempt({ method: "POST", endpoint, path, fullPath, body }, signal);
   }
 
   /** Closes the connection pool; in-flight requests are aborted. */
@@ -88,23 +107,21 @@ export class DynatraceClient {
     return Math.max(ours, theirs ?? 0);
   }
 
-  private async attempt(
-    endpoint: string,
-    path: string,
-    fullPath: string,
-    signal?: AbortSignal,
-  ): Promise<unknown> {
+  private async attempt(req: HttpCall, signal?: AbortSignal): Promise<unknown> {
+    const { endpoint, path } = req;
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
       const res = await this.pool.request({
-        method: "GET",
-        path: fullPath,
+        method: req.method,
+        path: req.fullPath,
+        body: req.body,
         headers: {
           authorization: `Api-Token ${this.options.token}`,
           accept: "application/json",
           "user-agent": this.options.userAgent,
+          ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
         },
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
@@ -130,6 +147,8 @@ export class DynatraceClient {
     try {
       return parseJsonExactIds(text);
     } catch {
+      // A push was accepted whatever its answer says; only a read needs the body.
+      if (req.method === "POST") return undefined;
       throw new DynatraceProtocolError(
         "malformed_response",
         `response from ${path} is not valid JSON (${text.length} bytes)`,

@@ -6,6 +6,8 @@ import type { Logger } from "../log/logger.js";
 import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import { errorHandler, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
+import { createRelayRouter } from "./relay-routes.js";
+import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
 export interface HttpDeps {
@@ -13,6 +15,7 @@ export interface HttpDeps {
   version: string;
   logger: Logger;
   statuses: () => DrainStatus[];
+  relay: Relay;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses()));
   });
 
+  app.use(createRelayRouter(deps.relay));
   app.use(notFound);
   app.use(errorHandler((err) => deps.logger.error({ err }, "unhandled error in HTTP handler")));
   return app;

@@ -48,6 +48,11 @@ export class EventGenerator {
     this.lastAdvance = now;
   }
 
+  /** Closes an open event when simulated time reaches `at`. */
+  scheduleClose(id: bigint, at: number): void {
+    this.plannedEnds.set(id, at);
+  }
+
   private emit(start: number, now: number): SimEvent {
     const kind = this.prng.weighted(EVENT_KINDS);
     const host = this.hosts[this.prng.int(this.hosts.length)] as string;

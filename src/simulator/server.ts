@@ -7,6 +7,8 @@ import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
 import { BadRequest, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
+import { acceptV1Push, PushRejected } from "./v1-push.js";
+import { Prng } from "./prng.js";
 
 /** Settings of a simulated environment; all have defaults. */
 export interface SimulatorOptions {
@@ -41,6 +43,9 @@ export class SimulatedDynatrace {
   readonly store: SimEventStore;
   readonly faults = new FaultPlan();
   readonly requests: RequestRecord[] = [];
+  /** Bodies of accepted v1 pushes, in arrival order. */
+  readonly pushed: Record<string, unknown>[] = [];
+  private readonly pushIds: Prng;
   readonly generator: EventGenerator;
   readonly feed: V1FeedOptions;
   readonly environmentId: string;
@@ -62,6 +67,7 @@ export class SimulatedDynatrace {
       withIdField: options.withIdField ?? true,
     };
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
+    this.pushIds = new Prng((options.seed ?? 42) ^ 0x5eed);
   }
 
   /** Starts serving; returns the SaaS-style base URL (`http://127.0.0.1:<port>`). */
@@ -113,9 +119,9 @@ export class SimulatedDynatrace {
     return event;
   }
 
-  /** Arms a fault for the next `times` feed requests. */
-  injectFault(fault: Fault, times = 1): void {
-    this.faults.add(fault, times);
+  /** Arms a fault for the next `times` requests to the feed (GET) or to the push endpoint (POST). */
+  injectFault(fault: Fault, times = 1, target: "feed" | "push" = "feed"): void {
+    this.faults.add(fault, times, `${target === "feed" ? "GET" : "POST"} `);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -133,10 +139,10 @@ export class SimulatedDynatrace {
       return this.error(res, record, 404, "Environment not found.");
     }
     const path = managed ? (managed[2] as string) : url.pathname;
-    if (path !== FEED_PATH || req.method !== "GET") {
+    if (path !== FEED_PATH || (req.method !== "GET" && req.method !== "POST")) {
       return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
     }
-    const fault = this.faults.take(path);
+    const fault = this.faults.take(`${req.method} ${path}`);
     if (fault && (await this.applyFault(fault, req, res, record))) return;
     if (!this.authorized(req)) {
       const message = req.headers.authorization
@@ -144,6 +150,7 @@ export class SimulatedDynatrace {
         : "Missing authorization parameter.";
       return this.error(res, record, 401, message);
     }
+    if (req.method === "POST") return this.push(req, res, record);
     let body: string;
     try {
       const cursorFault =
@@ -205,6 +212,42 @@ export class SimulatedDynatrace {
       case "repeat-cursor":
       case "endless-cursor":
         return false;
+    }
+  }
+
+  private async push(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return this.error(res, record, 400, "Could not parse the request body as JSON.");
+    }
+    try {
+      const { event, closeAt } = acceptV1Push(body, this.clock(), this.pushIds);
+      this.store.add(event);
+      if (closeAt !== undefined) this.generator.scheduleClose(event.eventId, closeAt);
+      this.pushed.push(body as Record<string, unknown>);
+      record.status = 200;
+      res.writeHead(200, { "content-type": "application/json" });
+      const id = event.eventId.toString();
+      res.end(
+        `{"storedEventIds":[${id}],"storedIds":["${id}_${event.startTime}"],"storedCorrelationIds":[]}`,
+      );
+    } catch (err) {
+      if (!(err instanceof PushRejected)) throw err;
+      record.status = 400;
+      res.writeHead(400, { "content-type": "application/json" });
+      const violation = {
+        path: err.path,
+        message: err.message,
+        parameterLocation: "PAYLOAD_BODY",
+        location: null,
+      };
+      res.end(
+        JSON.stringify({ error: { code: 400, message: err.message, constraintViolations: [violation] } }),
+      );
     }
   }
 

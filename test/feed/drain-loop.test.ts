@@ -11,14 +11,7 @@ import { createLogger } from "../../src/log/logger.js";
 import { FeedMetrics } from "../../src/metrics/feed-metrics.js";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { LogCapture } from "../helpers/log-capture.js";
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(5);
-  }
-}
+import { until } from "../helpers/wait.js";
 
 describe("DrainLoop", () => {
   test("when a drain takes longer than the interval, then drains still never overlap", async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import request from "supertest";
 import { type App, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
@@ -20,6 +23,12 @@ export interface Harness {
   scrape(): Promise<string>;
   /** Feed requests the simulator received so far. */
   feedRequests(): number;
+  /** Relay token accepted by the exporter (when the relay is on). */
+  relayToken: string;
+  /** The relay's outbox directory (when the relay is on). */
+  dataDir: string;
+  /** Listens on 127.0.0.1 and starts drain loops and relay senders; returns the base URL. */
+  start(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,11 +39,19 @@ export interface HarnessOptions {
   /** Serve the simulator under the Managed form (`/e/<id>`). */
   managed?: boolean;
   maxAttempts?: number;
+  /** Turn on the relay with a token and a fresh outbox directory. */
+  relay?: boolean;
+  /** Follow the wall clock (timers must fire: relay retries). */
+  realClock?: boolean;
 }
+
+/** Token the harness configures for the relay. */
+export const RELAY_TOKEN = "relay-test-token-0123456789";
 
 /** Starts a simulator on a free port and builds (not starts) an exporter draining it. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new ManualClock();
+  const clock = new ManualClock(Date.parse("2026-11-01T12:00:00Z"), options.realClock ?? false);
+  const dataDir = options.env?.RELAY_DATA_DIR ?? mkdtempSync(join(tmpdir(), "dtee-outbox-"));
   const sim = new SimulatedDynatrace({ clock: clock.now, ...options.sim });
   await sim.listen();
   const logs = new LogCapture();
@@ -45,12 +62,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DYNATRACE_ENVIRONMENT: "test",
     LOG_LEVEL: "trace",
     HTTP_TIMEOUT: "0.3",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    ...(options.relay ? { RELAY_TOKENS: RELAY_TOKEN, RELAY_DATA_DIR: dataDir } : {}),
     ...options.env,
   });
   const app = createApp(config, {
     clock: clock.now,
     logger: createLogger("trace", logs),
     backoff: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 1000, maxDelayMs: 30_000 },
+    relayBackoff: { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 20, maxDelayMs: 200 },
     sleep: (ms) => {
       sleeps.push(ms);
       return Promise.resolve();
@@ -64,7 +85,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sleeps,
     drain: () => app.drainAll(),
     scrape: async () => (await request(app.http).get("/metrics").expect(200)).text,
-    feedRequests: () => sim.requests.length,
+    feedRequests: () => sim.requests.filter((r) => r.method === "GET").length,
+    relayToken: RELAY_TOKEN,
+    dataDir,
+    async start() {
+      const { port } = await app.start();
+      return `http://127.0.0.1:${port}`;
+    },
     async close() {
       await app.stop();
       await sim.close();

@@ -1,0 +1,140 @@
+import express, { type NextFunction, type Request, type Response, Router } from "express";
+import type { Alarm, InputSource } from "../relay/alarm.js";
+import { OutboxUnavailableError } from "../relay/outbox.js";
+import { parseAlertmanager } from "../relay/parse-alertmanager.js";
+import { parseNativeAlarm } from "../relay/parse-native.js";
+import { parseV1Push } from "../relay/parse-v1.js";
+import type { Relay } from "../relay/relay-service.js";
+import { InvalidAlarmError } from "../relay/validation-error.js";
+import { errorBody, HttpError } from "./errors.js";
+import { credentialOf, matchesToken } from "./relay-auth.js";
+
+/** Dynatrace's own limit on request bodies. */
+const BODY_LIMIT = "1mb";
+
+interface RouteSpec {
+  paths: string[];
+  source: InputSource;
+  parse: (body: unknown, req: Request, relay: Relay) => Alarm[];
+  answer: (res: Response, r: { accepted: number; duplicates: number }) => void;
+}
+
+const ROUTES: RouteSpec[] = [
+  {
+    paths: ["/api/v1/events", "/e/:environment/api/v1/events"],
+    source: "v1",
+    parse: (body, req) => [parseV1Push(body, req.get("idempotency-key"))],
+    // netdata counts only a 200 as success; the ids are Dynatrace's to give, after delivery.
+    answer: (res, r) => {
+      res.status(200).json({ storedEventIds: [], storedIds: [], storedCorrelationIds: [], relay: r });
+    },
+  },
+  {
+    paths: ["/api/v1/alertmanager", "/e/:environment/api/v1/alertmanager"],
+    source: "alertmanager",
+    parse: (body, _req, relay) => parseAlertmanager(body, relay.defaults),
+    answer: (res, r) => {
+      res.status(202).json(r);
+    },
+  },
+  {
+    paths: ["/api/v1/alarms", "/e/:environment/api/v1/alarms"],
+    source: "native",
+    parse: (body, req, relay) => {
+      const a = parseNativeAlarm(body, relay.defaults);
+      const key = req.get("idempotency-key");
+      return [key ? { ...a, dedupeKey: `key:${key}` } : a];
+    },
+    answer: (res, r) => {
+      res.status(202).json(r);
+    },
+  },
+];
+
+/**
+ * The relay's intake endpoints. Every answer is JSON: 401 without a valid token, 404 for an unknown
+ * environment, 415 for a non-JSON body, 413 over 1 MB, 400 with the failing field paths, 503 with
+ * Retry-After when the outbox cannot take the alarm; 2xx only once the alarm is on disk.
+ */
+export function createRelayRouter(relay: Relay): Router {
+  const router = Router();
+  const json = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
+  for (const spec of ROUTES) {
+    router.post(spec.paths, guard(relay, spec.source), json, (req, res) => {
+      const environment = targetEnvironment(relay, req);
+      let alarms: Alarm[];
+      try {
+        alarms = spec.parse(req.body, req, relay);
+      } catch (err) {
+        if (!(err instanceof InvalidAlarmError)) throw err;
+        relay.rejected(spec.source);
+        res.status(400).json({
+          error: {
+            code: 400,
+            message: err.message,
+            constraintViolations: err.violations.map((v) => ({ ...v, parameterLocation: "PAYLOAD_BODY" })),
+          },
+        });
+        return;
+      }
+      const source = alarms[0]?.source ?? spec.source;
+      try {
+        const { accepted, duplicates } = relay.accept(environment, source, alarms);
+        spec.answer(res, { accepted, duplicates });
+      } catch (err) {
+        if (!(err instanceof OutboxUnavailableError)) throw err;
+        res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
+      }
+    });
+  }
+  router.use(countRejections(relay));
+  return router;
+}
+
+/** Auth, environment and content-type checks that run before the body is read. */
+function guard(relay: Relay, source: InputSource) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.relaySource = source;
+    if (!relay.enabled) {
+      throw new HttpError(
+        401,
+        "the relay is not configured: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true)",
+      );
+    }
+    if (
+      !relay.config.allowAnonymous &&
+      !matchesToken(credentialOf(req.get("authorization")), relay.config.tokens)
+    ) {
+      res.set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter relay"');
+      throw new HttpError(401, "missing or invalid relay token (send Authorization: Bearer <token>)");
+    }
+    targetEnvironment(relay, req);
+    if (!req.is(["application/json", "application/*+json"])) {
+      throw new HttpError(
+        415,
+        `Content-Type must be application/json (got ${req.get("content-type") ?? "none"})`,
+      );
+    }
+    next();
+  };
+}
+
+function targetEnvironment(relay: Relay, req: Request): string {
+  const wanted: unknown = req.params.environment;
+  if (typeof wanted !== "string") return relay.environments[0] as string;
+  if (!relay.environments.includes(wanted)) {
+    throw new HttpError(
+      404,
+      `unknown environment "${wanted}" (configured: ${relay.environments.join(", ")})`,
+    );
+  }
+  return wanted;
+}
+
+function countRejections(relay: Relay) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const source = res.locals.relaySource as InputSource | undefined;
+    if (source) relay.rejected(source);
+    next(err);
+  };
+}

@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { FailureReason } from "../dynatrace/errors.js";
+import type { InputSource } from "../relay/alarm.js";
+import type { Outbox } from "../relay/outbox.js";
+
+/** Outcomes of an alarm posted to the relay. */
+export type IntakeOutcome = "accepted" | "duplicate" | "rejected";
+
+const SOURCES: readonly InputSource[] = ["netdata", "v1", "v2", "alertmanager", "native"];
+const OUTCOMES: readonly IntakeOutcome[] = ["accepted", "duplicate", "rejected"];
+
+/**
+ * The relay's metrics. Queue depth and oldest age are read from the outbox at scrape time.
+ */
+export class RelayMetrics {
+  readonly received: Counter<"source" | "outcome">;
+  readonly delivered: Counter<"environment">;
+  readonly failures: Counter<"environment" | "reason">;
+  readonly deadLetters: Counter<"environment">;
+  readonly deliveryDuration: Histogram<"environment">;
+
+  constructor(
+    registry: Registry,
+    outbox: () => Outbox | undefined,
+    environments: string[],
+    clock: () => number,
+  ) {
+    const registers = [registry];
+    this.received = new Counter({
+      name: "dynatrace_relay_received_total",
+      help: "Alarms posted to the relay, by input format and outcome (accepted: queued durably; duplicate: same key within RELAY_DEDUPE_WINDOW; rejected: invalid or unauthorised).",
+      labelNames: ["source", "outcome"] as const,
+      registers,
+    });
+    this.delivered = new Counter({
+      name: "dynatrace_relay_delivered_total",
+      help: "Relayed alarms Dynatrace accepted.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.failures = new Counter({
+      name: "dynatrace_relay_delivery_failures_total",
+      help: "Failed delivery attempts, by reason; retried ones included.",
+      labelNames: ["environment", "reason"] as const,
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: "dynatrace_relay_dead_letters_total",
+      help: "Alarms given up on (permanent 4xx, RELAY_MAX_ATTEMPTS or RELAY_MAX_AGE reached) and moved to the dead-letter table.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.deliveryDuration = new Histogram({
+      name: "dynatrace_relay_delivery_duration_seconds",
+      help: "Time from an alarm's acceptance to its delivery to Dynatrace, retries included.",
+      labelNames: ["environment"] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    new Gauge({
+      name: "dynatrace_relay_queue_depth",
+      help: "Alarms accepted and waiting for delivery.",
+      labelNames: ["environment"] as const,
+      registers,
+      collect() {
+        const o = outbox();
+        for (const environment of environments) this.set({ environment }, o?.depth(environment) ?? 0);
+      },
+    });
+    new Gauge({
+      name: "dynatrace_relay_queue_oldest_age_seconds",
+      help: "Age of the oldest alarm waiting for delivery; 0 when none waits.",
+      labelNames: ["environment"] as const,
+      registers,
+      collect() {
+        const o = outbox();
+        for (const environment of environments) {
+          const oldest = o?.oldestCreatedAt(environment);
+          this.set({ environment }, oldest === undefined ? 0 : Math.max(0, clock() - oldest) / 1000);
+        }
+      },
+    });
+    for (const source of SOURCES) for (const outcome of OUTCOMES) this.received.inc({ source, outcome }, 0);
+    for (const environment of environments) {
+      this.delivered.inc({ environment }, 0);
+      this.deadLetters.inc({ environment }, 0);
+    }
+  }
+
+  /** Counts a failed attempt. */
+  failure(environment: string, reason: FailureReason): void {
+    this.failures.inc({ environment, reason });
+  }
+}

@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+
+/** Where an alarm came in; the `source` label of `dynatrace_relay_received_total`. */
+export type InputSource = "netdata" | "v1" | "v2" | "alertmanager" | "native";
+
+/** A tag in a v1 attach rule. */
+export interface Tag {
+  context: string;
+  key: string;
+  value?: string;
+}
+
+/** A v1 `EventCreation` body: what the relay queues and pushes to `POST /api/v1/events`. */
+export interface V1EventCreation {
+  eventType: string;
+  source: string;
+  attachRules: { entityIds?: string[]; tagRule?: { meTypes: string[]; tags: Tag[] }[] };
+  title?: string;
+  description?: string;
+  start?: number;
+  end?: number;
+  timeoutMinutes?: number;
+  customProperties?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** One alarm ready for the outbox: its upstream body and the key that makes repeats duplicates. */
+export interface Alarm {
+  source: InputSource;
+  dedupeKey: string;
+  payload: V1EventCreation;
+}
+
+/** What every input mapper needs from the relay configuration. */
+export interface MappingDefaults {
+  eventType: string;
+  source: string;
+  tag: string | undefined;
+}
+
+/** A stable key for content without a natural id: a hash of its canonical JSON. */
+export function contentKey(prefix: string, value: unknown): string {
+  return `${prefix}:${createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 32)}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Attach rules for an alarm about `host`: HOST entities carrying the configured tag when there is
+ * one, else HOST entities tagged with the host's own name.
+ */
+export function hostAttachRules(defaults: MappingDefaults, host: string): V1EventCreation["attachRules"] {
+  return { tagRule: [{ meTypes: ["HOST"], tags: [{ context: "CONTEXTLESS", key: defaults.tag ?? host }] }] };
+}
+
+/**
+ * Fills the fields Dynatrace requires for the configured event type from the alarm's own title,
+ * description and source, so that any RELAY_EVENT_TYPE yields a valid push.
+ */
+export function withRequiredFields(p: V1EventCreation): V1EventCreation {
+  const out = { ...p };
+  const summary = p.title ?? p.description ?? p.source;
+  if (p.eventType === "CUSTOM_ANNOTATION") {
+    out.annotationType ??= p.source;
+    out.annotationDescription ??= p.description ?? summary;
+  }
+  if (p.eventType === "CUSTOM_DEPLOYMENT") {
+    out.deploymentName ??= summary;
+    out.deploymentVersion ??= p.customProperties?.status ?? "n/a";
+  }
+  if (p.eventType === "CUSTOM_CONFIGURATION") out.configuration ??= summary;
+  return out;
+}

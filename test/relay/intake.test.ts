@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import request from "supertest";
+import { total, value } from "../helpers/exposition.js";
+import { type Harness, startHarness } from "../helpers/harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** The sorted field paths of a 400 answer's constraintViolations. */
+function violationPaths(body: unknown): string[] {
+  const b = body as { error: { constraintViolations: { path: string }[] } };
+  return b.error.constraintViolations.map((v) => v.path).sort();
+}
+
+const ALARM = { host: "web01", alarm: "cpu_usage", chart: "system.cpu", status: "CRITICAL", value: 97.5 };
+
+describe("relay intake: auth and bad input", () => {
+  test("when no token is configured, then the relay answers 401 saying how to configure it, and writes nothing", async () => {
+    h = await startHarness();
+    const res = await request(h.app.http).post("/api/v1/alarms").send(ALARM).expect(401);
+    assert.match(res.body.error.message, /set RELAY_TOKENS \(or RELAY_ALLOW_ANONYMOUS=true\)/);
+    assert.equal(h.app.relay.enabled, false);
+  });
+
+  for (const [name, header] of [
+    ["Bearer", () => `Bearer ${h?.relayToken}`],
+    ["netdata's Api-token casing", () => `Api-token ${h?.relayToken}`],
+    ["API-TOKEN", () => `API-TOKEN ${h?.relayToken}`],
+    ["basic auth password", () => `Basic ${Buffer.from(`alertmanager:${h?.relayToken}`).toString("base64")}`],
+  ] as const) {
+    test(`when the token comes as ${name}, then the alarm is accepted`, async () => {
+      h = await startHarness({ relay: true });
+      await request(h.app.http).post("/api/v1/alarms").set("Authorization", header()).send(ALARM).expect(202);
+    });
+  }
+
+  test("when the token is missing or wrong, then 401 JSON with WWW-Authenticate, counted as rejected", async () => {
+    h = await startHarness({ relay: true });
+    const none = await request(h.app.http).post("/api/v1/alarms").send(ALARM).expect(401);
+    assert.equal(none.body.error.code, 401);
+    assert.match(none.headers["www-authenticate"] ?? "", /^Bearer/);
+    await request(h.app.http)
+      .post("/api/v1/alarms")
+      .set("Authorization", "Bearer nope")
+      .send(ALARM)
+      .expect(401);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_relay_received_total", { source: "native", outcome: "rejected" }), 2);
+  });
+
+  test("when each class of bad input arrives, then each gets its 4xx with a JSON reason and nothing is queued", async () => {
+    h = await startHarness({ relay: true });
+    const { http } = h.app;
+    const post = (path: string) => request(http).post(path).set("Authorization", `Bearer ${h?.relayToken}`);
+    const wrongType = await post("/api/v1/alarms")
+      .set("Content-Type", "text/plain")
+      .send("host=web01")
+      .expect(415);
+    assert.match(wrongType.body.error.message, /application\/json/);
+    const broken = await post("/api/v1/alarms")
+      .set("Content-Type", "application/json")
+      .send('{"host": "a"b"}')
+      .expect(400);
+    assert.equal(broken.body.error.code, 400);
+    const invalid = await post("/api/v1/alarms")
+      .send({ ...ALARM, status: "ON_FIRE", host: 5 })
+      .expect(400);
+    const paths = violationPaths(invalid.body);
+    assert.deepEqual(paths, ["host", "status"]);
+    const huge = { ...ALARM, info: "x".repeat(1_100_000) };
+    await post("/api/v1/alarms").send(huge).expect(413);
+    const unknownEnv = await post("/e/nowhere/api/v1/alarms").send(ALARM).expect(404);
+    assert.match(unknownEnv.body.error.message, /unknown environment "nowhere" \(configured: test\)/);
+    const v1Invalid = await post("/api/v1/events")
+      .send({ eventType: "CUSTOM_INFO", source: "x", attachRules: {} })
+      .expect(400);
+    assert.deepEqual(violationPaths(v1Invalid.body), ["attachRules", "description"]);
+    const am = await post("/api/v1/alertmanager")
+      .send({ version: "3", status: "firing", alerts: [] })
+      .expect(400);
+    assert.match(am.body.error.message, /invalid Alertmanager webhook/);
+    await post("/api/v1/alarms").send([]).expect(400);
+    await post("/api/v1/alarms").send("null").set("Content-Type", "application/json").expect(400);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_relay_queue_depth", { environment: "test" }), 0);
+    assert.equal(total(m, "dynatrace_relay_received_total", { outcome: "accepted" }), 0);
+  });
+
+  test("when the queue is full, then the answer is 503 with Retry-After and the alarm is not lost silently", async () => {
+    h = await startHarness({ relay: true, env: { RELAY_QUEUE_LIMIT: "2" } });
+    const { http } = h.app;
+    const post = (i: number) =>
+      request(http)
+        .post("/api/v1/alarms")
+        .set("Authorization", `Bearer ${h?.relayToken}`)
+        .send({ ...ALARM, alarm: `a${i}` });
+    await post(1).expect(202);
+    await post(2).expect(202);
+    const full = await post(3).expect(503);
+    assert.equal(full.headers["retry-after"], "30");
+    assert.match(full.body.error.message, /queue for test is full/);
+  });
+});
