@@ -51,6 +51,8 @@ export interface RelayConfig {
   eventType: (typeof V1_PUSH_EVENT_TYPES)[number];
   source: string;
   tag: string | undefined;
+  /** Upstream API the relay pushes with: v1 `POST /api/v1/events` or v2 ingest. */
+  apiVersion: "v1" | "v2";
   maxAttempts: number;
   maxAgeMs: number;
   queueLimit: number;

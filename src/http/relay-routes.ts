@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
-import type { Alarm, InputSource } from "../relay/alarm.js";
+import type { InputSource, OutboundAlarm } from "../relay/alarm.js";
+import { toOutbound } from "../relay/outbound.js";
 import { OutboxUnavailableError } from "../relay/outbox.js";
 import { parseAlertmanager } from "../relay/parse-alertmanager.js";
 import { parseNativeAlarm } from "../relay/parse-native.js";
 import { parseV1Push } from "../relay/parse-v1.js";
+import { parseV2Ingest, v2ToV1 } from "../relay/parse-v2.js";
 import type { Relay } from "../relay/relay-service.js";
 import { InvalidAlarmError } from "../relay/validation-error.js";
 import { errorBody, HttpError } from "./errors.js";
@@ -15,24 +17,43 @@ const BODY_LIMIT = "1mb";
 interface RouteSpec {
   paths: string[];
   source: InputSource;
-  parse: (body: unknown, req: Request, relay: Relay) => Alarm[];
-  answer: (res: Response, r: { accepted: number; duplicates: number }) => void;
+  parse: (body: unknown, req: Request, relay: Relay) => OutboundAlarm[];
+  answer: (res: Response, r: { accepted: number; duplicates: number }, alarms: OutboundAlarm[]) => void;
 }
 
 const ROUTES: RouteSpec[] = [
   {
     paths: ["/api/v1/events", "/e/:environment/api/v1/events"],
     source: "v1",
-    parse: (body, req) => [parseV1Push(body, req.get("idempotency-key"))],
+    parse: (body, req, relay) => [
+      toOutbound(parseV1Push(body, req.get("idempotency-key")), relay.config.apiVersion),
+    ],
     // netdata counts only a 200 as success; the ids are Dynatrace's to give, after delivery.
     answer: (res, r) => {
       res.status(200).json({ storedEventIds: [], storedIds: [], storedCorrelationIds: [], relay: r });
     },
   },
   {
+    paths: ["/api/v2/events/ingest", "/e/:environment/api/v2/events/ingest"],
+    source: "v2",
+    parse: (body, req, relay) => {
+      const { event, key } = parseV2Ingest(body, req.get("idempotency-key"));
+      if (relay.config.apiVersion === "v2") return [{ source: "v2", dedupeKey: key, api: "v2", body: event }];
+      return [toOutbound(v2ToV1(event, key, relay.defaults), "v1")];
+    },
+    // The v2 answer shape; correlation ids are Dynatrace's to give, after delivery.
+    answer: (res, _r, alarms) => {
+      res.status(201).json({
+        reportCount: alarms.length,
+        eventIngestResults: alarms.map(() => ({ correlationId: null, status: "OK" })),
+      });
+    },
+  },
+  {
     paths: ["/api/v1/alertmanager", "/e/:environment/api/v1/alertmanager"],
     source: "alertmanager",
-    parse: (body, _req, relay) => parseAlertmanager(body, relay.defaults),
+    parse: (body, _req, relay) =>
+      parseAlertmanager(body, relay.defaults).map((a) => toOutbound(a, relay.config.apiVersion)),
     answer: (res, r) => {
       res.status(202).json(r);
     },
@@ -43,7 +64,7 @@ const ROUTES: RouteSpec[] = [
     parse: (body, req, relay) => {
       const a = parseNativeAlarm(body, relay.defaults);
       const key = req.get("idempotency-key");
-      return [key ? { ...a, dedupeKey: `key:${key}` } : a];
+      return [toOutbound(key ? { ...a, dedupeKey: `key:${key}` } : a, relay.config.apiVersion)];
     },
     answer: (res, r) => {
       res.status(202).json(r);
@@ -62,7 +83,7 @@ export function createRelayRouter(relay: Relay): Router {
   for (const spec of ROUTES) {
     router.post(spec.paths, guard(relay, spec.source), json, (req, res) => {
       const environment = targetEnvironment(relay, req);
-      let alarms: Alarm[];
+      let alarms: OutboundAlarm[];
       try {
         alarms = spec.parse(req.body, req, relay);
       } catch (err) {
@@ -80,7 +101,7 @@ export function createRelayRouter(relay: Relay): Router {
       const source = alarms[0]?.source ?? spec.source;
       try {
         const { accepted, duplicates } = relay.accept(environment, source, alarms);
-        spec.answer(res, { accepted, duplicates });
+        spec.answer(res, { accepted, duplicates }, alarms);
       } catch (err) {
         if (!(err instanceof OutboxUnavailableError)) throw err;
         res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));

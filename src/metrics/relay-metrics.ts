@@ -40,7 +40,7 @@ export class RelayMetrics {
     });
     this.failures = new Counter({
       name: "dynatrace_relay_delivery_failures_total",
-      help: "Failed delivery attempts, by reason; retried ones included.",
+      help: "Failed delivery attempts, by reason (the client's failure reasons, plus item_rejected for a v2 ingest item whose status is not OK); retried ones included.",
       labelNames: ["environment", "reason"] as const,
       registers,
     });
@@ -88,7 +88,7 @@ export class RelayMetrics {
   }
 
   /** Counts a failed attempt. */
-  failure(environment: string, reason: FailureReason): void {
+  failure(environment: string, reason: FailureReason | "item_rejected"): void {
     this.failures.inc({ environment, reason });
   }
 }

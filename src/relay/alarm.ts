@@ -31,6 +31,17 @@ export interface Alarm {
   payload: V1EventCreation;
 }
 
+/** Upstream API generation of a queued alarm. */
+export type UpstreamApi = "v1" | "v2";
+
+/** An alarm as queued: the body exactly as it will be sent, and which API it is for. */
+export interface OutboundAlarm {
+  source: InputSource;
+  dedupeKey: string;
+  api: UpstreamApi;
+  body: object;
+}
+
 /** What every input mapper needs from the relay configuration. */
 export interface MappingDefaults {
   eventType: string;

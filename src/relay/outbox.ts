@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { Alarm } from "./alarm.js";
+import type { OutboundAlarm, UpstreamApi } from "./alarm.js";
 
 /** A queued alarm as stored. */
 export interface QueuedAlarm {
@@ -9,6 +9,7 @@ export interface QueuedAlarm {
   environment: string;
   source: string;
   dedupeKey: string;
+  api: UpstreamApi;
   payload: string;
   createdAt: number;
   attempts: number;
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   environment TEXT NOT NULL,
   source TEXT NOT NULL,
   dedupe_key TEXT NOT NULL,
+  api TEXT NOT NULL,
   payload TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   environment TEXT NOT NULL,
   source TEXT NOT NULL,
   dedupe_key TEXT NOT NULL,
+  api TEXT NOT NULL,
   payload TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   failed_at INTEGER NOT NULL,
@@ -85,7 +88,7 @@ export class Outbox {
       remember: db.prepare("INSERT OR REPLACE INTO recent_keys (key, seen_at) VALUES (?, ?)"),
       prune: db.prepare("DELETE FROM recent_keys WHERE seen_at < ?"),
       insert: db.prepare(
-        "INSERT INTO outbox (environment, source, dedupe_key, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (environment, source, dedupe_key, api, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       head: db.prepare<[string], Record<string, unknown>>(
         "SELECT * FROM outbox WHERE environment = ? ORDER BY id LIMIT 1",
@@ -95,7 +98,7 @@ export class Outbox {
         "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
       ),
       bury: db.prepare(
-        "INSERT INTO dead_letters (id, environment, source, dedupe_key, payload, created_at, failed_at, attempts, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dead_letters (id, environment, source, dedupe_key, api, payload, created_at, failed_at, attempts, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       counts: db.prepare<[], { environment: string; n: number }>(
         "SELECT environment, COUNT(*) AS n FROM outbox GROUP BY environment",
@@ -114,7 +117,7 @@ export class Outbox {
    * Stores the alarms that are not duplicates in one durable transaction. Throws
    * {@link OutboxUnavailableError} when the queue is full or the disk fails; then nothing is stored.
    */
-  enqueue(environment: string, alarms: Alarm[]): EnqueueResult {
+  enqueue(environment: string, alarms: OutboundAlarm[]): EnqueueResult {
     const now = this.options.clock();
     const depth = this.depth(environment);
     if (depth + alarms.length > this.options.queueLimit) {
@@ -132,14 +135,8 @@ export class Outbox {
           continue;
         }
         s.remember.run(key, now);
-        const info = s.insert.run(
-          environment,
-          alarm.source,
-          alarm.dedupeKey,
-          JSON.stringify(alarm.payload),
-          now,
-          now,
-        );
+        const body = JSON.stringify(alarm.body);
+        const info = s.insert.run(environment, alarm.source, alarm.dedupeKey, alarm.api, body, now, now);
         ids.push(Number(info.lastInsertRowid));
       }
       return { accepted: ids.length, duplicates, ids };
@@ -166,6 +163,7 @@ export class Outbox {
       environment: r.environment as string,
       source: r.source as string,
       dedupeKey: r.dedupe_key as string,
+      api: r.api as UpstreamApi,
       payload: r.payload as string,
       createdAt: r.created_at as number,
       attempts: r.attempts as number,
@@ -193,6 +191,7 @@ export class Outbox {
         a.environment,
         a.source,
         a.dedupeKey,
+        a.api,
         a.payload,
         a.createdAt,
         this.options.clock(),

@@ -1,6 +1,6 @@
 import type { RelayConfig } from "../config/types.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
-import type { Alarm, InputSource, MappingDefaults } from "./alarm.js";
+import type { InputSource, MappingDefaults, OutboundAlarm } from "./alarm.js";
 import { type EnqueueResult, type Outbox, OutboxUnavailableError } from "./outbox.js";
 import type { RelaySender } from "./sender.js";
 
@@ -13,7 +13,7 @@ export interface Relay {
   /** True when inbound tokens are configured or anonymous access is allowed. */
   readonly enabled: boolean;
   /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
-  accept(environment: string, source: InputSource, alarms: Alarm[]): EnqueueResult;
+  accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): EnqueueResult;
   /** Counts a rejected post. */
   rejected(source: InputSource): void;
 }
@@ -40,7 +40,7 @@ export class RelayService implements Relay {
     return this.outbox !== undefined;
   }
 
-  accept(environment: string, source: InputSource, alarms: Alarm[]): EnqueueResult {
+  accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): EnqueueResult {
     if (!this.outbox) throw new OutboxUnavailableError("relay is not configured");
     const result = this.outbox.enqueue(environment, alarms);
     this.metrics.received.inc({ source, outcome: "accepted" }, result.accepted);

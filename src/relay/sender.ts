@@ -19,8 +19,11 @@ export interface SenderDeps {
   maxAgeMs: number;
 }
 
-/** Endpoint name of v1 pushes in `dynatrace_api_requests_total`. */
-export const V1_PUSH_ENDPOINT = "v1_push";
+/** Endpoint names and paths of the two push APIs, as `dynatrace_api_requests_total` names them. */
+const UPSTREAM = {
+  v1: { endpoint: "v1_push", path: "/api/v1/events" },
+  v2: { endpoint: "v2_ingest", path: "/api/v2/events/ingest" },
+} as const;
 
 /**
  * Delivers one environment's queued alarms to `POST /api/v1/events`, one at a time in acceptance
@@ -68,7 +71,13 @@ export class RelaySender {
         await this.idle(wait);
         continue;
       }
-      await this.deliver(head);
+      try {
+        await this.deliver(head);
+      } catch (err) {
+        // The loop must outlive anything (a disk error, a bug): log, pause, and carry on.
+        this.deps.logger.error({ environment, err }, "relay sender error; retrying in 5 s");
+        await this.idle(5000);
+      }
     }
   }
 
@@ -87,7 +96,20 @@ export class RelaySender {
     const { client, outbox, metrics, environment, clock, logger } = this.deps;
     const attempts = a.attempts + 1;
     try {
-      await client.postJson(V1_PUSH_ENDPOINT, "/api/v1/events", a.payload, this.abort.signal);
+      const target = UPSTREAM[a.api];
+      const answer = await client.postJson(target.endpoint, target.path, a.payload, this.abort.signal);
+      const rejected = a.api === "v2" ? rejectedItems(answer) : [];
+      if (rejected.length > 0) {
+        // A 201 can carry failed items; retrying the same body cannot fix them.
+        metrics.failures.inc({ environment, reason: "item_rejected" });
+        outbox.deadLetter(a, attempts, "item_rejected", `ingest item status ${rejected.join(", ")}`);
+        metrics.deadLetters.inc({ environment });
+        logger.error(
+          { environment, id: a.id, statuses: rejected },
+          "alarm dead-lettered: Dynatrace rejected the ingest item",
+        );
+        return;
+      }
       outbox.markDelivered(a);
       metrics.delivered.inc({ environment });
       metrics.deliveryDuration.observe({ environment }, Math.max(0, clock() - a.createdAt) / 1000);
@@ -116,4 +138,14 @@ export class RelaySender {
       );
     }
   }
+}
+
+/** Statuses other than OK in a v2 ingest answer (`eventIngestResults[].status`). */
+function rejectedItems(answer: unknown): string[] {
+  const results = (answer as { eventIngestResults?: unknown } | undefined)?.eventIngestResults;
+  if (!Array.isArray(results)) return [];
+  return results
+    .map((r) => (r as { status?: unknown }).status)
+    .filter((status) => status !== "OK")
+    .map((status) => String(status));
 }

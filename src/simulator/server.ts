@@ -8,6 +8,7 @@ import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
 import { BadRequest, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
 import { acceptV1Push, PushRejected } from "./v1-push.js";
+import { acceptV2Ingest } from "./v2-ingest.js";
 import { Prng } from "./prng.js";
 
 /** Settings of a simulated environment; all have defaults. */
@@ -33,6 +34,7 @@ export interface RequestRecord {
 }
 
 const FEED_PATH = "/api/v1/events";
+const INGEST_PATH = "/api/v2/events/ingest";
 
 /**
  * A simulated Dynatrace environment served over real HTTP: the v1 events feed with both paging
@@ -45,6 +47,8 @@ export class SimulatedDynatrace {
   readonly requests: RequestRecord[] = [];
   /** Bodies of accepted v1 pushes, in arrival order. */
   readonly pushed: Record<string, unknown>[] = [];
+  /** Bodies of v2 ingests whose item status was OK, in arrival order. */
+  readonly ingested: Record<string, unknown>[] = [];
   private readonly pushIds: Prng;
   readonly generator: EventGenerator;
   readonly feed: V1FeedOptions;
@@ -53,6 +57,8 @@ export class SimulatedDynatrace {
   private readonly clock: () => number;
   private server: Server | undefined;
   private origin = "";
+  /** Aborted by close(), so delayed answers do not hold the process open. */
+  private readonly closing = new AbortController();
 
   constructor(options: SimulatorOptions = {}) {
     this.token =
@@ -94,6 +100,7 @@ export class SimulatedDynatrace {
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    this.closing.abort();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.server = undefined;
@@ -119,9 +126,12 @@ export class SimulatedDynatrace {
     return event;
   }
 
-  /** Arms a fault for the next `times` requests to the feed (GET) or to the push endpoint (POST). */
-  injectFault(fault: Fault, times = 1, target: "feed" | "push" = "feed"): void {
-    this.faults.add(fault, times, `${target === "feed" ? "GET" : "POST"} `);
+  /** Arms a fault for the next `times` requests to the feed, the v1 push or the v2 ingest endpoint. */
+  injectFault(fault: Fault, times = 1, target: "feed" | "push" | "ingest" = "feed"): void {
+    const prefix = { feed: `GET ${FEED_PATH}`, push: `POST ${FEED_PATH}`, ingest: `POST ${INGEST_PATH}` }[
+      target
+    ];
+    this.faults.add(fault, times, prefix);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,7 +149,10 @@ export class SimulatedDynatrace {
       return this.error(res, record, 404, "Environment not found.");
     }
     const path = managed ? (managed[2] as string) : url.pathname;
-    if (path !== FEED_PATH || (req.method !== "GET" && req.method !== "POST")) {
+    const known =
+      (path === FEED_PATH && (req.method === "GET" || req.method === "POST")) ||
+      (path === INGEST_PATH && req.method === "POST");
+    if (!known) {
       return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
     }
     const fault = this.faults.take(`${req.method} ${path}`);
@@ -150,6 +163,7 @@ export class SimulatedDynatrace {
         : "Missing authorization parameter.";
       return this.error(res, record, 401, message);
     }
+    if (path === INGEST_PATH) return this.ingest(req, res, record);
     if (req.method === "POST") return this.push(req, res, record);
     let body: string;
     try {
@@ -206,8 +220,8 @@ export class SimulatedDynatrace {
         res.end('{"totalEventCount": 3, "events": [{"eventId": 1,, }');
         return true;
       case "delay":
-        await delay(fault.ms);
-        return false;
+        await delay(fault.ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
+        return this.closing.signal.aborted;
       case "truncated":
       case "repeat-cursor":
       case "endless-cursor":
@@ -215,16 +229,55 @@ export class SimulatedDynatrace {
     }
   }
 
-  private async push(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+  private async readJson(req: IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body: unknown;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
     } catch {
-      return this.error(res, record, 400, "Could not parse the request body as JSON.");
+      throw new PushRejected("Could not parse the request body as JSON.", "body");
     }
+  }
+
+  private async ingest(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
     try {
+      const body = await this.readJson(req);
+      const result = acceptV2Ingest(body, this.clock(), this.pushIds);
+      let correlationId: string | null = null;
+      if ("event" in result) {
+        this.store.add(result.event);
+        if (result.closeAt !== undefined) this.generator.scheduleClose(result.event.eventId, result.closeAt);
+        this.ingested.push(body as Record<string, unknown>);
+        correlationId = (result.event.eventId & 0xffffffffffffffffn).toString(16).padStart(16, "0");
+      }
+      record.status = 201;
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ reportCount: 1, eventIngestResults: [{ correlationId, status: result.status }] }),
+      );
+    } catch (err) {
+      if (!(err instanceof PushRejected)) throw err;
+      this.rejectPush(res, record, err);
+    }
+  }
+
+  private rejectPush(res: ServerResponse, record: RequestRecord, err: PushRejected): void {
+    record.status = 400;
+    res.writeHead(400, { "content-type": "application/json" });
+    const violation = {
+      path: err.path,
+      message: err.message,
+      parameterLocation: "PAYLOAD_BODY",
+      location: null,
+    };
+    res.end(
+      JSON.stringify({ error: { code: 400, message: err.message, constraintViolations: [violation] } }),
+    );
+  }
+
+  private async push(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
+    try {
+      const body = await this.readJson(req);
       const { event, closeAt } = acceptV1Push(body, this.clock(), this.pushIds);
       this.store.add(event);
       if (closeAt !== undefined) this.generator.scheduleClose(event.eventId, closeAt);

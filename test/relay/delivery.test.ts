@@ -214,6 +214,71 @@ describe("relay delivery", () => {
     assert.equal(h.sim.pushed.length, 2);
   });
 
+  test("when RELAY_API_VERSION is v2, then alarms are ingested with an entity selector and properties", async () => {
+    const { h, base } = await relayHarness({ RELAY_API_VERSION: "v2", RELAY_TAG: "netdata-hosts" });
+    await post(base, "/api/v1/alarms", alarm("disk_full"), h.relayToken);
+    await until(() => h.sim.ingested.length === 1);
+    const body = h.sim.ingested[0];
+    assert.equal(body?.eventType, "CUSTOM_INFO");
+    assert.equal(body?.title, "Netdata Alarm from web01");
+    assert.equal(body?.entitySelector, 'type("HOST"),tag("netdata-hosts")');
+    assert.equal(
+      (body?.properties as Record<string, string>).description,
+      "web01 system.cpu.disk_full is CRITICAL",
+    );
+    assert.equal(h.sim.pushed.length, 0, "nothing went to the v1 endpoint");
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_api_requests_total", { endpoint: "v2_ingest", code: "201" }), 1);
+  });
+
+  test("when a v2 ingest is posted and the upstream is v1, then it answers 201 and pushes the v1 form", async () => {
+    const { h, base } = await relayHarness();
+    const res = await post(
+      base,
+      "/api/v2/events/ingest",
+      {
+        eventType: "RESOURCE_CONTENTION_EVENT",
+        title: "Disk slow",
+        entitySelector: 'type(HOST),tag("[KUBERNETES]app:web")',
+      },
+      h.relayToken,
+    );
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.body, {
+      reportCount: 1,
+      eventIngestResults: [{ correlationId: null, status: "OK" }],
+    });
+    await until(() => h.sim.pushed.length === 1);
+    assert.equal(h.sim.pushed[0]?.eventType, "RESOURCE_CONTENTION");
+    assert.deepEqual(h.sim.pushed[0]?.attachRules, {
+      tagRule: [{ meTypes: ["HOST"], tags: [{ context: "KUBERNETES", key: "app", value: "web" }] }],
+    });
+  });
+
+  test("when a v2 ingest answer is 201 with a failed item, then the alarm is dead-lettered, not retried", async () => {
+    const { h, base } = await relayHarness({ RELAY_API_VERSION: "v2" });
+    await post(
+      base,
+      "/api/v2/events/ingest",
+      { eventType: "CUSTOM_INFO", title: "x", entitySelector: "type(NOPE)" },
+      h.relayToken,
+    );
+    await post(
+      base,
+      "/api/v2/events/ingest",
+      { eventType: "CUSTOM_INFO", title: "y", entitySelector: "type(HOST)" },
+      h.relayToken,
+    );
+    await until(() => h.sim.ingested.length === 1);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_relay_dead_letters_total", { environment: "test" }), 1);
+    assert.equal(
+      value(m, "dynatrace_relay_delivery_failures_total", { environment: "test", reason: "item_rejected" }),
+      1,
+    );
+    assert.match(h.logs.text, /INVALID_ENTITY_TYPE/);
+  });
+
   test("when the exporter restarts with alarms queued, then the outbox survives and delivery resumes", async () => {
     const first = await relayHarness();
     first.h.sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "push");
