@@ -9,6 +9,7 @@ import { DrainLoop } from "./feed/drain-loop.js";
 import { type DrainStatus, FeedDrainer } from "./feed/drainer.js";
 import { EventStore } from "./feed/event-store.js";
 import { ConfigError } from "./config/errors.js";
+import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { FeedMetrics } from "./metrics/feed-metrics.js";
@@ -95,7 +96,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const { relay, senders, outbox } = relayParts;
 
   const statuses = () => feeds.map((f) => f.drainer.status());
-  const http = createHttpApp({ registry, version: VERSION, logger, statuses, relay });
+  const authLimiter = new FailedAuthLimiter();
+  const http = createHttpApp({ registry, version: VERSION, logger, statuses, relay, authLimiter });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -123,6 +125,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
         if (server) await closeServer(server);
         await Promise.all(senders.map((s) => s.sender.stop()));
         outbox?.close();
+        authLimiter.close();
         await Promise.all([...feeds, ...senders].map((f) => f.client.close()));
       })();
       return stopping;

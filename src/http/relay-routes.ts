@@ -9,6 +9,7 @@ import { parseV2Ingest, v2ToV1 } from "../relay/parse-v2.js";
 import type { Relay } from "../relay/relay-service.js";
 import { InvalidAlarmError } from "../relay/validation-error.js";
 import { errorBody, HttpError } from "./errors.js";
+import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { credentialOf, matchesToken } from "./relay-auth.js";
 
 /** Dynatrace's own limit on request bodies. */
@@ -77,11 +78,11 @@ const ROUTES: RouteSpec[] = [
  * environment, 415 for a non-JSON body, 413 over 1 MB, 400 with the failing field paths, 503 with
  * Retry-After when the outbox cannot take the alarm; 2xx only once the alarm is on disk.
  */
-export function createRelayRouter(relay: Relay): Router {
+export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Router {
   const router = Router();
   const json = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
   for (const spec of ROUTES) {
-    router.post(spec.paths, guard(relay, spec.source), json, (req, res) => {
+    router.post(spec.paths, guard(relay, spec.source, limiter), json, (req, res) => {
       const environment = targetEnvironment(relay, req);
       let alarms: OutboundAlarm[];
       try {
@@ -112,8 +113,8 @@ export function createRelayRouter(relay: Relay): Router {
   return router;
 }
 
-/** Auth, environment and content-type checks that run before the body is read. */
-function guard(relay: Relay, source: InputSource) {
+/** Auth (with per-address limiting of failures), environment and content-type checks, before the body is read. */
+function guard(relay: Relay, source: InputSource, limiter: FailedAuthLimiter) {
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.relaySource = source;
     if (!relay.enabled) {
@@ -122,10 +123,18 @@ function guard(relay: Relay, source: InputSource) {
         "the relay is not configured: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true)",
       );
     }
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = limiter.blockedFor(address);
+    if (wait > 0) {
+      res.set("Retry-After", String(wait));
+      throw new HttpError(429, "too many failed authentication attempts from this address; try again later");
+    }
     if (
       !relay.config.allowAnonymous &&
       !matchesToken(credentialOf(req.get("authorization")), relay.config.tokens)
     ) {
+      limiter.recordFailure(address);
+      relay.authFailed();
       res.set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter relay"');
       throw new HttpError(401, "missing or invalid relay token (send Authorization: Bearer <token>)");
     }

@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.js";
 import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import { errorHandler, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
+import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
 import type { Relay } from "../relay/relay-service.js";
 
@@ -16,6 +17,7 @@ export interface HttpDeps {
   logger: Logger;
   statuses: () => DrainStatus[];
   relay: Relay;
+  authLimiter: FailedAuthLimiter;
 }
 
 /**
@@ -65,7 +67,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses()));
   });
 
-  app.use(createRelayRouter(deps.relay));
+  app.use(createRelayRouter(deps.relay, deps.authLimiter));
   app.use(notFound);
   app.use(errorHandler((err) => deps.logger.error({ err }, "unhandled error in HTTP handler")));
   return app;

@@ -18,6 +18,7 @@ export class RelayMetrics {
   readonly failures: Counter<"environment" | "reason">;
   readonly deadLetters: Counter<"environment">;
   readonly deliveryDuration: Histogram<"environment">;
+  readonly authFailures: Counter;
 
   constructor(
     registry: Registry,
@@ -55,6 +56,11 @@ export class RelayMetrics {
       help: "Time from an alarm's acceptance to its delivery to Dynatrace, retries included.",
       labelNames: ["environment"] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "dynatrace_relay_auth_failures_total",
+      help: "Relay requests with a missing or wrong token. After 10 from one address within a minute, that address gets 429 until the minute is over.",
       registers,
     });
     new Gauge({

@@ -16,6 +16,8 @@ export interface Relay {
   accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): EnqueueResult;
   /** Counts a rejected post. */
   rejected(source: InputSource): void;
+  /** Counts a failed authentication. */
+  authFailed(): void;
 }
 
 /**
@@ -51,5 +53,9 @@ export class RelayService implements Relay {
 
   rejected(source: InputSource): void {
     this.metrics.received.inc({ source, outcome: "rejected" });
+  }
+
+  authFailed(): void {
+    this.metrics.authFailures.inc();
   }
 }

@@ -74,6 +74,38 @@ describe("loadConfigFromEnv", () => {
     assert.equal(e?.entityId, "HOST-E371A974A078CC54");
   });
 
+  test("when DYNATRACE_INGEST_TOKEN is set, then the relay pushes with it; else with the API token", () => {
+    assert.equal(loadConfigFromEnv(BASE).environments[0]?.ingestToken, TOKEN);
+    const e = loadConfigFromEnv({ ...BASE, DYNATRACE_INGEST_TOKEN: "dt0c01.INGEST" }).environments[0];
+    assert.equal(e?.ingestToken, "dt0c01.INGEST");
+    assert.equal(e?.token, TOKEN);
+  });
+
+  test("when relay settings are given, then they are parsed; bad ones name the variable", () => {
+    const r = loadConfigFromEnv({
+      ...BASE,
+      RELAY_TOKENS: "a, b",
+      RELAY_API_VERSION: "v2",
+      RELAY_MAX_AGE: "1h",
+    }).relay;
+    assert.deepEqual(r.tokens, ["a", "b"]);
+    assert.equal(r.apiVersion, "v2");
+    assert.equal(r.maxAgeMs, 3_600_000);
+    assert.equal(r.dedupeWindowMs, 600_000);
+    assert.throws(
+      () => loadConfigFromEnv({ ...BASE, RELAY_EVENT_TYPE: "CPU_SATURATED" }),
+      /^configuration error: RELAY_EVENT_TYPE: unsupported event type "CPU_SATURATED"/,
+    );
+    assert.throws(
+      () => loadConfigFromEnv({ ...BASE, RELAY_QUEUE_LIMIT: "0" }),
+      /RELAY_QUEUE_LIMIT: must be at least 1/,
+    );
+    assert.throws(
+      () => loadConfigFromEnv({ ...BASE, RELAY_ALLOW_ANONYMOUS: "yes" }),
+      /RELAY_ALLOW_ANONYMOUS: must be true or false/,
+    );
+  });
+
   test("when the token comes from a file, then it is read and trimmed", () => {
     const dir = mkdtempSync(join(tmpdir(), "dtee-"));
     const file = join(dir, "token");
@@ -152,8 +184,17 @@ describe("loadConfigFromEnv", () => {
     });
   }
 
-  test("when masked for printing, then the token appears nowhere", () => {
-    const printed = JSON.stringify(maskConfig(loadConfigFromEnv(BASE)));
+  test("when masked for printing, then no token appears", () => {
+    const printed = JSON.stringify(
+      maskConfig(
+        loadConfigFromEnv({
+          ...BASE,
+          RELAY_TOKENS: "relay-secret-1",
+          DYNATRACE_INGEST_TOKEN: "ingest-secret",
+        }),
+      ),
+    );
+    assert.ok(!printed.includes("relay-secret-1") && !printed.includes("ingest-secret"));
     assert.ok(!printed.includes(TOKEN));
     assert.ok(!printed.includes(TOKEN.slice(-64)));
     assert.match(printed, /"token":"<redacted>"/);

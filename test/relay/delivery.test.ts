@@ -184,6 +184,24 @@ describe("relay delivery", () => {
     );
   });
 
+  test("when Dynatrace answers a storm of 429s without headers, then everything is delivered and nothing dead-lettered", async () => {
+    const { h, base } = await relayHarness();
+    h.sim.injectFault({ kind: "status", status: 429 }, 25, "push");
+    for (let i = 0; i < 5; i++) await post(base, "/api/v1/alarms", alarm(`s${i}`), h.relayToken);
+    await until(() => h.sim.pushed.length === 5, 15_000);
+    const m = await h.scrape();
+    assert.equal(
+      value(m, "dynatrace_relay_delivery_failures_total", { environment: "test", reason: "rate_limited" }),
+      25,
+    );
+    assert.equal(value(m, "dynatrace_relay_dead_letters_total", { environment: "test" }), 0);
+    assert.equal(
+      h.sim.requests.filter((r) => r.method === "POST").length,
+      30,
+      "one request per attempt, no bursts",
+    );
+  });
+
   test("when Dynatrace rejects an alarm with 400, then it is dead-lettered and the next one goes through", async () => {
     const { h, base } = await relayHarness();
     h.sim.injectFault({ kind: "status", status: 400 }, 1, "push");

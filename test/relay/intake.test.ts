@@ -105,3 +105,30 @@ describe("relay intake: auth and bad input", () => {
     assert.match(full.body.error.message, /queue for test is full/);
   });
 });
+
+describe("relay intake: failed authentication", () => {
+  test("when one address fails auth 10 times, then it gets 429 with Retry-After even with the right token", async () => {
+    h = await startHarness({ relay: true });
+    const { http } = h.app;
+    for (let i = 0; i < 10; i++) {
+      await request(http)
+        .post("/api/v1/alarms")
+        .set("Authorization", `Bearer guess-${i}`)
+        .send(ALARM)
+        .expect(401);
+    }
+    const blocked = await request(http)
+      .post("/api/v1/alarms")
+      .set("Authorization", `Bearer ${h.relayToken}`)
+      .send(ALARM)
+      .expect(429);
+    assert.ok(Number(blocked.headers["retry-after"]) >= 1);
+    assert.match(blocked.body.error.message, /too many failed authentication attempts/);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_relay_auth_failures_total"), 10);
+    assert.ok(
+      !h.logs.text.includes(h.relayToken) && !m.includes(h.relayToken),
+      "the relay token leaks nowhere",
+    );
+  });
+});
