@@ -4,7 +4,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "bench/results/"] },
+  { ignores: ["dist/", "node_modules/", "bench/results/", ".cache/", "data/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
