@@ -65,20 +65,8 @@ async function runOnce(app: App, demo: Demo | undefined): Promise<number> {
 }
 
 async function serve(app: App, demo: Demo | undefined): Promise<number> {
-  const { port } = await app.start();
-  if (demo) {
-    const base = `http://localhost:${port}`;
-    const alarm = '{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"CRITICAL"}';
-    process.stdout.write(
-      `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
-        `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
-        `Relay an alarm (it comes back in the feed as a CUSTOM_INFO event):\n` +
-        `  curl -H 'Authorization: Bearer ${DEMO_RELAY_TOKEN}' -H 'Content-Type: application/json' \\\n` +
-        `       -d '${alarm}' ${base}/api/v1/alarms\n` +
-        `Press Ctrl+C to stop.\n\n`,
-    );
-  }
-  return new Promise((resolve) => {
+  // Handlers go in before start: a SIGTERM arriving just after "listening" must still be graceful.
+  const stopped = new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       app.logger.info({ signal }, "shutting down");
       setTimeout(() => resolve(1), 10_000).unref();
@@ -90,6 +78,22 @@ async function serve(app: App, demo: Demo | undefined): Promise<number> {
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
+  const { port } = await app.start();
+  if (demo) printDemoHelp(demo, port);
+  return stopped;
+}
+
+function printDemoHelp(demo: Demo, port: number): void {
+  const base = `http://localhost:${port}`;
+  const alarm = '{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"CRITICAL"}';
+  process.stdout.write(
+    `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
+      `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
+      `Relay an alarm (it comes back in the feed as a CUSTOM_INFO event):\n` +
+      `  curl -H 'Authorization: Bearer ${DEMO_RELAY_TOKEN}' -H 'Content-Type: application/json' \\\n` +
+      `       -d '${alarm}' ${base}/api/v1/alarms\n` +
+      `Press Ctrl+C to stop.\n\n`,
+  );
 }
 
 main(process.argv.slice(2)).then(

@@ -1,22 +1,15 @@
 import { z } from "zod";
+import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
 import { type Alarm, contentKey, type MappingDefaults, type V1EventCreation } from "./alarm.js";
 import type { V2EventIngest } from "./to-v2.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
-/** Event types `POST /api/v2/events/ingest` accepts. */
-export const V2_INGEST_EVENT_TYPES = [
-  "AVAILABILITY_EVENT",
-  "CUSTOM_ALERT",
-  "CUSTOM_ANNOTATION",
-  "CUSTOM_CONFIGURATION",
-  "CUSTOM_DEPLOYMENT",
-  "CUSTOM_INFO",
-  "ERROR_EVENT",
-  "MARKED_FOR_TERMINATION",
-  "PERFORMANCE_EVENT",
+/** Event types `POST /api/v2/events/ingest` accepts: v1's, with v2's spelling, plus WARNING. */
+export const V2_INGEST_EVENT_TYPES: [string, ...string[]] = [
   "RESOURCE_CONTENTION_EVENT",
   "WARNING",
-] as const;
+  ...V1_PUSH_EVENT_TYPES.filter((t) => t !== "RESOURCE_CONTENTION"),
+];
 
 const ingest = z.object({
   eventType: z.enum(V2_INGEST_EVENT_TYPES, {

@@ -7,8 +7,7 @@ import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
 import { BadRequest, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
-import { acceptV1Push, PushRejected } from "./v1-push.js";
-import { acceptV2Ingest } from "./v2-ingest.js";
+import { PushEndpoints } from "./push-endpoints.js";
 import { Prng } from "./prng.js";
 
 /** Settings of a simulated environment; all have defaults. */
@@ -45,11 +44,7 @@ export class SimulatedDynatrace {
   readonly store: SimEventStore;
   readonly faults = new FaultPlan();
   readonly requests: RequestRecord[] = [];
-  /** Bodies of accepted v1 pushes, in arrival order. */
-  readonly pushed: Record<string, unknown>[] = [];
-  /** Bodies of v2 ingests whose item status was OK, in arrival order. */
-  readonly ingested: Record<string, unknown>[] = [];
-  private readonly pushIds: Prng;
+  private readonly pushes: PushEndpoints;
   readonly generator: EventGenerator;
   readonly feed: V1FeedOptions;
   readonly environmentId: string;
@@ -73,7 +68,12 @@ export class SimulatedDynatrace {
       withIdField: options.withIdField ?? true,
     };
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
-    this.pushIds = new Prng((options.seed ?? 42) ^ 0x5eed);
+    this.pushes = new PushEndpoints(
+      this.store,
+      this.generator,
+      new Prng((options.seed ?? 42) ^ 0x5eed),
+      this.clock,
+    );
   }
 
   /** Starts serving; returns the SaaS-style base URL (`http://127.0.0.1:<port>`). */
@@ -84,6 +84,16 @@ export class SimulatedDynatrace {
     const addr = server.address() as AddressInfo;
     this.origin = `http://${host}:${addr.port}`;
     return this.origin;
+  }
+
+  /** Bodies of accepted v1 pushes, in arrival order. */
+  get pushed(): Record<string, unknown>[] {
+    return this.pushes.pushed;
+  }
+
+  /** Bodies of v2 ingests whose item status was OK, in arrival order. */
+  get ingested(): Record<string, unknown>[] {
+    return this.pushes.ingested;
   }
 
   /** The SaaS-style base URL. */
@@ -163,8 +173,13 @@ export class SimulatedDynatrace {
         : "Missing authorization parameter.";
       return this.error(res, record, 401, message);
     }
-    if (path === INGEST_PATH) return this.ingest(req, res, record);
-    if (req.method === "POST") return this.push(req, res, record);
+    if (req.method === "POST") {
+      const answer = await this.pushes.handle(path === INGEST_PATH ? "ingest" : "push", req);
+      record.status = answer.status;
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(answer.body);
+      return;
+    }
     let body: string;
     try {
       const cursorFault =
@@ -226,81 +241,6 @@ export class SimulatedDynatrace {
       case "repeat-cursor":
       case "endless-cursor":
         return false;
-    }
-  }
-
-  private async readJson(req: IncomingMessage): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    } catch {
-      throw new PushRejected("Could not parse the request body as JSON.", "body");
-    }
-  }
-
-  private async ingest(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-    try {
-      const body = await this.readJson(req);
-      const result = acceptV2Ingest(body, this.clock(), this.pushIds);
-      let correlationId: string | null = null;
-      if ("event" in result) {
-        this.store.add(result.event);
-        if (result.closeAt !== undefined) this.generator.scheduleClose(result.event.eventId, result.closeAt);
-        this.ingested.push(body as Record<string, unknown>);
-        correlationId = (result.event.eventId & 0xffffffffffffffffn).toString(16).padStart(16, "0");
-      }
-      record.status = 201;
-      res.writeHead(201, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({ reportCount: 1, eventIngestResults: [{ correlationId, status: result.status }] }),
-      );
-    } catch (err) {
-      if (!(err instanceof PushRejected)) throw err;
-      this.rejectPush(res, record, err);
-    }
-  }
-
-  private rejectPush(res: ServerResponse, record: RequestRecord, err: PushRejected): void {
-    record.status = 400;
-    res.writeHead(400, { "content-type": "application/json" });
-    const violation = {
-      path: err.path,
-      message: err.message,
-      parameterLocation: "PAYLOAD_BODY",
-      location: null,
-    };
-    res.end(
-      JSON.stringify({ error: { code: 400, message: err.message, constraintViolations: [violation] } }),
-    );
-  }
-
-  private async push(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-    try {
-      const body = await this.readJson(req);
-      const { event, closeAt } = acceptV1Push(body, this.clock(), this.pushIds);
-      this.store.add(event);
-      if (closeAt !== undefined) this.generator.scheduleClose(event.eventId, closeAt);
-      this.pushed.push(body as Record<string, unknown>);
-      record.status = 200;
-      res.writeHead(200, { "content-type": "application/json" });
-      const id = event.eventId.toString();
-      res.end(
-        `{"storedEventIds":[${id}],"storedIds":["${id}_${event.startTime}"],"storedCorrelationIds":[]}`,
-      );
-    } catch (err) {
-      if (!(err instanceof PushRejected)) throw err;
-      record.status = 400;
-      res.writeHead(400, { "content-type": "application/json" });
-      const violation = {
-        path: err.path,
-        message: err.message,
-        parameterLocation: "PAYLOAD_BODY",
-        location: null,
-      };
-      res.end(
-        JSON.stringify({ error: { code: 400, message: err.message, constraintViolations: [violation] } }),
-      );
     }
   }
 
