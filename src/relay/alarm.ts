@@ -29,6 +29,11 @@ export interface Alarm {
   source: InputSource;
   dedupeKey: string;
   payload: V1EventCreation;
+  /**
+   * Set when the alarm is attached by its host's name (no RELAY_TAG, no entity id): v1 can only
+   * say "HOST entities tagged <host>", v2 can select the host by name.
+   */
+  attachHost?: string;
 }
 
 /** Upstream API generation of a queued alarm. */

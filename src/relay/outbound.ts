@@ -1,5 +1,5 @@
 import type { Alarm, OutboundAlarm, UpstreamApi } from "./alarm.js";
-import { toV2Ingest } from "./to-v2.js";
+import { selectorValue, toV2Ingest } from "./to-v2.js";
 
 /**
  * The alarm in the shape of the configured upstream API. The body is fixed at intake, so a later
@@ -10,6 +10,14 @@ export function toOutbound(alarm: Alarm, api: UpstreamApi): OutboundAlarm {
     source: alarm.source,
     dedupeKey: alarm.dedupeKey,
     api,
-    body: api === "v1" ? alarm.payload : toV2Ingest(alarm.payload),
+    body: api === "v1" ? alarm.payload : v2Body(alarm),
   };
+}
+
+function v2Body(alarm: Alarm) {
+  const body = toV2Ingest(alarm.payload);
+  if (alarm.attachHost !== undefined) {
+    body.entitySelector = `type("HOST"),entityName.equals(${selectorValue(alarm.attachHost)})`;
+  }
+  return body;
 }

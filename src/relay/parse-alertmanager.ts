@@ -70,6 +70,7 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ala
     const end = resolved && a.endsAt ? Date.parse(a.endsAt) : undefined;
     return {
       source: "alertmanager",
+      ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
       dedupeKey: `am:${a.fingerprint ?? contentKey("labels", a.labels)}:${a.status}:${a.startsAt}`,
       payload: withRequiredFields({
         eventType: defaults.eventType,

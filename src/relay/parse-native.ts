@@ -39,6 +39,7 @@ export function parseNativeAlarm(body: unknown, defaults: MappingDefaults): Alar
   for (const [k, v] of Object.entries(a)) properties[k] = String(v);
   return {
     source: "native",
+    ...(defaults.tag === undefined ? { attachHost: a.host } : {}),
     dedupeKey: `native:${JSON.stringify([a.host, a.chart, a.alarm, a.status, a.time ?? null])}`,
     payload: withRequiredFields({
       eventType: defaults.eventType,

@@ -249,6 +249,34 @@ describe("relay delivery", () => {
     assert.equal(value(m, "dynatrace_api_requests_total", { endpoint: "v2_ingest", code: "201" }), 1);
   });
 
+  test("when RELAY_API_VERSION is v2 and no RELAY_TAG is set, then the alarm's host is selected by name", async () => {
+    const { h, base } = await relayHarness({ RELAY_API_VERSION: "v2" });
+    await post(base, "/api/v1/alarms", { ...alarm("load"), host: 'db "primary"' }, h.relayToken);
+    await until(() => h.sim.ingested.length === 1);
+    assert.equal(h.sim.ingested[0]?.entitySelector, 'type("HOST"),entityName.equals("db ~"primary~"")');
+  });
+
+  test("when a generic v1 event is pushed, then it is forwarded as validated, unknown fields dropped", async () => {
+    const { h, base } = await relayHarness();
+    const event = {
+      eventType: "CUSTOM_DEPLOYMENT",
+      source: "deploy-bot",
+      deploymentName: "api",
+      deploymentVersion: "1.4.2",
+      attachRules: { entityIds: ["SERVICE-0123456789ABCDEF"] },
+      customProperties: { commit: "abc123" },
+      notAField: true,
+    };
+    const res = await post(base, "/api/v1/events", event, h.relayToken);
+    assert.equal(res.status, 200);
+    await until(() => h.sim.pushed.length === 1);
+    const expected: Record<string, unknown> = { ...event };
+    delete expected.notAField;
+    assert.deepEqual(h.sim.pushed[0], expected);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_relay_received_total", { source: "v1", outcome: "accepted" }), 1);
+  });
+
   test("when a v2 ingest is posted and the upstream is v1, then it answers 201 and pushes the v1 form", async () => {
     const { h, base } = await relayHarness();
     const res = await post(
