@@ -12,7 +12,7 @@ import { ConfigError } from "./config/errors.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
-import { FeedMetrics } from "./metrics/feed-metrics.js";
+import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
 import { createRegistry } from "./metrics/registry.js";
 import { RelayMetrics } from "./metrics/relay-metrics.js";
 import { Outbox } from "./relay/outbox.js";
@@ -65,7 +65,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = createRegistry(VERSION);
   const startedAt = clock();
-  const views: { environment: string; store: EventStore; retainZeroMs: number }[] = [];
+  const views: FeedView[] = [];
   const metrics = new FeedMetrics(registry, () => views);
 
   const feeds: Feed[] = config.environments.map((env) => {

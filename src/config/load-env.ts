@@ -34,7 +34,7 @@ export const ENV_VARS = {
   RELAY_MAX_ATTEMPTS: { default: "100", doc: "Delivery attempts before dead-lettering." },
   RELAY_MAX_AGE: { default: "24h", doc: "Age after which an undelivered alarm is dead-lettered." },
   RELAY_QUEUE_LIMIT: { default: "100000", doc: "Queued alarms per environment before 503." },
-  RELAY_DEDUPE_WINDOW: { default: "10m", doc: "The same alarm again within this is a duplicate." },
+  RELAY_DEDUPE_WINDOW: { default: "2m", doc: "The same alarm again within this is a duplicate." },
 } as const;
 
 type Env = Record<string, string | undefined>;

@@ -91,7 +91,7 @@ describe("loadConfigFromEnv", () => {
     assert.deepEqual(r.tokens, ["a", "b"]);
     assert.equal(r.apiVersion, "v2");
     assert.equal(r.maxAgeMs, 3_600_000);
-    assert.equal(r.dedupeWindowMs, 600_000);
+    assert.equal(r.dedupeWindowMs, 120_000);
     assert.throws(
       () => loadConfigFromEnv({ ...BASE, RELAY_EVENT_TYPE: "CPU_SATURATED" }),
       /^configuration error: RELAY_EVENT_TYPE: unsupported event type "CPU_SATURATED"/,
