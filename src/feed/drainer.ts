@@ -62,7 +62,7 @@ export class FeedDrainer {
       lastError: undefined,
       eventsTracked: 0,
     };
-    deps.metrics.initEnvironment(deps.env.name);
+    deps.metrics.initEnvironment(deps.env.name, deps.env.drainIntervalMs);
   }
 
   /** A snapshot of the drain state. */

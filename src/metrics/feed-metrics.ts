@@ -38,6 +38,7 @@ export class FeedMetrics {
   readonly drainDuration: Histogram<"environment">;
   readonly drainErrors: Counter<"environment" | "reason">;
   readonly apiRequests: Counter<"environment" | "endpoint" | "code">;
+  readonly drainInterval: Gauge<"environment">;
 
   constructor(registry: Registry, views: () => Iterable<FeedView>) {
     const registers = [registry];
@@ -96,6 +97,12 @@ export class FeedMetrics {
       labelNames: ["environment", "reason"] as const,
       registers,
     });
+    this.drainInterval = new Gauge({
+      name: "dynatrace_drain_interval_seconds",
+      help: "The configured DRAIN_INTERVAL, so that alert rules can say 'no success for 3 intervals'.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
     this.apiRequests = new Counter({
       name: "dynatrace_api_requests_total",
       help: "HTTP requests made to the Dynatrace API, retries included, by endpoint and status code (timeout or network_error when no answer came).",
@@ -105,8 +112,9 @@ export class FeedMetrics {
   }
 
   /** Creates the environment's series at their initial values, before its first drain. */
-  initEnvironment(environment: string): void {
+  initEnvironment(environment: string, drainIntervalMs: number): void {
     this.up.set({ environment }, 0);
+    this.drainInterval.set({ environment }, drainIntervalMs / 1000);
     this.drainDuration.zero({ environment });
     for (const reason of FAILURE_REASONS) this.drainErrors.inc({ environment, reason }, 0);
   }
