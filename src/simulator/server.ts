@@ -136,6 +136,22 @@ export class SimulatedDynatrace {
     return event;
   }
 
+  /**
+   * What a correct exporter should show: events per (type, severity, impact, status) that are
+   * open, or closed with their end inside the window. Computed from the simulator's own store.
+   */
+  countsInWindow(windowMs: number): Map<string, number> {
+    const cutoff = this.clock() - windowMs;
+    const counts = new Map<string, number>();
+    for (const e of this.store.all()) {
+      const open = e.endTime === -1;
+      if (!open && e.endTime < cutoff) continue;
+      const key = [e.eventType, e.severityLevel ?? "unknown", e.impactLevel ?? "unknown", open ? "OPEN" : "CLOSED"].join("/");
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Arms a fault for the next `times` requests to the feed, the v1 push or the v2 ingest endpoint. */
   injectFault(fault: Fault, times = 1, target: "feed" | "push" | "ingest" = "feed"): void {
     const prefix = { feed: `GET ${FEED_PATH}`, push: `POST ${FEED_PATH}`, ingest: `POST ${INGEST_PATH}` }[
