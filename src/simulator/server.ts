@@ -146,7 +146,12 @@ export class SimulatedDynatrace {
     for (const e of this.store.all()) {
       const open = e.endTime === -1;
       if (!open && e.endTime < cutoff) continue;
-      const key = [e.eventType, e.severityLevel ?? "unknown", e.impactLevel ?? "unknown", open ? "OPEN" : "CLOSED"].join("/");
+      const key = [
+        e.eventType,
+        e.severityLevel ?? "unknown",
+        e.impactLevel ?? "unknown",
+        open ? "OPEN" : "CLOSED",
+      ].join("/");
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     return counts;
