@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, test } from "node:test";
+import { buildDashboards, dashboardQueries } from "../../dashboards/definitions.js";
 import { createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { createLogger } from "../../src/log/logger.js";
@@ -75,6 +76,29 @@ describe("end to end with real Prometheus and Alertmanager", { skip: SKIP }, () 
     assert.equal(up[0]?.value, 1);
     const lint = checkMetrics(await h.scrape());
     assert.equal(lint.status, 0, lint.output);
+  });
+
+  test("when every dashboard query runs against Prometheus, then each parses and returns data", async () => {
+    const { h, hostPort } = await harness({}, true);
+    h.sim.injectFault({ kind: "status", status: 503 }, 1, "push");
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`http://${hostPort}/api/v1/alarms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ host: "web01", chart: "system.cpu", alarm: `a${i}`, status: "WARNING" }),
+      });
+      assert.equal(res.status, 202);
+    }
+    await until(() => h.sim.pushed.length === 3, 10_000, "alarms delivered");
+    const prom = track(await startPrometheus({ targets: [hostPort] }));
+    await scrapes(prom, 3);
+    const queries = Object.values(buildDashboards()).flatMap(dashboardQueries);
+    assert.ok(queries.length >= 18);
+    for (const q of queries) {
+      const expr = q.expr.replaceAll("$environment", ".*").replaceAll("$__rate_interval", "1m");
+      const result = await promQuery(prom.url, expr);
+      assert.ok(result.length > 0, `panel "${q.panel}" returned no data: ${expr}`);
+    }
   });
 
   test("when a Prometheus rule fires and resolves, then Alertmanager's notifications arrive once each via the relay", async () => {
