@@ -34,6 +34,11 @@ const tag = z.union([
 ]);
 
 const text = z.string().max(10_000);
+
+/** Dynatrace's "must not be null or empty" also refuses whitespace-only strings. */
+export function notBlank(s: string): boolean {
+  return s.trim() !== "";
+}
 const ms = z.number().int().nonnegative();
 
 const eventCreation = z
@@ -42,7 +47,7 @@ const eventCreation = z
       error: (iss) =>
         `unsupported event type ${JSON.stringify(iss.input)} (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
     }),
-    source: z.string().min(1, "must not be empty").max(1000),
+    source: z.string().max(1000).refine(notBlank, "must not be empty"),
     attachRules: z.object({
       entityIds: z.array(z.string().min(1)).max(100).optional(),
       tagRule: z
@@ -78,7 +83,8 @@ const eventCreation = z
       });
     }
     const need = (field: keyof typeof e, when: boolean) => {
-      if (when && !e[field]) {
+      const value = e[field];
+      if (when && !(typeof value === "string" && notBlank(value))) {
         ctx.addIssue({ code: "custom", path: [field], message: `is required for ${e.eventType}` });
       }
     };

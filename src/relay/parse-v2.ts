@@ -2,6 +2,7 @@ import { z } from "zod";
 import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
 import { type Alarm, contentKey, type MappingDefaults, type V1EventCreation } from "./alarm.js";
 import type { V2EventIngest } from "./to-v2.js";
+import { notBlank } from "./parse-v1.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 /** Event types `POST /api/v2/events/ingest` accepts: v1's, with v2's spelling, plus WARNING. */
@@ -16,7 +17,7 @@ const ingest = z.object({
     error: (iss) =>
       `unsupported event type ${JSON.stringify(iss.input)} (use ${V2_INGEST_EVENT_TYPES.join(", ")})`,
   }),
-  title: z.string().min(1, "must not be empty").max(10_000),
+  title: z.string().max(10_000).refine(notBlank, "must not be empty"),
   startTime: z.number().int().nonnegative().optional(),
   endTime: z.number().int().nonnegative().optional(),
   timeout: z.number().int().min(1).max(360).optional(),
@@ -55,9 +56,13 @@ export function v2ToV1(e: V2EventIngest, key: string, defaults: MappingDefaults)
   const properties = e.properties ?? {};
   const payload: V1EventCreation = {
     eventType: V1_TYPE[e.eventType] ?? e.eventType,
-    source: properties.source ?? defaults.source,
+    source:
+      properties.source !== undefined && notBlank(properties.source) ? properties.source : defaults.source,
     title: e.title,
-    description: properties.description ?? e.title,
+    description:
+      properties.description !== undefined && notBlank(properties.description)
+        ? properties.description
+        : e.title,
     attachRules,
     customProperties: properties,
     ...(e.startTime === undefined ? {} : { start: e.startTime }),

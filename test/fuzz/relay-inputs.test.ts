@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
+import { Pool } from "undici";
+import { type Harness, startHarness } from "../helpers/harness.js";
+
+// FUZZ_RUNS=10000 for the full run; npm test uses a smaller default to stay quick.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+const ENDPOINTS = [
+  "/api/v1/events",
+  "/api/v2/events/ingest",
+  "/api/v1/alertmanager",
+  "/api/v1/alarms",
+] as const;
+
+const text = fc.string({ maxLength: 40 });
+const status = fc.constantFrom("CLEAR", "WARNING", "CRITICAL");
+const validBody: Record<(typeof ENDPOINTS)[number], fc.Arbitrary<Record<string, unknown>>> = {
+  "/api/v1/alarms": fc.record({ host: text, alarm: text, chart: text, status }),
+  "/api/v1/events": fc.record({
+    eventType: fc.constantFrom("CUSTOM_INFO", "CUSTOM_ALERT", "AVAILABILITY_EVENT", "CUSTOM_ANNOTATION"),
+    source: text,
+    title: text,
+    description: text,
+    attachRules: fc.record({ tagRule: fc.constant([{ meTypes: ["HOST"], tags: ["netdata"] }]) }),
+    customProperties: fc.dictionary(text, text, { maxKeys: 5 }),
+  }),
+  "/api/v2/events/ingest": fc.record({
+    eventType: fc.constantFrom("CUSTOM_INFO", "WARNING", "RESOURCE_CONTENTION_EVENT"),
+    title: text,
+    entitySelector: fc.constantFrom('type(HOST),tag("web")', 'entityId("HOST-1")', "type(HOST)"),
+    properties: fc.dictionary(text, text, { maxKeys: 5 }),
+  }),
+  "/api/v1/alertmanager": fc.record({
+    version: fc.constant("4"),
+    status: fc.constantFrom("firing", "resolved"),
+    alerts: fc.array(
+      fc.record({
+        status: fc.constantFrom("firing", "resolved"),
+        labels: fc.record({ alertname: text, instance: text }),
+        annotations: fc.dictionary(text, text, { maxKeys: 3 }),
+        startsAt: fc.constant("2026-11-22T10:00:00Z"),
+        fingerprint: text,
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+};
+
+/** One field of a valid body replaced by anything at all. */
+function mutated(body: fc.Arbitrary<Record<string, unknown>>) {
+  return fc.tuple(body, fc.nat(), fc.anything({ withNullPrototype: true, maxDepth: 3 })).map(([b, i, v]) => {
+    const keys = Object.keys(b);
+    return JSON.stringify({ ...b, [keys[i % keys.length] as string]: v });
+  });
+}
+
+const POLLUTING = [
+  '{"__proto__":{"polluted":"yes"},"host":"a","alarm":"b","chart":"c","status":"CLEAR"}',
+  '{"constructor":{"prototype":{"polluted":"yes"}},"host":"a","alarm":"b","chart":"c","status":"CLEAR"}',
+  '{"eventType":"CUSTOM_INFO","source":"s","description":"d","attachRules":{"entityIds":["H"]},"customProperties":{"__proto__":"x","polluted":"y"}}',
+  '{"eventType":"CUSTOM_INFO","title":"t","properties":{"__proto__":{"polluted":"yes"}}}',
+  '{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"__proto__":{"polluted":"yes"},"instance":"h"},"startsAt":"2026-11-22T10:00:00Z"}]}',
+];
+
+function nested(depth: number): string {
+  return `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+}
+
+/** Any request body: valid, mutated, random JSON, nested, huge, polluting, or arbitrary bytes. */
+function anyBody(endpoint: (typeof ENDPOINTS)[number]): fc.Arbitrary<string | Buffer> {
+  return fc.oneof(
+    validBody[endpoint].map((b) => JSON.stringify(b)),
+    mutated(validBody[endpoint]),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 200 }),
+    fc.integer({ min: 1, max: 5000 }).map(nested),
+    fc
+      .string({ minLength: 10_000, maxLength: 200_000 })
+      .map((s) => JSON.stringify({ host: s, alarm: s, chart: "c", status: "CLEAR" })),
+    fc.constantFrom(...POLLUTING),
+    fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  );
+}
+
+const contentType = fc.constantFrom(
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/json; charset=utf-16",
+  "application/json; charset=latin1",
+  "application/vnd.api+json",
+  "text/json",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "",
+);
+const encoding = fc.constantFrom(undefined, "gzip", "gzip-but-not-really", "br", "identity");
+
+describe("hostile input to the relay", () => {
+  let h: Harness;
+  let pool: Pool;
+  before(async () => {
+    h = await startHarness({ relay: true, realClock: true, env: { RELAY_QUEUE_LIMIT: "1000000" } });
+    pool = new Pool(await h.start(), { connections: 4 });
+  });
+  after(async () => {
+    await pool.close();
+    await h.close();
+  });
+
+  for (const endpoint of ENDPOINTS) {
+    test(`when ${endpoint} gets ${RUNS} generated requests, then every answer is 2xx or 4xx and no prototype changes`, async () => {
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(anyBody(endpoint), contentType, encoding, async (body, type, enc) => {
+          const raw = typeof body === "string" ? Buffer.from(body) : body;
+          const payload = enc === "gzip" ? gzipSync(raw) : raw;
+          const headers: Record<string, string> = {};
+          if (type) headers["content-type"] = type;
+          if (enc === "gzip-but-not-really") headers["content-encoding"] = "gzip";
+          else if (enc) headers["content-encoding"] = enc;
+          headers.authorization = `Bearer ${h.relayToken}`;
+          const res = await pool.request({ path: endpoint, method: "POST", headers, body: payload });
+          const answer = await res.body.text();
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          assert.ok(res.statusCode >= 200 && res.statusCode < 500, `${res.statusCode} ${answer}`);
+          assert.ok(!answer.includes("    at "), "no stack trace in an answer");
+          assert.equal(({} as Record<string, unknown>).polluted, undefined, "Object.prototype was polluted");
+        }),
+        { numRuns: RUNS },
+      );
+      assert.ok(statuses.get(400) || statuses.get(401) || statuses.get(415), "rejections happened");
+      assert.ok(
+        [...statuses.keys()].some((s) => s < 300),
+        `some requests were accepted: ${JSON.stringify([...statuses])}`,
+      );
+    });
+  }
+
+  test(`when ${RUNS} generated Authorization headers arrive, then each is refused with 401 or 429, never worse`, async () => {
+    const header = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string().map((s) => `Bearer ${s}`),
+      fc.string().map((s) => `Basic ${Buffer.from(s).toString("base64")}`),
+      fc.string().map((s) => `Basic ${s}`),
+      fc.string().map((s) => `Api-Token ${s}`),
+    );
+    const codes = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(header, async (auth) => {
+        const res = await pool.request({
+          path: "/api/v1/alarms",
+          method: "POST",
+          headers: { authorization: auth.replace(/[^\t\x20-\x7e]/g, ""), "content-type": "application/json" },
+          body: '{"host":"a","alarm":"b","chart":"c","status":"CLEAR"}',
+        });
+        await res.body.dump();
+        codes.add(res.statusCode);
+        assert.ok(res.statusCode === 401 || res.statusCode === 429, String(res.statusCode));
+      }),
+      { numRuns: RUNS },
+    );
+    assert.ok(codes.has(429), "repeated failures from one address get limited");
+  });
+
+  test("when the fuzzing is over, then everything that was queued was valid for Dynatrace", async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    const rejectedUpstream = h.sim.requests.filter((r) => r.method === "POST" && r.status === 400);
+    const reasons = h.logs.find("dead-lettered").map((l) => String(l.msg));
+    assert.equal(
+      rejectedUpstream.length,
+      0,
+      `the simulator refused relayed bodies: ${reasons.slice(0, 5).join(" | ")}`,
+    );
+    assert.equal(Object.getPrototypeOf({}), Object.prototype);
+  });
+});
