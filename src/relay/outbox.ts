@@ -90,8 +90,8 @@ export class Outbox {
       insert: db.prepare(
         "INSERT INTO outbox (environment, source, dedupe_key, api, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
-      head: db.prepare<[string], Record<string, unknown>>(
-        "SELECT * FROM outbox WHERE environment = ? ORDER BY id LIMIT 1",
+      head: db.prepare<[string, number], Record<string, unknown>>(
+        "SELECT * FROM outbox WHERE environment = ? AND id > ? ORDER BY id LIMIT 1",
       ),
       remove: db.prepare("DELETE FROM outbox WHERE id = ?"),
       reschedule: db.prepare(
@@ -154,9 +154,12 @@ export class Outbox {
     return result;
   }
 
-  /** The oldest queued alarm of the environment: deliveries go in acceptance order. */
-  head(environment: string): QueuedAlarm | undefined {
-    const r = this.statements.head.get(environment);
+  /**
+   * The oldest queued alarm of the environment with an id above `afterId`: deliveries go in
+   * acceptance order.
+   */
+  head(environment: string, afterId = 0): QueuedAlarm | undefined {
+    const r = this.statements.head.get(environment, afterId);
     if (!r) return undefined;
     return {
       id: r.id as number,

@@ -37,6 +37,12 @@ export class RelaySender {
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly abort = new AbortController();
+  /**
+   * Ids delivered to Dynatrace whose removal from the outbox failed (a full disk fails deletes
+   * too). They are skipped, so a full disk cannot turn into a storm of duplicates, and their
+   * removal is retried each round. In acceptance order, so the last is the highest.
+   */
+  private readonly unremoved: QueuedAlarm[] = [];
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -61,7 +67,8 @@ export class RelaySender {
   private async loop(): Promise<void> {
     const { outbox, environment, clock } = this.deps;
     while (!this.stopping) {
-      const head = outbox.head(environment);
+      this.retryRemovals();
+      const head = outbox.head(environment, this.unremoved.at(-1)?.id ?? 0);
       if (!head) {
         await this.idle(60_000);
         continue;
@@ -77,6 +84,29 @@ export class RelaySender {
         // The loop must outlive anything (a disk error, a bug): log, pause, and carry on.
         this.deps.logger.error({ environment, err }, "relay sender error; retrying in 5 s");
         await this.idle(5000);
+      }
+    }
+  }
+
+  private remove(a: QueuedAlarm): void {
+    try {
+      this.deps.outbox.markDelivered(a);
+    } catch (err) {
+      this.unremoved.push(a);
+      this.deps.logger.error(
+        { environment: this.deps.environment, id: a.id, err },
+        "alarm delivered but not removed from the outbox (disk full?); it will not be sent again by this process",
+      );
+    }
+  }
+
+  private retryRemovals(): void {
+    while (this.unremoved.length > 0) {
+      try {
+        this.deps.outbox.markDelivered(this.unremoved[0] as QueuedAlarm);
+        this.unremoved.shift();
+      } catch {
+        return;
       }
     }
   }
@@ -110,7 +140,7 @@ export class RelaySender {
         );
         return;
       }
-      outbox.markDelivered(a);
+      this.remove(a);
       metrics.delivered.inc({ environment });
       metrics.deliveryDuration.observe({ environment }, Math.max(0, clock() - a.createdAt) / 1000);
       logger.debug({ environment, id: a.id, attempts }, "alarm delivered");
