@@ -1,4 +1,5 @@
 import type { DrainStatus } from "../feed/drainer.js";
+import type { RelayQueueState } from "../relay/relay-service.js";
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -8,8 +9,30 @@ function iso(ms: number | undefined): string {
   return ms === undefined ? "never" : new Date(ms).toISOString();
 }
 
-/** The HTML landing page: version, each environment's drain state, and links. */
-export function renderLandingPage(version: string, statuses: DrainStatus[]): string {
+function relaySection(relay: RelayQueueState[] | undefined): string {
+  if (!relay) {
+    return "<h2>Alarm relay</h2>\n<p>Off: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true) to accept alarms.</p>";
+  }
+  const rows = relay
+    .map((r) =>
+      [r.environment, String(r.queued), iso(r.oldestCreatedAt), String(r.deadLetters)]
+        .map((c) => `<td>${escapeHtml(c)}</td>`)
+        .join(""),
+    )
+    .map((cells) => `<tr>${cells}</tr>`)
+    .join("\n");
+  return `<h2>Alarm relay</h2>
+<table><tr><th>Environment</th><th>Queued</th><th>Oldest queued since</th><th>Dead letters</th></tr>
+${rows}
+</table>`;
+}
+
+/** The HTML landing page: version, each environment's drain state, the relay's queues, and links. */
+export function renderLandingPage(
+  version: string,
+  statuses: DrainStatus[],
+  relay: RelayQueueState[] | undefined,
+): string {
   const rows = statuses
     .map((s) => {
       const state = s.lastError ? `failing: ${s.lastError.reason}` : s.succeededOnce ? "ok" : "starting";
@@ -32,6 +55,8 @@ export function renderLandingPage(version: string, statuses: DrainStatus[]): str
 <h2>Environments</h2>
 <table><tr><th>Environment</th><th>State</th><th>Last successful drain</th><th>Events tracked</th><th>Last error</th></tr>
 ${rows}
-</table></body></html>
+</table>
+${relaySection(relay)}
+</body></html>
 `;
 }

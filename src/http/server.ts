@@ -64,7 +64,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   app.get("/", (_req, res) => {
-    res.type("html").send(renderLandingPage(deps.version, deps.statuses()));
+    res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));
   });
 
   app.use(createRelayRouter(deps.relay, deps.authLimiter));

@@ -18,6 +18,16 @@ export interface Relay {
   rejected(source: InputSource): void;
   /** Counts a failed authentication. */
   authFailed(): void;
+  /** Queue state per environment, for the landing page; undefined when the relay is off. */
+  summary(): RelayQueueState[] | undefined;
+}
+
+/** What the landing page shows of one environment's relay queue. */
+export interface RelayQueueState {
+  environment: string;
+  queued: number;
+  oldestCreatedAt: number | undefined;
+  deadLetters: number;
 }
 
 /**
@@ -57,5 +67,16 @@ export class RelayService implements Relay {
 
   authFailed(): void {
     this.metrics.authFailures.inc();
+  }
+
+  summary(): RelayQueueState[] | undefined {
+    const outbox = this.outbox;
+    if (!outbox) return undefined;
+    return this.environments.map((environment) => ({
+      environment,
+      queued: outbox.depth(environment),
+      oldestCreatedAt: outbox.oldestCreatedAt(environment),
+      deadLetters: outbox.deadLetters(environment),
+    }));
   }
 }

@@ -38,7 +38,7 @@ export class RelaySender {
   private wakeUp: (() => void) | undefined;
   private readonly abort = new AbortController();
   /**
-   * Ids delivered to Dynatrace whose removal from the outbox failed (a full disk fails deletes
+   * Alarms delivered to Dynatrace whose removal from the outbox failed (a full disk fails deletes
    * too). They are skipped, so a full disk cannot turn into a storm of duplicates, and their
    * removal is retried each round. In acceptance order, so the last is the highest.
    */

@@ -106,6 +106,26 @@ describe("relay intake: auth and bad input", () => {
   });
 });
 
+describe("relay on the landing page", () => {
+  test("when the relay is off, then the landing page says how to turn it on", async () => {
+    h = await startHarness();
+    const page = (await request(h.app.http).get("/").expect(200)).text;
+    assert.match(page, /Off: set RELAY_TOKENS/);
+  });
+
+  test("when alarms are queued, then the landing page shows the queue and dead letters", async () => {
+    h = await startHarness({ relay: true });
+    await request(h.app.http)
+      .post("/api/v1/alarms")
+      .set("Authorization", `Bearer ${h.relayToken}`)
+      .send(ALARM)
+      .expect(202);
+    const page = (await request(h.app.http).get("/").expect(200)).text;
+    assert.match(page, /<td>test<\/td><td>1<\/td><td>\d{4}-\d\d-\d\dT[^<]+<\/td><td>0<\/td>/);
+    assert.ok(!page.includes(h.relayToken));
+  });
+});
+
 describe("relay intake: failed authentication", () => {
   test("when one address fails auth 10 times, then it gets 429 with Retry-After even with the right token", async () => {
     h = await startHarness({ relay: true });
