@@ -64,3 +64,41 @@ describe("secrets", () => {
     }
   });
 });
+
+describe("secrets of the relay", () => {
+  test("when the ingest token is refused and agents send right and wrong tokens, then neither token leaks", async () => {
+    const ingestToken = "dt0c01.INGESTINGESTINGEST.ingestsecretingestsecretingestsecret";
+    h = await startHarness({ relay: true, realClock: true, env: { DYNATRACE_INGEST_TOKEN: ingestToken } });
+    const base = await h.start();
+    const send = (auth: string) =>
+      fetch(`${base}/api/v1/alarms`, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: JSON.stringify({ host: "web01", chart: "c", alarm: `a${Math.random()}`, status: "CLEAR" }),
+      });
+    assert.equal((await send(`Bearer ${h.relayToken}`)).status, 202);
+    assert.equal((await send(`Bearer ${h.relayToken}x`)).status, 401);
+    assert.equal((await send(`Basic ${Buffer.from(`u:${h.relayToken}`).toString("base64")}`)).status, 202);
+    // The simulator knows only the feed token, so pushes with the ingest token get 401 and are dead-lettered.
+    await new Promise((r) => setTimeout(r, 300));
+    const pages = await Promise.all(
+      ["/metrics", "/", "/readyz", "/nope"].map(async (p) => (await fetch(`${base}${p}`)).text()),
+    );
+    const printed = JSON.stringify(
+      maskConfig(
+        loadConfigFromEnv({
+          DYNATRACE_URL: h.sim.url,
+          DYNATRACE_API_TOKEN: h.sim.token,
+          DYNATRACE_INGEST_TOKEN: ingestToken,
+          RELAY_TOKENS: h.relayToken,
+        }),
+      ),
+    );
+    assert.match(h.logs.text, /alarm dead-lettered: Dynatrace answered 401/);
+    for (const haystack of [h.logs.text, printed, ...pages]) {
+      assert.ok(!haystack.includes("ingestsecret"), "the ingest token leaked");
+      assert.ok(!haystack.includes(h.relayToken), "the relay token leaked");
+      assert.ok(!haystack.includes(h.sim.token.split(".")[2] as string), "the feed token leaked");
+    }
+  });
+});

@@ -92,6 +92,31 @@ const CASES: Case[] = [
 ];
 
 describe("upstream faults", () => {
+  test("when the API sends unknown enum values and extra fields, then they are counted, not rejected", async () => {
+    h = await startHarness();
+    const now = h.clock.now();
+    h.sim.addEvent({
+      eventId: 1n,
+      startTime: now - MIN,
+      eventType: "NEVER_SEEN_BEFORE",
+      severityLevel: "NEW_SEVERITY",
+    });
+    h.sim.addEvent({
+      eventId: 2n,
+      startTime: now - MIN,
+      impactLevel: "NEW_IMPACT",
+      extra: { brandNew: { x: [1, null] } },
+    });
+    assert.equal(await h.drain(), true);
+    const m = await h.scrape();
+    assert.equal(value(m, "dynatrace_up", E), 1);
+    assert.equal(
+      value(m, "dynatrace_events", { event_type: "NEVER_SEEN_BEFORE", severity_level: "NEW_SEVERITY" }),
+      1,
+    );
+    assert.equal(value(m, "dynatrace_events", { impact_level: "NEW_IMPACT" }), 1);
+  });
+
   for (const c of CASES) {
     test(`when the API fails with ${c.name}, then last values stay, up is 0, and recovery is exact`, async () => {
       h = await startHarness({ maxAttempts: MAX_ATTEMPTS });
