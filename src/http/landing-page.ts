@@ -15,7 +15,12 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
   }
   const rows = relay
     .map((r) =>
-      [r.environment, String(r.queued), iso(r.oldestCreatedAt), String(r.deadLetters)]
+      [
+        r.environment,
+        String(r.queued),
+        r.oldestCreatedAt === undefined ? "none waiting" : iso(r.oldestCreatedAt),
+        String(r.deadLetters),
+      ]
         .map((c) => `<td>${escapeHtml(c)}</td>`)
         .join(""),
     )
