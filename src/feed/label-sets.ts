@@ -35,8 +35,4 @@ export class LabelSets {
     if (d === undefined) throw new RangeError(`unknown label set ${id}`);
     return d;
   }
-
-  get size(): number {
-    return this.sets.length;
-  }
 }

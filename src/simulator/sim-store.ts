@@ -31,10 +31,6 @@ export class SimEventStore {
     this.version++;
   }
 
-  get(id: bigint): SimEvent | undefined {
-    return this.events.get(id);
-  }
-
   /** Closes an open event at `endTime`. Returns false if it does not exist or is closed. */
   close(id: bigint, endTime: number): boolean {
     const e = this.events.get(id);
