@@ -37,6 +37,7 @@ interface HttpCall {
   /** Path with the environment's base path and query, for the request. */
   fullPath: string;
   body?: string;
+  parse: (text: string) => unknown;
 }
 
 /**
@@ -62,18 +63,20 @@ export class DynatraceClient {
   /**
    * GETs `path` (relative to the environment, e.g. `/api/v1/events`) and returns the parsed body,
    * retrying what can succeed on retry. Throws a {@link DynatraceError} subclass otherwise.
+   * `parse` turns the body text into a value (default: JSON with exact 64-bit ids).
    */
   async getJson(
     endpoint: string,
     path: string,
     query: URLSearchParams,
     signal?: AbortSignal,
+    parse: (text: string) => unknown = parseJsonExactIds,
   ): Promise<unknown> {
     const qs = query.toString();
     const fullPath = `${this.options.address.basePath}${path}${qs ? `?${qs}` : ""}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt({ method: "GET", endpoint, path, fullPath }, signal);
+        return await this.attempt({ method: "GET", endpoint, path, fullPath, parse }, signal);
       } catch (err) {
         const wait = this.retryWait(err, attempt, signal);
         if (wait === undefined) throw err;
@@ -90,7 +93,7 @@ export class DynatraceClient {
    */
   async postJson(endpoint: string, path: string, body: string, signal?: AbortSignal): Promise<unknown> {
     const fullPath = `${this.options.address.basePath}${path}`;
-    return this.attempt({ method: "POST", endpoint, path, fullPath, body }, signal);
+    return this.attempt({ method: "POST", endpoint, path, fullPath, body, parse: parseJsonExactIds }, signal);
   }
 
   /** Closes the connection pool; in-flight requests are aborted. */
@@ -145,7 +148,7 @@ export class DynatraceClient {
       );
     }
     try {
-      return parseJsonExactIds(text);
+      return req.parse(text);
     } catch {
       // A push was accepted whatever its answer says; only a read needs the body.
       if (req.method === "POST") return undefined;

@@ -1,4 +1,5 @@
 import { DynatraceProtocolError } from "./errors.js";
+import { parseJsonExactIds } from "./exact-json.js";
 import { type FeedEvent, UNKNOWN } from "./feed-event.js";
 
 /** Continuation of a v1 feed page: a cursor (newer servers) or the legacy start/id pair. */
@@ -67,6 +68,34 @@ export function parseV1Page(body: unknown): V1Page {
     else skipped++;
   }
   return { events, skipped, totalEventCount: num(b.totalEventCount), next: continuation(b) };
+}
+
+/**
+ * Parses the text of a feed page. Exact 64-bit ids matter only where an event has no string `id`
+ * (its key is then built from `eventId`) or where legacy paging continues from `nextEventId`;
+ * pages of newer servers need neither, so they take plain JSON.parse and skip the quoting pass.
+ */
+export function parseV1Json(text: string): unknown {
+  const fast: unknown = JSON.parse(text);
+  return needsExactIds(fast) ? parseJsonExactIds(text) : fast;
+}
+
+function needsExactIds(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  if (!("nextCursor" in b) && b.nextEventId !== null && b.nextEventId !== undefined) return true;
+  if (!Array.isArray(b.events)) return false;
+  for (const e of b.events as unknown[]) {
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof (e as { id?: unknown }).id !== "string" ||
+      (e as { id: string }).id === ""
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function continuation(b: Record<string, unknown>): V1Continuation {

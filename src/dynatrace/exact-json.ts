@@ -21,6 +21,8 @@ function quoteArray(_match: string, head: string, body: string): string {
  * invalid JSON, like JSON.parse.
  */
 export function parseJsonExactIds(text: string): unknown {
-  const quoted = text.replace(SCALAR_ID, '$1"$2"').replace(ID_ARRAY, quoteArray);
+  let quoted = text.replace(SCALAR_ID, '$1"$2"');
+  // Only push answers carry the array; a feed page should not pay for a second scan.
+  if (quoted.includes('"storedEventIds"')) quoted = quoted.replace(ID_ARRAY, quoteArray);
   return JSON.parse(quoted);
 }

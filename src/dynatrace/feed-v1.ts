@@ -1,6 +1,6 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
-import { parseV1Page, V1_PAGE_SIZE, type V1Page } from "./events-v1.js";
+import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
 
 /** The time range and filters of one read of the v1 feed. */
 export interface V1Query {
@@ -14,12 +14,63 @@ export const V1_FEED_ENDPOINT = "v1_events";
 
 const PATH = "/api/v1/events";
 
+/** Where paging stands between two pages; the guards that stop a server from looping us. */
+class PagingState {
+  readonly seenCursors = new Set<string>();
+  previousKeys = new Set<string>();
+  maxPages = Number.POSITIVE_INFINITY;
+  legacyTo: number;
+
+  constructor(
+    readonly base: URLSearchParams,
+    to: number,
+  ) {
+    this.legacyTo = to;
+  }
+
+  /** The query of the page after `page`, or undefined after the last; throws on a paging loop. */
+  nextParams(next: V1Continuation): URLSearchParams | undefined {
+    if (next.kind === "end") return undefined;
+    if (next.kind === "cursor") {
+      if (this.seenCursors.has(next.cursor)) {
+        throw new DynatraceProtocolError("paging_loop", "v1 feed repeated a cursor; giving up this drain");
+      }
+      this.seenCursors.add(next.cursor);
+      return new URLSearchParams({ cursor: next.cursor });
+    }
+    if (next.nextEventStartTms > this.legacyTo) {
+      throw new DynatraceProtocolError("paging_loop", "v1 legacy continuation moved forward in time");
+    }
+    this.legacyTo = next.nextEventStartTms;
+    const params = new URLSearchParams(this.base);
+    params.set("to", String(this.legacyTo));
+    return params;
+  }
+
+  /** Drops events a legacy page repeats from the previous one; throws when nothing is new. */
+  freshEvents(page: V1Page, pageNo: number): V1Page {
+    if (page.next.kind !== "legacy") return page;
+    const fresh = page.events.filter((e) => !this.previousKeys.has(e.key));
+    if (pageNo > 1 && fresh.length === 0) {
+      throw new DynatraceProtocolError(
+        "paging_loop",
+        "v1 legacy paging made no progress; giving up this drain",
+      );
+    }
+    this.previousKeys = new Set(page.events.map((e) => e.key));
+    return { ...page, events: fresh };
+  }
+}
+
 /**
  * Reads every page of `GET /api/v1/events` for `query`, newest first, yielding each page as it
  * arrives. Follows `nextCursor` where the server gives one, else the legacy continuation
  * (`to=nextEventStartTms`, dropping events repeated from the previous page). Throws a
  * `paging_loop` error when a cursor repeats, a legacy page makes no progress, or the page count
  * exceeds what the first page's `totalEventCount` allows; never loops forever.
+ *
+ * The next page is requested before the current one is yielded, so the caller's work on a page
+ * overlaps the server's work on the next; no request is made beyond the last page.
  */
 export async function* readV1Feed(
   client: DynatraceClient,
@@ -28,48 +79,28 @@ export async function* readV1Feed(
 ): AsyncGenerator<V1Page> {
   const base = new URLSearchParams({ from: String(query.from), to: String(query.to) });
   if (query.entityId) base.set("entityId", query.entityId);
-  let params = base;
-  const seenCursors = new Set<string>();
-  let previousKeys = new Set<string>();
-  let maxPages = Number.POSITIVE_INFINITY;
-  let legacyTo = query.to;
-  for (let pageNo = 1; ; pageNo++) {
-    if (pageNo > maxPages) {
-      throw new DynatraceProtocolError(
-        "paging_loop",
-        `v1 feed returned more pages (${pageNo - 1}) than its totalEventCount allows; giving up this drain`,
-      );
-    }
-    const page = parseV1Page(await client.getJson(V1_FEED_ENDPOINT, PATH, params, signal));
+  const state = new PagingState(base, query.to);
+  const fetchPage = (params: URLSearchParams) => {
+    const p = client.getJson(V1_FEED_ENDPOINT, PATH, params, signal, parseV1Json);
+    p.catch(() => undefined); // awaited below; a drain that stops early must not leave it unhandled
+    return p;
+  };
+  let pending: Promise<unknown> | undefined = fetchPage(base);
+  for (let pageNo = 1; pending !== undefined; pageNo++) {
+    const page = parseV1Page(await pending);
     if (pageNo === 1 && page.totalEventCount !== undefined) {
       // Slack for events repeated across legacy pages and for events added while paging.
-      maxPages = Math.ceil(page.totalEventCount / (V1_PAGE_SIZE / 2)) + 2;
+      state.maxPages = Math.ceil(page.totalEventCount / (V1_PAGE_SIZE / 2)) + 2;
     }
-    const next = page.next;
-    if (next.kind === "legacy") {
-      const fresh = page.events.filter((e) => !previousKeys.has(e.key));
-      if (pageNo > 1 && fresh.length === 0) {
-        throw new DynatraceProtocolError(
-          "paging_loop",
-          "v1 legacy paging made no progress; giving up this drain",
-        );
-      }
-      previousKeys = new Set(page.events.map((e) => e.key));
-      yield { ...page, events: fresh };
-      if (next.nextEventStartTms > legacyTo) {
-        throw new DynatraceProtocolError("paging_loop", "v1 legacy continuation moved forward in time");
-      }
-      legacyTo = next.nextEventStartTms;
-      params = new URLSearchParams(base);
-      params.set("to", String(legacyTo));
-      continue;
+    const fresh = state.freshEvents(page, pageNo);
+    const params = pageNo + 1 > state.maxPages ? undefined : state.nextParams(page.next);
+    if (params === undefined && page.next.kind !== "end") {
+      throw new DynatraceProtocolError(
+        "paging_loop",
+        `v1 feed returned more pages (${pageNo}) than its totalEventCount allows; giving up this drain`,
+      );
     }
-    yield page;
-    if (next.kind === "end") return;
-    if (seenCursors.has(next.cursor)) {
-      throw new DynatraceProtocolError("paging_loop", "v1 feed repeated a cursor; giving up this drain");
-    }
-    seenCursors.add(next.cursor);
-    params = new URLSearchParams({ cursor: next.cursor });
+    pending = params === undefined ? undefined : fetchPage(params);
+    yield fresh;
   }
 }

@@ -11,21 +11,21 @@ export interface Dimensions {
  * cache per-combination label objects.
  */
 export class LabelSets {
-  private readonly ids = new Map<string, number>();
+  /** eventType -> severityLevel -> impactLevel -> id: lookups allocate nothing. */
+  private readonly ids = new Map<string, Map<string, Map<string, number>>>();
   private readonly sets: Dimensions[] = [];
 
   /** Id of the combination, allocating one on first sight. `isNew` tells whether it was. */
   intern(d: Dimensions): { id: number; isNew: boolean } {
-    const k = `${d.eventType}\u0000${d.severityLevel}\u0000${d.impactLevel}`;
-    const known = this.ids.get(k);
+    let bySeverity = this.ids.get(d.eventType);
+    if (bySeverity === undefined) this.ids.set(d.eventType, (bySeverity = new Map()));
+    let byImpact = bySeverity.get(d.severityLevel);
+    if (byImpact === undefined) bySeverity.set(d.severityLevel, (byImpact = new Map()));
+    const known = byImpact.get(d.impactLevel);
     if (known !== undefined) return { id: known, isNew: false };
     const id = this.sets.length;
-    this.sets.push({
-      eventType: d.eventType,
-      severityLevel: d.severityLevel,
-      impactLevel: d.impactLevel,
-    });
-    this.ids.set(k, id);
+    this.sets.push({ eventType: d.eventType, severityLevel: d.severityLevel, impactLevel: d.impactLevel });
+    byImpact.set(d.impactLevel, id);
     return { id, isNew: true };
   }
 
@@ -34,5 +34,10 @@ export class LabelSets {
     const d = this.sets[id];
     if (d === undefined) throw new RangeError(`unknown label set ${id}`);
     return d;
+  }
+
+  /** Number of combinations seen. */
+  get count(): number {
+    return this.sets.length;
   }
 }

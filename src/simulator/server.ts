@@ -6,7 +6,7 @@ import { type Fault, FaultPlan } from "./faults.js";
 import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
-import { BadRequest, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
+import { BadRequest, type CursorFault, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
 import { PushEndpoints } from "./push-endpoints.js";
 import { Prng } from "./prng.js";
 
@@ -21,6 +21,11 @@ export interface SimulatorOptions {
   timeFilter?: TimeFilter;
   pageSize?: number;
   eventsPerMinute?: number;
+  /**
+   * Keep rendered feed pages, keyed by query string and store version, so that a benchmark
+   * measures the client rather than the simulator's own serialisation. Memory grows with pages.
+   */
+  cachePages?: boolean;
 }
 
 /** One request the simulator answered (or dropped), for tests that count API calls. */
@@ -54,6 +59,7 @@ export class SimulatedDynatrace {
   private origin = "";
   /** Aborted by close(), so delayed answers do not hold the process open. */
   private readonly closing = new AbortController();
+  private readonly pageCache: Map<string, string> | undefined;
 
   constructor(options: SimulatorOptions = {}) {
     this.token =
@@ -67,6 +73,7 @@ export class SimulatedDynatrace {
       paging: options.paging ?? "cursor",
       withIdField: options.withIdField ?? true,
     };
+    this.pageCache = options.cachePages ? new Map() : undefined;
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
     this.pushes = new PushEndpoints(
       this.store,
@@ -205,7 +212,7 @@ export class SimulatedDynatrace {
     try {
       const cursorFault =
         fault?.kind === "repeat-cursor" ? "repeat" : fault?.kind === "endless-cursor" ? "endless" : undefined;
-      body = v1FeedPage(this.store, url.searchParams, this.clock(), this.feed, cursorFault);
+      body = this.feedPage(url, cursorFault);
     } catch (err) {
       if (err instanceof BadRequest) return this.error(res, record, 400, err.message);
       throw err;
@@ -223,6 +230,19 @@ export class SimulatedDynatrace {
     record.status = 200;
     res.writeHead(200, { "content-type": "application/json;charset=utf-8" });
     res.end(body);
+  }
+
+  private feedPage(url: URL, cursorFault: CursorFault): string {
+    if (!this.pageCache || cursorFault) {
+      return v1FeedPage(this.store, url.searchParams, this.clock(), this.feed, cursorFault);
+    }
+    const key = `${this.store.version}${url.pathname}${url.search}`;
+    let body = this.pageCache.get(key);
+    if (body === undefined) {
+      body = v1FeedPage(this.store, url.searchParams, this.clock(), this.feed);
+      this.pageCache.set(key, body);
+    }
+    return body;
   }
 
   /** Applies a fault; true when it fully answered (or dropped) the request. */

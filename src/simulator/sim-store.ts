@@ -21,14 +21,14 @@ export interface SimQuery {
  */
 export class SimEventStore {
   private readonly events = new Map<bigint, SimEvent>();
-  private version = 0;
+  private _version = 0;
   private cache: { key: string; version: number; result: SimEvent[] } | undefined;
 
   constructor(public timeFilter: TimeFilter) {}
 
   add(e: SimEvent): void {
     this.events.set(e.eventId, e);
-    this.version++;
+    this._version++;
   }
 
   /** Closes an open event at `endTime`. Returns false if it does not exist or is closed. */
@@ -36,18 +36,23 @@ export class SimEventStore {
     const e = this.events.get(id);
     if (!e || e.endTime !== -1) return false;
     e.endTime = endTime;
-    this.version++;
+    this._version++;
     return true;
   }
 
   delete(id: bigint): boolean {
-    this.version++;
+    this._version++;
     return this.events.delete(id);
   }
 
   /** Every event, in no particular order. */
   all(): IterableIterator<SimEvent> {
     return this.events.values();
+  }
+
+  /** Changes with every add, close or delete (for caches of query results). */
+  get version(): number {
+    return this._version;
   }
 
   get size(): number {
@@ -57,7 +62,7 @@ export class SimEventStore {
   /** Matching events, newest first. */
   query(q: SimQuery): SimEvent[] {
     const key = `${q.from}|${q.to}|${q.entityId ?? ""}|${q.eventType ?? ""}|${this.timeFilter}`;
-    if (this.cache?.key === key && this.cache.version === this.version) return this.cache.result;
+    if (this.cache?.key === key && this.cache.version === this._version) return this.cache.result;
     const result: SimEvent[] = [];
     for (const e of this.events.values()) {
       if (q.entityId !== undefined && e.entityId !== q.entityId) continue;
@@ -65,7 +70,7 @@ export class SimEventStore {
       if (this.matchesTime(e, q.from, q.to)) result.push(e);
     }
     result.sort(compareNewestFirst);
-    this.cache = { key, version: this.version, result };
+    this.cache = { key, version: this._version, result };
     return result;
   }
 

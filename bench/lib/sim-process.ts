@@ -1,0 +1,54 @@
+// A simulated Dynatrace environment in its own process, seeded for one benchmark.
+import { Prng } from "../../src/simulator/prng.js";
+import { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { helperOptions, serveRequests } from "./child.js";
+
+/** How the benchmark wants the environment seeded. */
+export interface SimProcessOptions {
+  /** Events in the window. */
+  events: number;
+  /** Fixed simulated time (ms) of the environment's clock. */
+  now: number;
+  /** Events start within this span before `now`. */
+  spanMs: number;
+  /** 0: the simulator's realistic mix; otherwise this many distinct (type, severity, impact) sets. */
+  labelSets: number;
+  seed: number;
+}
+
+/** What the process sends once it listens. */
+export interface SimReady {
+  url: string;
+  token: string;
+  events: number;
+}
+
+const SEVERITIES = ["AVAILABILITY", "ERROR", "PERFORMANCE", "RESOURCE_CONTENTION", "CUSTOM_ALERT"];
+const IMPACTS = ["INFRASTRUCTURE", "SERVICE", "APPLICATION", "ENVIRONMENT"];
+
+const o = helperOptions<SimProcessOptions>();
+const sim = new SimulatedDynatrace({ clock: () => o.now, seed: o.seed, cachePages: true });
+if (o.labelSets === 0) {
+  sim.generator.history(o.events, o.spanMs, o.now);
+} else {
+  const prng = new Prng(o.seed);
+  for (let i = 0; i < o.events; i++) {
+    const set = i % o.labelSets;
+    const startTime = o.now - Math.floor(prng.next() * o.spanMs);
+    sim.addEvent({
+      eventId: prng.int64(),
+      startTime,
+      endTime: prng.next() < 0.3 ? -1 : Math.min(o.now, startTime + prng.int(3_600_000)),
+      eventType: `BENCH_EVENT_${Math.floor(set / SEVERITIES.length)}`,
+      severityLevel: SEVERITIES[set % SEVERITIES.length] as string,
+      impactLevel: IMPACTS[set % IMPACTS.length] as string,
+    });
+  }
+}
+const url = await sim.listen();
+serveRequests((r) => {
+  if (r.type === "feedRequests") return sim.requests.filter((q) => q.method === "GET").length;
+  if (r.type === "forget") sim.requests.length = 0;
+  return null;
+});
+process.send?.({ url, token: sim.token, events: sim.store.size } satisfies SimReady);
