@@ -40,8 +40,8 @@ if (o.labelSets === 0) {
       startTime,
       endTime: prng.next() < 0.3 ? -1 : Math.min(o.now, startTime + prng.int(3_600_000)),
       eventType: `BENCH_EVENT_${Math.floor(set / SEVERITIES.length)}`,
-      severityLevel: SEVERITIES[set % SEVERITIES.length] as string,
-      impactLevel: IMPACTS[set % IMPACTS.length] as string,
+      severityLevel: SEVERITIES[set % SEVERITIES.length],
+      impactLevel: IMPACTS[set % IMPACTS.length],
     });
   }
 }

@@ -18,9 +18,10 @@ export class LabelSets {
   /** Id of the combination, allocating one on first sight. `isNew` tells whether it was. */
   intern(d: Dimensions): { id: number; isNew: boolean } {
     let bySeverity = this.ids.get(d.eventType);
-    if (bySeverity === undefined) this.ids.set(d.eventType, (bySeverity = new Map()));
+    if (bySeverity === undefined)
+      this.ids.set(d.eventType, (bySeverity = new Map<string, Map<string, number>>()));
     let byImpact = bySeverity.get(d.severityLevel);
-    if (byImpact === undefined) bySeverity.set(d.severityLevel, (byImpact = new Map()));
+    if (byImpact === undefined) bySeverity.set(d.severityLevel, (byImpact = new Map<string, number>()));
     const known = byImpact.get(d.impactLevel);
     if (known !== undefined) return { id: known, isNew: false };
     const id = this.sets.length;
