@@ -13,6 +13,7 @@ import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
+import { type Exposition, renderExposition } from "./metrics/exposition.js";
 import { createRegistry } from "./metrics/registry.js";
 import { RelayMetrics } from "./metrics/relay-metrics.js";
 import { Outbox } from "./relay/outbox.js";
@@ -41,6 +42,8 @@ const RELAY_BACKOFF: BackoffPolicy = {
 /** A built exporter: its parts, and the means to run and stop it. */
 export interface App {
   readonly registry: Registry;
+  /** Renders everything `/metrics` serves. */
+  metricsText(openMetrics: boolean): Promise<Exposition>;
   readonly http: Express;
   readonly logger: Logger;
   readonly relay: RelayService;
@@ -97,12 +100,21 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
 
   const statuses = () => feeds.map((f) => f.drainer.status());
   const authLimiter = new FailedAuthLimiter();
-  const http = createHttpApp({ registry, version: VERSION, logger, statuses, relay, authLimiter });
+  const http = createHttpApp({
+    registry,
+    families: metrics.families,
+    version: VERSION,
+    logger,
+    statuses,
+    relay,
+    authLimiter,
+  });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
     registry,
+    metricsText: (openMetrics) => renderExposition(registry, openMetrics, metrics.families),
     http,
     logger,
     relay,

@@ -8,7 +8,6 @@ import { maskConfig } from "./config/mask.js";
 import type { AppConfig } from "./config/types.js";
 import { DEMO_RELAY_TOKEN, type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
-import { renderExposition } from "./metrics/exposition.js";
 import { VERSION } from "./version.js";
 
 /** Exit codes: 0 fine, 1 a run that failed (`--once`, `--check-config`), 2 a usage or config error. */
@@ -58,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function runOnce(app: App, demo: Demo | undefined): Promise<number> {
   const ok = await app.drainAll();
-  process.stdout.write((await renderExposition(app.registry, false)).body);
+  process.stdout.write((await app.metricsText(false)).body);
   await app.stop();
   await demo?.stop();
   return ok ? 0 : 1;

@@ -48,8 +48,6 @@ export class FeedDrainer {
   private readonly include: Set<string>;
   private readonly exclude: Set<string>;
   private readonly state: DrainStatus;
-  /** `dynatrace_events_observed_total` children by label set id, so counting allocates nothing. */
-  private readonly observed: { inc(n?: number): void }[] = [];
 
   constructor(private readonly deps: DrainerDeps) {
     this.include = new Set(deps.env.eventTypes);
@@ -136,14 +134,10 @@ export class FeedDrainer {
   }
 
   private apply(ev: FeedEvent, generation: number): void {
-    const { env, store, metrics, startedAt } = this.deps;
+    const { store, startedAt } = this.deps;
     const r = store.upsert(ev, generation);
-    if (r.newLabelSet) {
-      this.observed[r.labelSet] = metrics.observed.labels(metrics.observedLabels(env.name, ev));
-      this.observed[r.labelSet]?.inc(0);
-    }
     // Events already in the window when the process started are the baseline, not observations.
-    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt)) this.observed[r.labelSet]?.inc();
+    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt)) store.markObserved(r.labelSet);
   }
 
   private recordSuccess(at: number): void {

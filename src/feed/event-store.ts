@@ -27,8 +27,21 @@ export class EventStore {
   private readonly counts: number[] = [];
   /** When each count last dropped to zero (NaN while it is above zero). */
   private readonly zeroSince: number[] = [];
+  /** Events first seen after the process started, per label set (`*_observed_total`). */
+  private readonly observed: number[] = [];
+  private changes = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
+
+  /** Changes whenever a count that {@link forEachCount} or {@link forEachObserved} reports does. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The store's clock (ms). */
+  now(): number {
+    return this.clock();
+  }
 
   /** Number of events tracked. */
   get size(): number {
@@ -44,17 +57,22 @@ export class EventStore {
     const openFlag = ev.open ? 1 : 0;
     let slot = this.index.get(ev.key);
     const isNew = slot === undefined;
+    const counted = labelSet * 2 + openFlag;
     if (slot === undefined) {
       slot = this.allocate(ev.key);
+      this.adjust(counted, +1);
     } else {
-      this.adjust((this.dims[slot] as number) * 2 + (this.open[slot] as number), -1);
+      const previous = (this.dims[slot] as number) * 2 + (this.open[slot] as number);
+      if (previous !== counted) {
+        this.adjust(previous, -1);
+        this.adjust(counted, +1);
+      }
     }
     this.dims[slot] = labelSet;
     this.open[slot] = openFlag;
     this.start[slot] = ev.startTime;
     this.end[slot] = ev.endTime;
     this.generation[slot] = generation;
-    this.adjust(labelSet * 2 + openFlag, +1);
     return { labelSet, isNew, newLabelSet };
   }
 
@@ -78,19 +96,37 @@ export class EventStore {
 
   /**
    * Calls `fn` for each (label set, status) with events, and for each that dropped to zero less
-   * than `retainZeroMs` ago (so a series goes to 0 before it disappears).
+   * than `retainZeroMs` ago (so a series goes to 0 before it disappears). Returns when the first
+   * of those zeros expires (Infinity if none), after which the same call reports less.
    */
   forEachCount(
     retainZeroMs: number,
     fn: (labelSet: number, d: Dimensions, status: EventStatus, n: number) => void,
-  ) {
+  ): number {
     const now = this.clock();
+    let firstExpiry = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.counts.length; i++) {
       const n = this.counts[i] ?? 0;
-      if (n === 0 && !(now - (this.zeroSince[i] ?? Number.NaN) < retainZeroMs)) continue;
+      if (n === 0) {
+        const expiry = (this.zeroSince[i] ?? Number.NaN) + retainZeroMs;
+        if (!(now < expiry)) continue;
+        firstExpiry = Math.min(firstExpiry, expiry);
+      }
       const labelSet = i >> 1;
       fn(labelSet, this.labelSets.get(labelSet), i & 1 ? "OPEN" : "CLOSED", n);
     }
+    return firstExpiry;
+  }
+
+  /** Counts one newly observed event of the label set. */
+  markObserved(labelSet: number): void {
+    this.observed[labelSet] = (this.observed[labelSet] ?? 0) + 1;
+    this.changes++;
+  }
+
+  /** Calls `fn` for every label set ever seen with its observed count (0 when none). */
+  forEachObserved(fn: (labelSet: number, n: number) => void): void {
+    for (let id = 0; id < this.labelSets.count; id++) fn(id, this.observed[id] ?? 0);
   }
 
   private adjust(i: number, delta: number): void {
@@ -100,6 +136,7 @@ export class EventStore {
       this.zeroSince[j] = Number.NaN;
     }
     this.counts[i] = n;
+    this.changes++;
     this.zeroSince[i] = n === 0 ? this.clock() : Number.NaN;
   }
 

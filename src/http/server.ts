@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { DrainStatus } from "../feed/drainer.js";
 import type { Logger } from "../log/logger.js";
 import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
+import type { TextFamily } from "../metrics/text-family.js";
 import { errorHandler, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
@@ -13,6 +14,8 @@ import type { Relay } from "../relay/relay-service.js";
 /** What the HTTP layer reads; it owns no state of its own. */
 export interface HttpDeps {
   registry: Registry;
+  /** Families rendered beside the registry's (see {@link TextFamily}). */
+  families: readonly TextFamily[];
   version: string;
   logger: Logger;
   statuses: () => DrainStatus[];
@@ -37,7 +40,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   );
 
   app.get("/metrics", async (req, res) => {
-    const out = await renderExposition(deps.registry, wantsOpenMetrics(req.get("accept")));
+    const out = await renderExposition(deps.registry, wantsOpenMetrics(req.get("accept")), deps.families);
     res.set("Content-Type", out.contentType).set("Cache-Control", "no-store").send(out.body);
   });
 

@@ -1,9 +1,10 @@
 import { Registry } from "prom-client";
+import type { TextFamily } from "./text-family.js";
 
 /** A rendered scrape: body and the Content-Type it must be served with. */
 export interface Exposition {
   contentType: string;
-  body: string;
+  body: Buffer;
 }
 
 const queues = new WeakMap<Registry, Promise<unknown>>();
@@ -19,10 +20,16 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
  * `_total`); so renders are serialised and the names restored afterwards, which lets one registry
  * answer both formats without a scrape ever seeing the other's names.
  */
-export function renderExposition(registry: Registry, openMetrics: boolean): Promise<Exposition> {
+export function renderExposition(
+  registry: Registry,
+  openMetrics: boolean,
+  families: readonly TextFamily[] = [],
+): Promise<Exposition> {
   const run = async (): Promise<Exposition> => {
     if (!openMetrics) {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      const head = Buffer.from(await registry.metrics());
+      const body = Buffer.concat([head, ...families.map((f) => f.render(false))]);
+      return { contentType: registry.contentType, body };
     }
     const counters = registry.getMetricsAsArray().filter((m) => String(m.type) === "counter") as unknown as {
       name: string;
@@ -31,7 +38,13 @@ export function renderExposition(registry: Registry, openMetrics: boolean): Prom
     const switchable = registry as unknown as { setContentType(type: string): void };
     switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     try {
-      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+      const text = await registry.metrics();
+      // prom-client ends OpenMetrics with `# EOF`; our families go before it.
+      const eof = text.lastIndexOf("# EOF");
+      const head = Buffer.from(eof < 0 ? text : text.slice(0, eof));
+      const extra = families.map((f) => f.render(true));
+      const body = Buffer.concat([head, ...extra, Buffer.from("# EOF\n")]);
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body };
     } finally {
       switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       counters.forEach((m, i) => {

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
 import type { EventStore } from "../feed/event-store.js";
-import type { Dimensions } from "../feed/label-sets.js";
+import { EventFamilies } from "./event-families.js";
+import type { TextFamily } from "./text-family.js";
 
 /** What the scrape-time collectors read for one environment. */
 export interface FeedView {
@@ -24,15 +25,14 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "paging_loop",
 ];
 
-const EVENT_LABELS = ["environment", "event_type", "severity_level", "impact_level"] as const;
-
 /**
- * The feed exporter's metrics, registered on the given registry. Gauges describing current state
- * (`dynatrace_events`, `dynatrace_events_tracked`) are computed from the stores at scrape time;
- * nothing here calls the Dynatrace API.
+ * The feed exporter's metrics, registered on the given registry, plus the per-label-set families
+ * in {@link families} (rendered by {@link EventFamilies}). Gauges describing current state are
+ * computed from the stores at scrape time; nothing here calls the Dynatrace API.
  */
 export class FeedMetrics {
-  readonly observed: Counter<(typeof EVENT_LABELS)[number]>;
+  /** `dynatrace_events` and `dynatrace_events_observed_total`, rendered outside prom-client. */
+  readonly families: TextFamily[];
   readonly up: Gauge<"environment">;
   readonly lastSuccess: Gauge<"environment">;
   readonly drainDuration: Histogram<"environment">;
@@ -42,20 +42,7 @@ export class FeedMetrics {
 
   constructor(registry: Registry, views: () => Iterable<FeedView>) {
     const registers = [registry];
-    new Gauge({
-      name: "dynatrace_events",
-      help: "Events in the window now: open events, plus closed events whose end lies within EVENTS_WINDOW. Moves at every successful drain.",
-      labelNames: [...EVENT_LABELS, "status"] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const v of views()) {
-          v.store.forEachCount(v.retainZeroMs, (_id, d, status, n) => {
-            this.set({ ...eventLabels(v.environment, d), status }, n);
-          });
-        }
-      },
-    });
+    this.families = [new EventFamilies(views)];
     new Gauge({
       name: "dynatrace_events_tracked",
       help: "Distinct events held in memory for the window (all label sets together).",
@@ -65,12 +52,6 @@ export class FeedMetrics {
         this.reset();
         for (const v of views()) this.set({ environment: v.environment }, v.store.size);
       },
-    });
-    this.observed = new Counter({
-      name: "dynatrace_events_observed_total",
-      help: "Distinct events first seen by this process after its start; events already in the window at start-up are the baseline and not counted.",
-      labelNames: EVENT_LABELS,
-      registers,
     });
     this.up = new Gauge({
       name: "dynatrace_up",
@@ -118,18 +99,4 @@ export class FeedMetrics {
     this.drainDuration.zero({ environment });
     for (const reason of FAILURE_REASONS) this.drainErrors.inc({ environment, reason }, 0);
   }
-
-  /** Labels of `dynatrace_events_observed_total` for one label set. */
-  observedLabels(environment: string, d: Dimensions) {
-    return eventLabels(environment, d);
-  }
-}
-
-function eventLabels(environment: string, d: Dimensions) {
-  return {
-    environment,
-    event_type: d.eventType,
-    severity_level: d.severityLevel,
-    impact_level: d.impactLevel,
-  };
 }

@@ -44,7 +44,8 @@ describe("Prometheus alert rules", () => {
       }),
       { logger: createLogger("silent") },
     );
-    const exported = new Set((await app.registry.getMetricsAsJSON()).map((m) => m.name));
+    const text = (await app.metricsText(false)).body.toString();
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     await app.stop();
     for (const name of used)
       assert.ok(exported.has(name as string), `${name} is used by a rule but not exported`);

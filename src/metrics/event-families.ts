@@ -1,0 +1,111 @@
+import type { EventStore } from "../feed/event-store.js";
+import { BufferWriter } from "./buffer-writer.js";
+import type { FeedView } from "./feed-metrics.js";
+import { escapeLabelValue, familyHeader, type TextFamily } from "./text-family.js";
+
+const EVENTS_HELP =
+  "Events in the window now: open events, plus closed events whose end lies within EVENTS_WINDOW. Moves at every successful drain.";
+const OBSERVED_HELP =
+  "Distinct events first seen by this process after its start; events already in the window at start-up are the baseline and not counted.";
+
+/** Encoded series names with labels, per label set, ready to be followed by a value. */
+interface SeriesPrefixes {
+  open: Buffer[];
+  closed: Buffer[];
+  observed: Buffer[];
+}
+
+interface Rendered {
+  openMetrics: boolean;
+  /** The stores' change counters when rendered. */
+  versions: number[];
+  /** When a zero count that was rendered stops being exported. */
+  validUntil: number;
+  body: Buffer;
+}
+
+/**
+ * `dynatrace_events` and `dynatrace_events_observed_total`, rendered from the event stores at
+ * scrape time. Each series' name and labels are encoded once per label set; a render copies
+ * bytes. Counts change only when a drain changes them, so the last render is served again until a
+ * store reports a change or a retained zero expires.
+ */
+export class EventFamilies implements TextFamily {
+  private readonly prefixes = new WeakMap<EventStore, SeriesPrefixes>();
+  private readonly headers = new Map<boolean, { events: Buffer; observed: Buffer }>();
+  private last: Rendered | undefined;
+
+  constructor(private readonly views: () => Iterable<FeedView>) {}
+
+  render(openMetrics: boolean): Buffer {
+    const views = [...this.views()];
+    const versions = views.map((v) => v.store.version);
+    const now = views[0]?.store.now() ?? 0;
+    const last = this.last;
+    if (
+      last?.openMetrics === openMetrics &&
+      now < last.validUntil &&
+      last.versions.length === versions.length &&
+      last.versions.every((n, i) => n === versions[i])
+    ) {
+      return last.body;
+    }
+    const rendered = this.renderNow(openMetrics, views);
+    this.last = { openMetrics, versions, ...rendered };
+    return rendered.body;
+  }
+
+  private renderNow(openMetrics: boolean, views: FeedView[]): { validUntil: number; body: Buffer } {
+    const header = this.header(openMetrics);
+    const out = new BufferWriter((this.last?.body.length ?? 0) + 4096);
+    let validUntil = Number.POSITIVE_INFINITY;
+    out.bytes(header.events);
+    for (const v of views) {
+      const p = this.prefixesOf(v);
+      const until = v.store.forEachCount(v.retainZeroMs, (id, _d, status, n) => {
+        out.bytes((status === "OPEN" ? p.open[id] : p.closed[id]) as Buffer);
+        out.numberLine(n);
+      });
+      validUntil = Math.min(validUntil, until);
+    }
+    out.bytes(header.observed);
+    for (const v of views) {
+      const p = this.prefixesOf(v);
+      v.store.forEachObserved((id, n) => {
+        out.bytes(p.observed[id] as Buffer);
+        out.numberLine(n);
+      });
+    }
+    // A copy, so that the next render's writer can never reuse these bytes.
+    return { validUntil, body: Buffer.from(out.result()) };
+  }
+
+  private header(openMetrics: boolean) {
+    let h = this.headers.get(openMetrics);
+    if (h === undefined) {
+      h = {
+        events: Buffer.from(familyHeader("dynatrace_events", "gauge", EVENTS_HELP, openMetrics)),
+        observed: Buffer.from(
+          familyHeader("dynatrace_events_observed_total", "counter", OBSERVED_HELP, openMetrics),
+        ),
+      };
+      this.headers.set(openMetrics, h);
+    }
+    return h;
+  }
+
+  /** Encoded prefixes per label set id, extended as the store interns new sets. */
+  private prefixesOf(v: FeedView): SeriesPrefixes {
+    let p = this.prefixes.get(v.store);
+    if (p === undefined) this.prefixes.set(v.store, (p = { open: [], closed: [], observed: [] }));
+    const env = `environment="${escapeLabelValue(v.environment)}"`;
+    for (let id = p.observed.length; id < v.store.labelSets.count; id++) {
+      const d = v.store.labelSets.get(id);
+      const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"`;
+      p.open.push(Buffer.from(`dynatrace_events{${labels},status="OPEN"} `));
+      p.closed.push(Buffer.from(`dynatrace_events{${labels},status="CLOSED"} `));
+      p.observed.push(Buffer.from(`dynatrace_events_observed_total{${labels}} `));
+    }
+    return p;
+  }
+}
