@@ -14,6 +14,8 @@ export interface SimProcessOptions {
   /** 0: the simulator's realistic mix; otherwise this many distinct (type, severity, impact) sets. */
   labelSets: number;
   seed: number;
+  /** Added to every push answer (default 0). */
+  pushLatencyMs?: number;
 }
 
 /** What the process sends once it listens. */
@@ -27,7 +29,12 @@ const SEVERITIES = ["AVAILABILITY", "ERROR", "PERFORMANCE", "RESOURCE_CONTENTION
 const IMPACTS = ["INFRASTRUCTURE", "SERVICE", "APPLICATION", "ENVIRONMENT"];
 
 const o = helperOptions<SimProcessOptions>();
-const sim = new SimulatedDynatrace({ clock: () => o.now, seed: o.seed, cachePages: true });
+const sim = new SimulatedDynatrace({
+  clock: () => o.now,
+  seed: o.seed,
+  cachePages: true,
+  pushLatencyMs: o.pushLatencyMs,
+});
 if (o.labelSets === 0) {
   sim.generator.history(o.events, o.spanMs, o.now);
 } else {
@@ -49,6 +56,7 @@ const url = await sim.listen();
 serveRequests((r) => {
   if (r.type === "feedRequests") return sim.requests.filter((q) => q.method === "GET").length;
   if (r.type === "forget") sim.requests.length = 0;
+  if (r.type === "pushLatency") sim.pushLatencyMs = r.ms as number;
   return null;
 });
 process.send?.({ url, token: sim.token, events: sim.store.size } satisfies SimReady);

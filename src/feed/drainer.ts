@@ -47,11 +47,13 @@ export class FeedDrainer {
   private generation = 0;
   private readonly include: Set<string>;
   private readonly exclude: Set<string>;
+  private readonly filtering: boolean;
   private readonly state: DrainStatus;
 
   constructor(private readonly deps: DrainerDeps) {
     this.include = new Set(deps.env.eventTypes);
     this.exclude = new Set(deps.env.excludeEventTypes);
+    this.filtering = this.include.size > 0 || this.exclude.size > 0;
     this.state = {
       environment: deps.env.name,
       succeededOnce: false,
@@ -118,10 +120,12 @@ export class FeedDrainer {
     let skipped = 0;
     for await (const page of readV1Feed(this.deps.client, { ...range, entityId: env.entityId }, signal)) {
       pages++;
+      if (pages === 1 && range.full && page.totalEventCount !== undefined) {
+        this.deps.store.reserve(page.totalEventCount);
+      }
       skipped += page.skipped;
       for (const ev of page.events) {
-        if (this.exclude.has(ev.eventType) || (this.include.size > 0 && !this.include.has(ev.eventType)))
-          continue;
+        if (this.filtering && !this.counts(ev.eventType)) continue;
         events++;
         if (range.full) this.apply(ev, range.generation);
         else staged.push(ev);
@@ -131,6 +135,11 @@ export class FeedDrainer {
     if (skipped > 0)
       this.deps.logger.warn({ environment: env.name, skipped }, "skipped events without an id");
     return { pages, events };
+  }
+
+  /** Whether EVENT_TYPES / EXCLUDE_EVENT_TYPES let this event type be counted. */
+  private counts(eventType: string): boolean {
+    return !this.exclude.has(eventType) && (this.include.size === 0 || this.include.has(eventType));
   }
 
   private apply(ev: FeedEvent, generation: number): void {

@@ -1,7 +1,7 @@
 import type { FeedEvent } from "../dynatrace/feed-event.js";
+import { type ColumnChunk, EventColumns, offsetOf } from "./event-columns.js";
+import { EventIndex } from "./event-index.js";
 import { type Dimensions, LabelSets } from "./label-sets.js";
-
-const INITIAL_CAPACITY = 1024;
 
 /** Status label of a counted event. */
 export type EventStatus = "OPEN" | "CLOSED";
@@ -10,18 +10,15 @@ export type EventStatus = "OPEN" | "CLOSED";
  * The events of one environment that are currently in the window, keyed by exact event id, with
  * running counts per (label set, status) so that a scrape never walks the events.
  *
- * Events live in parallel typed-array columns indexed by a slot number (not one object each):
- * at a million events the per-event cost is the key string, one Map entry and 29 bytes of columns.
+ * Events live in parallel typed-array columns indexed by a slot number (not one object each), and
+ * keys of Dynatrace's form are held as numbers ({@link EventIndex}): at a million events the cost
+ * is about 60 bytes per event and nothing for the garbage collector to walk. Columns grow by
+ * chunks and the index is sharded, so growth never pauses the event loop for long.
  */
 export class EventStore {
   readonly labelSets = new LabelSets();
-  private readonly index = new Map<string, number>();
-  private keys: (string | undefined)[] = [];
-  private dims = new Uint32Array(INITIAL_CAPACITY);
-  private open = new Uint8Array(INITIAL_CAPACITY);
-  private start = new Float64Array(INITIAL_CAPACITY);
-  private end = new Float64Array(INITIAL_CAPACITY);
-  private generation = new Uint32Array(INITIAL_CAPACITY);
+  private readonly index = new EventIndex();
+  private readonly columns = new EventColumns();
   private readonly freeSlots: number[] = [];
   /** counts[labelSet * 2 + (open ? 1 : 0)] */
   private readonly counts: number[] = [];
@@ -55,30 +52,40 @@ export class EventStore {
   upsert(ev: FeedEvent, generation: number): { labelSet: number; isNew: boolean; newLabelSet: boolean } {
     const { id: labelSet, isNew: newLabelSet } = this.labelSets.intern(ev);
     const openFlag = ev.open ? 1 : 0;
-    let slot = this.index.get(ev.key);
-    const isNew = slot === undefined;
+    let slot = this.index.find(ev.key);
+    const isNew = slot < 0;
     const counted = labelSet * 2 + openFlag;
-    if (slot === undefined) {
-      slot = this.allocate(ev.key);
+    if (isNew) {
+      slot = this.allocate();
+      this.index.add(slot);
+    }
+    const c = this.columns.chunk(slot);
+    const i = offsetOf(slot);
+    if (isNew) {
       this.adjust(counted, +1);
     } else {
-      const previous = (this.dims[slot] as number) * 2 + (this.open[slot] as number);
+      const previous = (c.dims[i] as number) * 2 + (c.open[i] as number);
       if (previous !== counted) {
         this.adjust(previous, -1);
         this.adjust(counted, +1);
       }
     }
-    this.dims[slot] = labelSet;
-    this.open[slot] = openFlag;
-    this.start[slot] = ev.startTime;
-    this.end[slot] = ev.endTime;
-    this.generation[slot] = generation;
+    c.dims[i] = labelSet;
+    c.open[i] = openFlag;
+    c.start[i] = ev.startTime;
+    c.end[i] = ev.endTime;
+    c.generation[i] = generation;
     return { labelSet, isNew, newLabelSet };
+  }
+
+  /** Prepares for about `n` events (a full read's expected count), so that filling is cheap. */
+  reserve(n: number): void {
+    this.index.reserve(n);
   }
 
   /** Removes closed events that ended before `cutoff` (ms). Returns how many were removed. */
   evictEndedBefore(cutoff: number): number {
-    return this.removeWhere((slot) => this.open[slot] === 0 && (this.end[slot] as number) < cutoff);
+    return this.removeWhere((c, i) => c.open[i] === 0 && (c.end[i] as number) < cutoff);
   }
 
   /**
@@ -88,9 +95,7 @@ export class EventStore {
    */
   sweep(generation: number, from: number): number {
     return this.removeWhere(
-      (slot) =>
-        this.generation[slot] !== generation &&
-        !(this.open[slot] === 1 && (this.start[slot] as number) < from),
+      (c, i) => c.generation[i] !== generation && !(c.open[i] === 1 && (c.start[i] as number) < from),
     );
   }
 
@@ -140,44 +145,24 @@ export class EventStore {
     this.zeroSince[i] = n === 0 ? this.clock() : Number.NaN;
   }
 
-  private removeWhere(predicate: (slot: number) => boolean): number {
+  private removeWhere(predicate: (c: ColumnChunk, i: number) => boolean): number {
     let removed = 0;
-    for (let slot = 0; slot < this.keys.length; slot++) {
-      const key = this.keys[slot];
-      if (key === undefined || !predicate(slot)) continue;
-      this.adjust((this.dims[slot] as number) * 2 + (this.open[slot] as number), -1);
-      this.index.delete(key);
-      this.keys[slot] = undefined;
+    for (let slot = 0; slot < this.columns.length; slot++) {
+      const c = this.columns.chunk(slot);
+      const i = offsetOf(slot);
+      if (c.used[i] === 0 || !predicate(c, i)) continue;
+      this.adjust((c.dims[i] as number) * 2 + (c.open[i] as number), -1);
+      this.index.remove(slot);
+      c.used[i] = 0;
       this.freeSlots.push(slot);
       removed++;
     }
     return removed;
   }
 
-  private allocate(key: string): number {
-    const reused = this.freeSlots.pop();
-    const slot = reused ?? this.keys.length;
-    if (reused === undefined) {
-      this.keys.push(key);
-      if (slot >= this.dims.length) this.grow();
-    } else {
-      this.keys[slot] = key;
-    }
-    this.index.set(key, slot);
+  private allocate(): number {
+    const slot = this.freeSlots.pop() ?? this.columns.addSlot();
+    this.columns.chunk(slot).used[offsetOf(slot)] = 1;
     return slot;
   }
-
-  private grow(): void {
-    const size = this.dims.length * 2;
-    this.dims = copyInto(new Uint32Array(size), this.dims);
-    this.open = copyInto(new Uint8Array(size), this.open);
-    this.start = copyInto(new Float64Array(size), this.start);
-    this.end = copyInto(new Float64Array(size), this.end);
-    this.generation = copyInto(new Uint32Array(size), this.generation);
-  }
-}
-
-function copyInto<T extends Uint32Array | Uint8Array | Float64Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }

@@ -82,7 +82,7 @@ export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Rou
   const router = Router();
   const json = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
   for (const spec of ROUTES) {
-    router.post(spec.paths, guard(relay, spec.source, limiter), json, (req, res) => {
+    router.post(spec.paths, guard(relay, spec.source, limiter), json, async (req, res) => {
       const environment = targetEnvironment(relay, req);
       let alarms: OutboundAlarm[];
       try {
@@ -101,7 +101,7 @@ export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Rou
       }
       const source = alarms[0]?.source ?? spec.source;
       try {
-        const { accepted, duplicates } = relay.accept(environment, source, alarms);
+        const { accepted, duplicates } = await relay.accept(environment, source, alarms);
         spec.answer(res, { accepted, duplicates }, alarms);
       } catch (err) {
         if (!(err instanceof OutboxUnavailableError)) throw err;

@@ -13,7 +13,7 @@ export interface Relay {
   /** True when inbound tokens are configured or anonymous access is allowed. */
   readonly enabled: boolean;
   /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
-  accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): EnqueueResult;
+  accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult>;
   /** Counts a rejected post. */
   rejected(source: InputSource): void;
   /** Counts a failed authentication. */
@@ -52,11 +52,11 @@ export class RelayService implements Relay {
     return this.outbox !== undefined;
   }
 
-  accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): EnqueueResult {
+  async accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
     if (!this.outbox) throw new OutboxUnavailableError("relay is not configured");
-    const result = this.outbox.enqueue(environment, alarms);
-    this.metrics.received.inc({ source, outcome: "accepted" }, result.accepted);
-    this.metrics.received.inc({ source, outcome: "duplicate" }, result.duplicates);
+    const result = await this.outbox.enqueue(environment, alarms);
+    if (result.accepted > 0) this.metrics.received.inc({ source, outcome: "accepted" }, result.accepted);
+    if (result.duplicates > 0) this.metrics.received.inc({ source, outcome: "duplicate" }, result.duplicates);
     if (result.accepted > 0) this.senders.get(environment)?.wake();
     return result;
   }

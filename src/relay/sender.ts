@@ -38,11 +38,11 @@ export class RelaySender {
   private wakeUp: (() => void) | undefined;
   private readonly abort = new AbortController();
   /**
-   * Alarms delivered to Dynatrace whose removal from the outbox failed (a full disk fails deletes
-   * too). They are skipped, so a full disk cannot turn into a storm of duplicates, and their
-   * removal is retried each round. In acceptance order, so the last is the highest.
+   * Id of the last alarm delivered or dead-lettered by this process. Removals are written later
+   * (and a full disk delays them), so the next head is looked up after this id: a delivered
+   * alarm is never sent again by this process.
    */
-  private readonly unremoved: QueuedAlarm[] = [];
+  private lastDone = 0;
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -67,8 +67,7 @@ export class RelaySender {
   private async loop(): Promise<void> {
     const { outbox, environment, clock } = this.deps;
     while (!this.stopping) {
-      this.retryRemovals();
-      const head = outbox.head(environment, this.unremoved.at(-1)?.id ?? 0);
+      const head = outbox.head(environment, this.lastDone);
       if (!head) {
         await this.idle(60_000);
         continue;
@@ -89,26 +88,8 @@ export class RelaySender {
   }
 
   private remove(a: QueuedAlarm): void {
-    try {
-      this.deps.outbox.markDelivered(a);
-    } catch (err) {
-      this.unremoved.push(a);
-      this.deps.logger.error(
-        { environment: this.deps.environment, id: a.id, err },
-        "alarm delivered but not removed from the outbox (disk full?); it will not be sent again by this process",
-      );
-    }
-  }
-
-  private retryRemovals(): void {
-    while (this.unremoved.length > 0) {
-      try {
-        this.deps.outbox.markDelivered(this.unremoved[0] as QueuedAlarm);
-        this.unremoved.shift();
-      } catch {
-        return;
-      }
-    }
+    this.deps.outbox.markDelivered(a);
+    this.lastDone = a.id;
   }
 
   private idle(ms: number): Promise<void> {

@@ -26,6 +26,8 @@ export interface SimulatorOptions {
    * measures the client rather than the simulator's own serialisation. Memory grows with pages.
    */
   cachePages?: boolean;
+  /** Answer pushes and ingests after this long, like a tenant reached over the internet. */
+  pushLatencyMs?: number;
 }
 
 /** One request the simulator answered (or dropped), for tests that count API calls. */
@@ -60,6 +62,8 @@ export class SimulatedDynatrace {
   /** Aborted by close(), so delayed answers do not hold the process open. */
   private readonly closing = new AbortController();
   private readonly pageCache: Map<string, string> | undefined;
+  /** Delay (ms) before answering pushes and ingests; benchmarks change it while running. */
+  pushLatencyMs: number;
 
   constructor(options: SimulatorOptions = {}) {
     this.token =
@@ -74,6 +78,7 @@ export class SimulatedDynatrace {
       withIdField: options.withIdField ?? true,
     };
     this.pageCache = options.cachePages ? new Map() : undefined;
+    this.pushLatencyMs = options.pushLatencyMs ?? 0;
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
     this.pushes = new PushEndpoints(
       this.store,
@@ -203,6 +208,9 @@ export class SimulatedDynatrace {
     }
     if (req.method === "POST") {
       const answer = await this.pushes.handle(path === INGEST_PATH ? "ingest" : "push", req);
+      if (this.pushLatencyMs > 0) {
+        await delay(this.pushLatencyMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
+      }
       record.status = answer.status;
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(answer.body);

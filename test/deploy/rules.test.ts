@@ -47,7 +47,6 @@ describe("Prometheus alert rules", () => {
     const text = (await app.metricsText(false)).body.toString();
     const exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     await app.stop();
-    for (const name of used)
-      assert.ok(exported.has(name as string), `${name} is used by a rule but not exported`);
+    for (const name of used) assert.ok(exported.has(name), `${name} is used by a rule but not exported`);
   });
 });
