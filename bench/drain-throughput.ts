@@ -7,7 +7,7 @@ import type { SimProcessOptions, SimReady } from "./lib/sim-process.js";
 import { collectGarbage, median } from "./lib/stats.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const NOW = Date.UTC(2026, 10, 1);
 const DAY = 86_400_000;
 

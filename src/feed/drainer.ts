@@ -85,10 +85,11 @@ export class FeedDrainer {
     try {
       const seen = await this.readInto({ from, to: now, generation, full }, signal);
       if (full) {
-        this.deps.store.sweep(generation, from);
+        this.deps.store.sweepAndEvict(generation, from, now - env.windowMs);
         this.lastFullAt = now;
+      } else {
+        this.deps.store.evictEndedBefore(now - env.windowMs);
       }
-      this.deps.store.evictEndedBefore(now - env.windowMs);
       this.position = now;
       this.recordSuccess(clock());
       logger.debug(
@@ -144,9 +145,9 @@ export class FeedDrainer {
 
   private apply(ev: FeedEvent, generation: number): void {
     const { store, startedAt } = this.deps;
-    const r = store.upsert(ev, generation);
+    const newIn = store.upsert(ev, generation);
     // Events already in the window when the process started are the baseline, not observations.
-    if (r.isNew && (this.state.succeededOnce || ev.startTime >= startedAt)) store.markObserved(r.labelSet);
+    if (newIn >= 0 && (this.state.succeededOnce || ev.startTime >= startedAt)) store.markObserved(newIn);
   }
 
   private recordSuccess(at: number): void {

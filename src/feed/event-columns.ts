@@ -1,5 +1,6 @@
 const CHUNK_BITS = 16;
-const CHUNK_SIZE = 1 << CHUNK_BITS;
+/** Slots per chunk. */
+export const CHUNK_SIZE = 1 << CHUNK_BITS;
 const OFFSET_MASK = CHUNK_SIZE - 1;
 
 /** One block of slots: parallel columns for 65,536 events. */

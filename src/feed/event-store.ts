@@ -1,5 +1,5 @@
 import type { FeedEvent } from "../dynatrace/feed-event.js";
-import { type ColumnChunk, EventColumns, offsetOf } from "./event-columns.js";
+import { CHUNK_SIZE, EventColumns, offsetOf } from "./event-columns.js";
 import { EventIndex } from "./event-index.js";
 import { type Dimensions, LabelSets } from "./label-sets.js";
 
@@ -47,10 +47,11 @@ export class EventStore {
 
   /**
    * Inserts or updates an event, stamping it with `generation` (used by {@link sweep}). Returns
-   * the label set id and whether the event was not tracked before.
+   * the event's label set id if it was not tracked before, else -1 (allocation-free: this runs
+   * once per event on every page).
    */
-  upsert(ev: FeedEvent, generation: number): { labelSet: number; isNew: boolean; newLabelSet: boolean } {
-    const { id: labelSet, isNew: newLabelSet } = this.labelSets.intern(ev);
+  upsert(ev: FeedEvent, generation: number): number {
+    const labelSet = this.labelSets.intern(ev);
     const openFlag = ev.open ? 1 : 0;
     let slot = this.index.find(ev.key);
     const isNew = slot < 0;
@@ -75,7 +76,7 @@ export class EventStore {
     c.start[i] = ev.startTime;
     c.end[i] = ev.endTime;
     c.generation[i] = generation;
-    return { labelSet, isNew, newLabelSet };
+    return isNew ? labelSet : -1;
   }
 
   /** Prepares for about `n` events (a full read's expected count), so that filling is cheap. */
@@ -85,7 +86,7 @@ export class EventStore {
 
   /** Removes closed events that ended before `cutoff` (ms). Returns how many were removed. */
   evictEndedBefore(cutoff: number): number {
-    return this.removeWhere((c, i) => c.open[i] === 0 && (c.end[i] as number) < cutoff);
+    return this.removeWhere(Number.NaN, Number.NaN, cutoff);
   }
 
   /**
@@ -94,9 +95,12 @@ export class EventStore {
    * returns those, so their absence says nothing.
    */
   sweep(generation: number, from: number): number {
-    return this.removeWhere(
-      (c, i) => c.generation[i] !== generation && !(c.open[i] === 1 && (c.start[i] as number) < from),
-    );
+    return this.removeWhere(generation, from, Number.NaN);
+  }
+
+  /** {@link sweep} and {@link evictEndedBefore} in one pass over the slots. */
+  sweepAndEvict(generation: number, from: number, cutoff: number): number {
+    return this.removeWhere(generation, from, cutoff);
   }
 
   /**
@@ -145,17 +149,30 @@ export class EventStore {
     this.zeroSince[i] = n === 0 ? this.clock() : Number.NaN;
   }
 
-  private removeWhere(predicate: (c: ColumnChunk, i: number) => boolean): number {
+  /**
+   * Removes events not stamped with `generation` (unless open and started before `from`), and
+   * closed events that ended before `cutoff`; NaN turns either test off. A plain loop over the
+   * chunks: at a million slots a callback per slot would cost more than the test itself.
+   */
+  private removeWhere(generation: number, from: number, cutoff: number): number {
+    const sweeping = !Number.isNaN(generation);
+    const evicting = !Number.isNaN(cutoff);
     let removed = 0;
-    for (let slot = 0; slot < this.columns.length; slot++) {
-      const c = this.columns.chunk(slot);
-      const i = offsetOf(slot);
-      if (c.used[i] === 0 || !predicate(c, i)) continue;
-      this.adjust((c.dims[i] as number) * 2 + (c.open[i] as number), -1);
-      this.index.remove(slot);
-      c.used[i] = 0;
-      this.freeSlots.push(slot);
-      removed++;
+    for (let base = 0; base < this.columns.length; base += CHUNK_SIZE) {
+      const c = this.columns.chunk(base);
+      const end = Math.min(CHUNK_SIZE, this.columns.length - base);
+      for (let i = 0; i < end; i++) {
+        if (c.used[i] === 0) continue;
+        const open = c.open[i] === 1;
+        const stale = sweeping && c.generation[i] !== generation && !(open && (c.start[i] as number) < from);
+        const ended = evicting && !open && (c.end[i] as number) < cutoff;
+        if (!stale && !ended) continue;
+        this.adjust((c.dims[i] as number) * 2 + (open ? 1 : 0), -1);
+        this.index.remove(base + i);
+        c.used[i] = 0;
+        this.freeSlots.push(base + i);
+        removed++;
+      }
     }
     return removed;
   }

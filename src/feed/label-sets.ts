@@ -15,19 +15,19 @@ export class LabelSets {
   private readonly ids = new Map<string, Map<string, Map<string, number>>>();
   private readonly sets: Dimensions[] = [];
 
-  /** Id of the combination, allocating one on first sight. `isNew` tells whether it was. */
-  intern(d: Dimensions): { id: number; isNew: boolean } {
+  /** Id of the combination, allocating one on first sight. */
+  intern(d: Dimensions): number {
     let bySeverity = this.ids.get(d.eventType);
     if (bySeverity === undefined)
       this.ids.set(d.eventType, (bySeverity = new Map<string, Map<string, number>>()));
     let byImpact = bySeverity.get(d.severityLevel);
     if (byImpact === undefined) bySeverity.set(d.severityLevel, (byImpact = new Map<string, number>()));
     const known = byImpact.get(d.impactLevel);
-    if (known !== undefined) return { id: known, isNew: false };
+    if (known !== undefined) return known;
     const id = this.sets.length;
     this.sets.push({ eventType: d.eventType, severityLevel: d.severityLevel, impactLevel: d.impactLevel });
     byImpact.set(d.impactLevel, id);
-    return { id, isNew: true };
+    return id;
   }
 
   /** The combination behind an id handed out by {@link intern}. */
