@@ -31,6 +31,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  // First: the intake is the hot path, and it needs neither helmet's page headers nor a walk past
+  // the other routes.
+  app.use(createRelayRouter(deps.relay, deps.authLimiter));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -70,7 +73,6 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));
   });
 
-  app.use(createRelayRouter(deps.relay, deps.authLimiter));
   app.use(notFound);
   app.use(errorHandler((err) => deps.logger.error({ err }, "unhandled error in HTTP handler")));
   return app;
