@@ -8,6 +8,7 @@ import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
 import { BadRequest, type CursorFault, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
 import { PushEndpoints } from "./push-endpoints.js";
+import { type OpenEndTime, v2FeedPage } from "./v2-feed.js";
 import { Prng } from "./prng.js";
 
 /** Settings of a simulated environment; all have defaults. */
@@ -28,6 +29,8 @@ export interface SimulatorOptions {
   cachePages?: boolean;
   /** Answer pushes and ingests after this long, like a tenant reached over the internet. */
   pushLatencyMs?: number;
+  /** How the v2 feed writes an open event's `endTime` (default `null`, as the spec says). */
+  v2OpenEndTime?: OpenEndTime;
 }
 
 /** One request the simulator answered (or dropped), for tests that count API calls. */
@@ -40,11 +43,13 @@ export interface RequestRecord {
 }
 
 const FEED_PATH = "/api/v1/events";
+const V2_FEED_PATH = "/api/v2/events";
 const INGEST_PATH = "/api/v2/events/ingest";
 
 /**
  * A simulated Dynatrace environment served over real HTTP: the v1 events feed with both paging
- * forms and both time-filter readings, raw 64-bit ids, token auth with the error envelope, a
+ * forms and both time-filter readings, raw 64-bit ids, the v2 events feed over the same events
+ * (`nextPageKey`, `pageSize`, `eventSelector=status(...)`), token auth with the error envelope, a
  * seeded event stream, and fault injection. It shares no code with the exporter.
  */
 export class SimulatedDynatrace {
@@ -62,6 +67,7 @@ export class SimulatedDynatrace {
   /** Aborted by close(), so delayed answers do not hold the process open. */
   private readonly closing = new AbortController();
   private readonly pageCache: Map<string, string> | undefined;
+  private readonly v2OpenEndTime: OpenEndTime;
   /** Delay (ms) before answering pushes and ingests; benchmarks change it while running. */
   pushLatencyMs: number;
 
@@ -79,6 +85,7 @@ export class SimulatedDynatrace {
     };
     this.pageCache = options.cachePages ? new Map() : undefined;
     this.pushLatencyMs = options.pushLatencyMs ?? 0;
+    this.v2OpenEndTime = options.v2OpenEndTime ?? "null";
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
     this.pushes = new PushEndpoints(
       this.store,
@@ -169,11 +176,14 @@ export class SimulatedDynatrace {
     return counts;
   }
 
-  /** Arms a fault for the next `times` requests to the feed, the v1 push or the v2 ingest endpoint. */
-  injectFault(fault: Fault, times = 1, target: "feed" | "push" | "ingest" = "feed"): void {
-    const prefix = { feed: `GET ${FEED_PATH}`, push: `POST ${FEED_PATH}`, ingest: `POST ${INGEST_PATH}` }[
-      target
-    ];
+  /** Arms a fault for the next `times` requests to the v1 or v2 feed, the v1 push or the v2 ingest. */
+  injectFault(fault: Fault, times = 1, target: "feed" | "feed-v2" | "push" | "ingest" = "feed"): void {
+    const prefix = {
+      feed: `GET ${FEED_PATH}`,
+      "feed-v2": `GET ${V2_FEED_PATH}`,
+      push: `POST ${FEED_PATH}`,
+      ingest: `POST ${INGEST_PATH}`,
+    }[target];
     this.faults.add(fault, times, prefix);
   }
 
@@ -194,6 +204,7 @@ export class SimulatedDynatrace {
     const path = managed ? (managed[2] as string) : url.pathname;
     const known =
       (path === FEED_PATH && (req.method === "GET" || req.method === "POST")) ||
+      (path === V2_FEED_PATH && req.method === "GET") ||
       (path === INGEST_PATH && req.method === "POST");
     if (!known) {
       return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
@@ -220,7 +231,10 @@ export class SimulatedDynatrace {
     try {
       const cursorFault =
         fault?.kind === "repeat-cursor" ? "repeat" : fault?.kind === "endless-cursor" ? "endless" : undefined;
-      body = this.feedPage(url, cursorFault);
+      body =
+        path === V2_FEED_PATH
+          ? v2FeedPage(this.store, url.searchParams, this.clock(), this.v2OpenEndTime)
+          : this.feedPage(url, cursorFault);
     } catch (err) {
       if (err instanceof BadRequest) return this.error(res, record, 400, err.message);
       throw err;

@@ -59,24 +59,24 @@ export class SimEventStore {
     return this.events.size;
   }
 
-  /** Matching events, newest first. */
-  query(q: SimQuery): SimEvent[] {
-    const key = `${q.from}|${q.to}|${q.entityId ?? ""}|${q.eventType ?? ""}|${this.timeFilter}`;
+  /** Matching events, newest first. `filter` overrides the store's time-filter reading. */
+  query(q: SimQuery, filter: TimeFilter = this.timeFilter): SimEvent[] {
+    const key = `${q.from}|${q.to}|${q.entityId ?? ""}|${q.eventType ?? ""}|${filter}`;
     if (this.cache?.key === key && this.cache.version === this._version) return this.cache.result;
     const result: SimEvent[] = [];
     for (const e of this.events.values()) {
       if (q.entityId !== undefined && e.entityId !== q.entityId) continue;
       if (q.eventType !== undefined && e.eventType !== q.eventType) continue;
-      if (this.matchesTime(e, q.from, q.to)) result.push(e);
+      if (this.matchesTime(e, q.from, q.to, filter)) result.push(e);
     }
     result.sort(compareNewestFirst);
     this.cache = { key, version: this._version, result };
     return result;
   }
 
-  private matchesTime(e: SimEvent, from: number, to: number): boolean {
+  private matchesTime(e: SimEvent, from: number, to: number, filter: TimeFilter): boolean {
     const open = e.endTime === -1;
-    if (this.timeFilter === "overlap") return e.startTime <= to && (open || e.endTime >= from);
+    if (filter === "overlap") return e.startTime <= to && (open || e.endTime >= from);
     return (e.startTime >= from && e.startTime <= to) || (!open && e.endTime >= from && e.endTime <= to);
   }
 }
