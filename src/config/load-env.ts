@@ -11,7 +11,10 @@ export const ENV_VARS = {
   DYNATRACE_API_TOKEN: { default: undefined, doc: "API token with the DataExport scope." },
   DYNATRACE_API_TOKEN_FILE: { default: undefined, doc: "File holding the token instead." },
   DYNATRACE_ENVIRONMENT: { default: undefined, doc: "Value of the environment label." },
-  DYNATRACE_API_VERSION: { default: "v1", doc: "Events API generation." },
+  DYNATRACE_API_VERSION: {
+    default: "v1",
+    doc: "Events API generation the feed is read with: v1 (`/api/v1/events`) or v2 (`/api/v2/events`).",
+  },
   DRAIN_INTERVAL: { default: "60s", doc: "Time between drains." },
   EVENTS_WINDOW: { default: "24h", doc: "Events whose end lies within this window are counted." },
   DRAIN_OVERLAP: { default: "2m", doc: "How far before the last drain's end each drain re-reads." },
@@ -85,8 +88,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'")
     .optional(),
-  DYNATRACE_API_VERSION: z.enum(["v1"], {
-    error: (iss) => `unsupported value "${String(iss.input)}" (supported: v1)`,
+  DYNATRACE_API_VERSION: z.enum(["v1", "v2"], {
+    error: (iss) => `unsupported value "${String(iss.input)}" (supported: v1, v2)`,
   }),
   DRAIN_INTERVAL: duration(1000),
   EVENTS_WINDOW: duration(60_000, MAX_WINDOW_MS),

@@ -15,7 +15,8 @@ export interface EnvironmentConfig {
   tokenSource: string;
   /** Token for pushing relayed events (DYNATRACE_INGEST_TOKEN, else the feed token). */
   ingestToken: string;
-  apiVersion: "v1";
+  /** Which events feed is read: v1 `/api/v1/events` or v2 `/api/v2/events`. */
+  apiVersion: "v1" | "v2";
   drainIntervalMs: number;
   windowMs: number;
   overlapMs: number;

@@ -1,4 +1,5 @@
 import { DynatraceProtocolError } from "./errors.js";
+import { severityOfEventType } from "./event-categories.js";
 import { parseJsonExactIds } from "./exact-json.js";
 import { type FeedEvent, UNKNOWN } from "./feed-event.js";
 
@@ -41,7 +42,8 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
   return {
     key,
     eventType: str(raw.eventType) ?? UNKNOWN,
-    severityLevel: str(raw.severityLevel) ?? UNKNOWN,
+    // Info events omit it; their type's category says INFO, as v2 derives it (so both agree).
+    severityLevel: str(raw.severityLevel) ?? severityOfEventType(str(raw.eventType) ?? "") ?? UNKNOWN,
     impactLevel: str(raw.impactLevel) ?? UNKNOWN,
     open,
     startTime,

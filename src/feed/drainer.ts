@@ -2,10 +2,10 @@ import type { EnvironmentConfig } from "../config/types.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import { DynatraceError, DynatraceHttpError, type FailureReason } from "../dynatrace/errors.js";
 import type { FeedEvent } from "../dynatrace/feed-event.js";
-import { readV1Feed } from "../dynatrace/feed-v1.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
 import type { EventStore } from "./event-store.js";
+import { feedPages } from "./feed-pages.js";
 
 /** What the health endpoints and the landing page show about one environment's drains. */
 export interface DrainStatus {
@@ -119,11 +119,9 @@ export class FeedDrainer {
     let events = 0;
     let pages = 0;
     let skipped = 0;
-    for await (const page of readV1Feed(this.deps.client, { ...range, entityId: env.entityId }, signal)) {
+    for await (const page of feedPages(env, this.deps.client, range, signal)) {
       pages++;
-      if (pages === 1 && range.full && page.totalEventCount !== undefined) {
-        this.deps.store.reserve(page.totalEventCount);
-      }
+      if (pages === 1 && range.full && page.total !== undefined) this.deps.store.reserve(page.total);
       skipped += page.skipped;
       for (const ev of page.events) {
         if (this.filtering && !this.counts(ev.eventType)) continue;

@@ -125,3 +125,16 @@ export const ENTITY_PREFIX: Record<string, string> = {
   APPLICATION: "APPLICATION",
   ENVIRONMENT: "ENVIRONMENT",
 };
+
+/**
+ * Event types of Dynatrace's INFO category. v1 omits `severityLevel` on some of them; the category
+ * still classes them, so a correct exporter reports them as INFO.
+ */
+export const INFO_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "CUSTOM_ANNOTATION",
+  "CUSTOM_CONFIGURATION",
+  "CUSTOM_DEPLOYMENT",
+  "CUSTOM_INFO",
+  "MARKED_FOR_TERMINATION",
+  "PROCESS_RESTART",
+]);

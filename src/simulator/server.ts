@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Fault, FaultPlan } from "./faults.js";
+import { INFO_EVENT_TYPES } from "./catalog.js";
 import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
@@ -167,7 +168,7 @@ export class SimulatedDynatrace {
       if (!open && e.endTime < cutoff) continue;
       const key = [
         e.eventType,
-        e.severityLevel ?? "unknown",
+        e.severityLevel ?? (INFO_EVENT_TYPES.has(e.eventType) ? "INFO" : "unknown"),
         e.impactLevel ?? "unknown",
         open ? "OPEN" : "CLOSED",
       ].join("/");

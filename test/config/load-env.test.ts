@@ -152,7 +152,7 @@ describe("loadConfigFromEnv", () => {
     [
       "the API version is unknown",
       { ...BASE, DYNATRACE_API_VERSION: "v3" },
-      'configuration error: DYNATRACE_API_VERSION: unsupported value "v3" (supported: v1)',
+      'configuration error: DYNATRACE_API_VERSION: unsupported value "v3" (supported: v1, v2)',
     ],
     [
       "a duration does not parse",

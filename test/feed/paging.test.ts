@@ -60,7 +60,8 @@ function assertThousand(metrics: string) {
     value(metrics, "dynatrace_events", {
       ...E,
       event_type: "PROCESS_RESTART",
-      severity_level: "unknown",
+      // v1 omits the severity of info events; the event type's category supplies it.
+      severity_level: "INFO",
       status: "CLOSED",
     }),
     250,
@@ -189,6 +190,12 @@ describe("paging through the v1 feed", () => {
       severityLevel: undefined,
     });
     h.sim.addEvent({
+      eventId: 14n,
+      startTime: now - MIN,
+      eventType: "ANOTHER_NEW_TYPE",
+      severityLevel: undefined,
+    });
+    h.sim.addEvent({
       eventId: 13n,
       startTime: now - MIN,
       eventType: "CUSTOM_ALERT",
@@ -206,8 +213,12 @@ describe("paging through the v1 feed", () => {
     assert.equal(
       value(m, "dynatrace_events", {
         event_type: "MARKED_FOR_TERMINATION",
-        severity_level: "unknown",
+        severity_level: "INFO",
       }),
+      1,
+    );
+    assert.equal(
+      value(m, "dynatrace_events", { event_type: "ANOTHER_NEW_TYPE", severity_level: "unknown" }),
       1,
     );
     assert.equal(

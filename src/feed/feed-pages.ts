@@ -1,0 +1,46 @@
+import type { EnvironmentConfig } from "../config/types.js";
+import type { DynatraceClient } from "../dynatrace/client.js";
+import type { FeedEvent } from "../dynatrace/feed-event.js";
+import { readV1Feed } from "../dynatrace/feed-v1.js";
+import { readV2Feed } from "../dynatrace/feed-v2.js";
+
+/** A page of either API generation, reduced to what a drain needs. */
+export interface FeedPage {
+  events: FeedEvent[];
+  skipped: number;
+  /** The server's count of matching events (first page of a read), if it sent one. */
+  total: number | undefined;
+}
+
+/**
+ * How far back the v2 drains ask for open events: an event opened this long before the window is
+ * still counted while it stays open (v1 cannot do this; see the README).
+ */
+export const V2_OPEN_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * Every page a drain of [from, to] reads, in the environment's API generation. v1: the feed for
+ * the range. v2: the range (any status), then every open event since {@link V2_OPEN_LOOKBACK_MS},
+ * with `eventSelector=status("OPEN")`; an event in both is upserted twice, harmlessly.
+ */
+export async function* feedPages(
+  env: EnvironmentConfig,
+  client: DynatraceClient,
+  range: { from: number; to: number },
+  signal?: AbortSignal,
+): AsyncGenerator<FeedPage> {
+  if (env.apiVersion === "v1") {
+    for await (const p of readV1Feed(client, { ...range, entityId: env.entityId }, signal)) {
+      yield { events: p.events, skipped: p.skipped, total: p.totalEventCount };
+    }
+    return;
+  }
+  const entitySelector = env.entityId ? `entityId("${env.entityId}")` : undefined;
+  for await (const p of readV2Feed(client, { ...range, entitySelector }, signal)) {
+    yield { events: p.events, skipped: p.skipped, total: p.totalCount };
+  }
+  const open = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, entitySelector };
+  for await (const p of readV2Feed(client, open, signal)) {
+    yield { events: p.events, skipped: p.skipped, total: undefined };
+  }
+}
