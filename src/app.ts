@@ -5,7 +5,9 @@ import type { Registry } from "prom-client";
 import type { AppConfig } from "./config/types.js";
 import type { BackoffPolicy } from "./dynatrace/backoff.js";
 import { DynatraceClient } from "./dynatrace/client.js";
+import pLimit from "p-limit";
 import { DrainLoop } from "./feed/drain-loop.js";
+import { shardOf } from "./feed/shard.js";
 import { type DrainStatus, FeedDrainer } from "./feed/drainer.js";
 import { EventStore } from "./feed/event-store.js";
 import { ConfigError } from "./config/errors.js";
@@ -58,6 +60,8 @@ export interface App {
 
 interface Feed {
   drainer: FeedDrainer;
+  /** The drainer behind the concurrency limit. */
+  limited: { drainOnce(signal?: AbortSignal): Promise<{ ok: boolean }> };
   client: DynatraceClient;
   loop: DrainLoop;
 }
@@ -71,7 +75,13 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const views: FeedView[] = [];
   const metrics = new FeedMetrics(registry, () => views);
 
-  const feeds: Feed[] = config.environments.map((env) => {
+  // One slot per running drain: a hundred environments never open a hundred connections at once.
+  const limit = pLimit(config.maxConcurrentDrains);
+  const shard = config.shard;
+  const drained = shard
+    ? config.environments.filter((e) => shardOf(e.name, shard.count) === shard.index)
+    : config.environments;
+  const feeds: Feed[] = drained.map((env) => {
     const store = new EventStore(clock);
     views.push({ environment: env.name, store, retainZeroMs: env.windowMs });
     const client = new DynatraceClient({
@@ -86,7 +96,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       onResponse: (endpoint, code) => metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
     });
     const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt });
-    return { drainer, client, loop: new DrainLoop(drainer, env.drainIntervalMs, clock) };
+    const limited = { drainOnce: (signal?: AbortSignal) => limit(() => drainer.drainOnce(signal)) };
+    return { drainer, client, limited, loop: new DrainLoop(limited, env.drainIntervalMs, clock) };
   });
 
   const relayParts = buildRelay(config, {
@@ -128,7 +139,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       return { port };
     },
     async drainAll() {
-      const results = await Promise.all(feeds.map((f) => f.drainer.drainOnce()));
+      const results = await Promise.all(feeds.map((f) => f.limited.drainOnce()));
       return results.every((r) => r.ok);
     },
     stop() {

@@ -9,6 +9,8 @@ export interface CliOptions {
   checkConfig: boolean;
   once: boolean;
   demo: boolean;
+  /** `--config <file>`: the YAML file listing environments (else CONFIG_FILE). */
+  config: string | undefined;
 }
 
 /** Parses argv (without node and script). Throws an Error with a one-line message on unknown flags. */
@@ -23,6 +25,7 @@ export function parseCli(argv: string[]): CliOptions {
       "check-config": { type: "boolean", default: false },
       once: { type: "boolean", default: false },
       demo: { type: "boolean", default: false },
+      config: { type: "string" },
     },
   });
   return {
@@ -31,6 +34,7 @@ export function parseCli(argv: string[]): CliOptions {
     checkConfig: values["check-config"] ?? false,
     once: values.once ?? false,
     demo: values.demo ?? false,
+    config: values.config,
   };
 }
 
@@ -50,6 +54,7 @@ Flags:
   --check-config    Validate the configuration, print it with secrets masked, exit 0 (valid) or 1.
   --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
   --demo            Run against a built-in simulated Dynatrace environment.
+  --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).
 
 Environment variables:
 ${vars}

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { type App, createApp } from "./app.js";
 import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
-import { loadConfigFromEnv } from "./config/load-env.js";
+import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
 import type { AppConfig } from "./config/types.js";
 import { DEMO_RELAY_TOKEN, type Demo, startDemo } from "./demo.js";
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const demo = cli.demo ? await startDemo(process.env) : undefined;
   let config: AppConfig;
   try {
-    config = loadConfigFromEnv(demo?.env ?? process.env);
+    config = loadConfig(demo?.env ?? process.env, cli.config);
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;

@@ -38,6 +38,10 @@ export const ENV_VARS = {
   RELAY_MAX_AGE: { default: "24h", doc: "Age after which an undelivered alarm is dead-lettered." },
   RELAY_QUEUE_LIMIT: { default: "100000", doc: "Queued alarms per environment before 503." },
   RELAY_DEDUPE_WINDOW: { default: "2m", doc: "The same alarm again within this is a duplicate." },
+  CONFIG_FILE: { default: undefined, doc: "YAML file listing several environments (or --config)." },
+  MAX_CONCURRENT_DRAINS: { default: "4", doc: "Drains running at once across environments." },
+  SHARD_INDEX: { default: undefined, doc: "This replica's shard, 0 to SHARD_COUNT-1." },
+  SHARD_COUNT: { default: undefined, doc: "Replicas sharing the environments (hashmod on the name)." },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -76,14 +80,20 @@ const positiveInt = z
   .refine((n) => n >= 1, "must be at least 1");
 
 const envSchema = z.object({
-  DYNATRACE_URL: z.string().transform((text, ctx) => {
-    try {
-      return parseDynatraceUrl(text);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  DYNATRACE_URL: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseDynatraceUrl(text);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  MAX_CONCURRENT_DRAINS: positiveInt,
+  SHARD_INDEX: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).optional(),
+  SHARD_COUNT: positiveInt.optional(),
   DYNATRACE_ENVIRONMENT: z
     .string()
     .regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'")
@@ -153,17 +163,50 @@ function readToken(env: Env): { token: string; tokenSource: string } {
   );
 }
 
+/** What environments inherit from the environment variables unless they say otherwise. */
+export type EnvironmentDefaults = Pick<
+  EnvironmentConfig,
+  | "apiVersion"
+  | "drainIntervalMs"
+  | "windowMs"
+  | "overlapMs"
+  | "resyncIntervalMs"
+  | "eventTypes"
+  | "excludeEventTypes"
+>;
+
+function environmentFromEnv(
+  env: Env,
+  v: z.infer<typeof envSchema>,
+  defaults: EnvironmentDefaults,
+): EnvironmentConfig {
+  const address = v.DYNATRACE_URL;
+  if (address === undefined) throw new ConfigError("DYNATRACE_URL", "is required");
+  const token = readToken(env);
+  return {
+    name: v.DYNATRACE_ENVIRONMENT ?? address.environmentId,
+    address,
+    ...token,
+    ingestToken: env.DYNATRACE_INGEST_TOKEN?.trim() || token.token,
+    ...defaults,
+    entityId: v.ENTITY_ID,
+  };
+}
+
 /**
  * Builds the effective configuration from environment variables. Throws a {@link ConfigError}
  * naming the first variable at fault; never returns a partially valid config.
  */
-export function loadConfigFromEnv(env: Env): AppConfig {
+export function loadConfigFromEnv(
+  env: Env,
+  fromFile?: (defaults: EnvironmentDefaults) => EnvironmentConfig[],
+): AppConfig {
   const withDefaults: Record<string, string | undefined> = {};
   for (const [name, spec] of Object.entries(ENV_VARS)) {
     const value = env[name];
     withDefaults[name] = value === undefined || value === "" ? spec.default : value;
   }
-  if (withDefaults.DYNATRACE_URL === undefined) {
+  if (withDefaults.DYNATRACE_URL === undefined && !fromFile) {
     throw new ConfigError(
       "DYNATRACE_URL",
       "is required, e.g. https://abc12345.live.dynatrace.com (or run with --demo)",
@@ -178,12 +221,10 @@ export function loadConfigFromEnv(env: Env): AppConfig {
   if (v.DRAIN_OVERLAP >= v.EVENTS_WINDOW) {
     throw new ConfigError("DRAIN_OVERLAP", "must be shorter than EVENTS_WINDOW");
   }
-  const token = readToken(env);
-  const environment: EnvironmentConfig = {
-    name: v.DYNATRACE_ENVIRONMENT ?? v.DYNATRACE_URL.environmentId,
-    address: v.DYNATRACE_URL,
-    ...token,
-    ingestToken: env.DYNATRACE_INGEST_TOKEN?.trim() || token.token,
+  if (v.SHARD_INDEX !== undefined && v.SHARD_COUNT !== undefined && v.SHARD_INDEX >= v.SHARD_COUNT) {
+    throw new ConfigError("SHARD_INDEX", `must be below SHARD_COUNT (${v.SHARD_COUNT})`);
+  }
+  const defaults: EnvironmentDefaults = {
     apiVersion: v.DYNATRACE_API_VERSION,
     drainIntervalMs: v.DRAIN_INTERVAL,
     windowMs: v.EVENTS_WINDOW,
@@ -191,14 +232,16 @@ export function loadConfigFromEnv(env: Env): AppConfig {
     resyncIntervalMs: v.RESYNC_INTERVAL,
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
-    entityId: v.ENTITY_ID,
   };
+  const environments = fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)];
   return {
     host: v.HOST,
     port: v.PORT,
     logLevel: v.LOG_LEVEL,
     httpTimeoutMs: v.HTTP_TIMEOUT,
-    environments: [environment],
+    environments,
+    maxConcurrentDrains: v.MAX_CONCURRENT_DRAINS,
+    shard: v.SHARD_COUNT === undefined ? undefined : { index: v.SHARD_INDEX ?? 0, count: v.SHARD_COUNT },
     relay: {
       tokens: v.RELAY_TOKENS,
       allowAnonymous: v.RELAY_ALLOW_ANONYMOUS === "true",

@@ -68,4 +68,8 @@ export interface AppConfig {
   httpTimeoutMs: number;
   environments: EnvironmentConfig[];
   relay: RelayConfig;
+  /** Drains that may run at once across environments (MAX_CONCURRENT_DRAINS). */
+  maxConcurrentDrains: number;
+  /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
+  shard: { index: number; count: number } | undefined;
 }

@@ -1,0 +1,185 @@
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+import { ConfigError } from "./errors.js";
+import { type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
+import type { AppConfig, EnvironmentConfig } from "./types.js";
+import { parseDynatraceUrl } from "./url.js";
+
+type Env = Record<string, string | undefined>;
+
+const durationText = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(String(v));
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a duration (use e.g. 30s, 5m, 1h30m)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const environmentSchema = z.strictObject({
+  name: z.string().regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'"),
+  url: z.string().transform((text, ctx) => {
+    try {
+      return parseDynatraceUrl(text);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  token: z.string().min(1).optional(),
+  tokenFile: z.string().min(1).optional(),
+  ingestToken: z.string().min(1).optional(),
+  apiVersion: z
+    .enum(["v1", "v2"], { error: (i) => `unsupported value "${String(i.input)}" (supported: v1, v2)` })
+    .optional(),
+  drainInterval: durationText.optional(),
+  window: durationText.optional(),
+  overlap: durationText.optional(),
+  resyncInterval: durationText.optional(),
+  eventTypes: z.array(z.string().min(1)).optional(),
+  excludeEventTypes: z.array(z.string().min(1)).optional(),
+  entityId: z.string().min(1).optional(),
+});
+
+const fileSchema = z.strictObject({
+  environments: z.array(environmentSchema).min(1, "lists no environment"),
+});
+
+type FileEnvironment = z.infer<typeof environmentSchema>;
+
+/** `environments[2].window` from a zod path. */
+function keyPath(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+}
+
+/** Replaces `${NAME}` in every string with the environment variable; `$${` stays a literal `${`. */
+function substitute(value: unknown, env: Env, file: string, path: PropertyKey[]): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$(\$)?\{([^}]*)\}/g, (whole, escaped: string | undefined, name: string) => {
+      if (escaped) return whole.slice(1);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new ConfigError(`${file}: ${keyPath(path)}`, `"\${${name}}" is not a valid variable reference`);
+      }
+      const v = env[name];
+      if (v === undefined)
+        throw new ConfigError(`${file}: ${keyPath(path)}`, `refers to \${${name}}, which is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, file, [...path, i]));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substitute(v, env, file, [...path, k])]),
+    );
+  }
+  return value;
+}
+
+function readTokenFile(where: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      where,
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    );
+  }
+  const token = text.trim();
+  if (token === "") throw new ConfigError(where, `${path} is empty`);
+  return token;
+}
+
+function toEnvironment(
+  e: FileEnvironment,
+  i: number,
+  file: string,
+  d: EnvironmentDefaults,
+): EnvironmentConfig {
+  const where = `${file}: environments[${i}]`;
+  if ((e.token === undefined) === (e.tokenFile === undefined)) {
+    throw new ConfigError(where, "set exactly one of token and tokenFile");
+  }
+  const token = e.token ?? readTokenFile(`${where}.tokenFile`, e.tokenFile as string);
+  const env: EnvironmentConfig = {
+    name: e.name,
+    address: e.url,
+    token,
+    tokenSource:
+      e.token !== undefined
+        ? `${file} environments[${i}].token`
+        : `${file} environments[${i}].tokenFile (${e.tokenFile})`,
+    ingestToken: e.ingestToken ?? token,
+    apiVersion: e.apiVersion ?? d.apiVersion,
+    drainIntervalMs: e.drainInterval ?? d.drainIntervalMs,
+    windowMs: e.window ?? d.windowMs,
+    overlapMs: e.overlap ?? d.overlapMs,
+    resyncIntervalMs: e.resyncInterval ?? d.resyncIntervalMs,
+    eventTypes: e.eventTypes ?? d.eventTypes,
+    excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
+    entityId: e.entityId,
+  };
+  if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");
+  if (env.windowMs < 60_000) throw new ConfigError(`${where}.window`, "must be at least 1m");
+  if (env.overlapMs >= env.windowMs) throw new ConfigError(`${where}.overlap`, "must be shorter than window");
+  if (env.resyncIntervalMs < 60_000) throw new ConfigError(`${where}.resyncInterval`, "must be at least 1m");
+  return env;
+}
+
+/** Reads and validates the YAML file; throws a {@link ConfigError} naming the file and key path. */
+function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults): EnvironmentConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      "CONFIG_FILE",
+      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    );
+  }
+  const doc = parseDocument(text);
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const line = yamlError.linePos?.[0];
+    throw new ConfigError(
+      `${file}${line ? `:${line.line}` : ""}`,
+      `not valid YAML: ${yamlError.message.split("\n")[0]}`,
+    );
+  }
+  const parsed = fileSchema.safeParse(substitute(doc.toJS(), env, file, []));
+  if (!parsed.success) {
+    // A misspelt key also leaves a required one missing; the misspelling is the useful message.
+    const issues = parsed.error.issues;
+    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
+    if (issue?.code === "unrecognized_keys") {
+      throw new ConfigError(`${file}: ${keyPath([...issue.path, issue.keys[0] ?? "?"])}`, "unknown key");
+    }
+    throw new ConfigError(
+      `${file}: ${keyPath(issue?.path ?? []) || "(top level)"}`,
+      issue?.message ?? "invalid",
+    );
+  }
+  const environments = parsed.data.environments.map((e, i) => toEnvironment(e, i, file, defaults));
+  const seen = new Set<string>();
+  environments.forEach((e, i) => {
+    if (seen.has(e.name))
+      throw new ConfigError(`${file}: environments[${i}].name`, `"${e.name}" is listed twice`);
+    seen.add(e.name);
+  });
+  return environments;
+}
+
+/**
+ * The effective configuration: environments from the YAML file named by `--config` or
+ * CONFIG_FILE when there is one (environment variables then give the defaults and the global
+ * settings), else the single environment of the environment variables.
+ */
+export function loadConfig(env: Env, configFile?: string): AppConfig {
+  const file = configFile ?? (env.CONFIG_FILE?.trim() || undefined);
+  if (file === undefined) return loadConfigFromEnv(env);
+  return loadConfigFromEnv(env, (defaults) => readEnvironments(file, env, defaults));
+}
