@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { ConfigMap, PersistentVolumeClaim, Secret, Service } from "kubernetes-models/v1";
+import { parseAllDocuments } from "yaml";
+import { loadConfig } from "../../src/config/load-file.js";
+import { shardOf } from "../../src/feed/shard.js";
+
+const ROOT = "deploy/kubernetes";
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Deployment,
+  StatefulSet,
+  Service,
+  Secret,
+  ConfigMap,
+  PersistentVolumeClaim,
+  ServiceMonitor,
+};
+
+interface Doc {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+type Container = {
+  ports: { containerPort: number }[];
+  env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  livenessProbe: { httpGet: { path: string } };
+  readinessProbe: { httpGet: { path: string } };
+  resources: { requests: Record<string, string> };
+};
+type Workload = {
+  replicas: number;
+  selector: { matchLabels: Record<string, string> };
+  template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } };
+};
+
+function manifests(): { file: string; doc: Doc }[] {
+  const files = readdirSync(ROOT, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml"));
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(ROOT, file), "utf8")).map((d) => {
+      assert.equal(d.errors.length, 0, `${file}: ${d.errors[0]?.message}`);
+      return { file, doc: d.toJS() as Doc };
+    }),
+  );
+}
+
+describe("Kubernetes manifests", () => {
+  const all = manifests();
+  const workloads = all.filter(({ doc }) => doc.kind === "Deployment" || doc.kind === "StatefulSet");
+
+  test("when each document is checked against the Kubernetes schemas, then every one is valid", () => {
+    assert.ok(all.length >= 9, `found ${all.length} documents`);
+    for (const { file, doc } of all) {
+      const Model = MODELS[doc.kind];
+      assert.ok(Model, `${file}: no schema for kind ${doc.kind}`);
+      assert.doesNotThrow(
+        () => new Model(doc as never).validate(),
+        `${file}: ${doc.kind} ${doc.metadata.name}`,
+      );
+    }
+    assert.deepEqual(workloads.map(({ doc }) => doc.kind).sort(), ["Deployment", "StatefulSet"]);
+  });
+
+  test("when the workloads run, then probes, port, resources and selectors fit the exporter", () => {
+    for (const { file, doc } of workloads) {
+      const spec = doc.spec as unknown as Workload;
+      for (const [k, v] of Object.entries(spec.selector.matchLabels)) {
+        assert.equal(spec.template.metadata.labels[k], v, `${file}: selector ${k}`);
+      }
+      const c = spec.template.spec.containers[0] as Container;
+      assert.equal(c.livenessProbe.httpGet.path, "/healthz", file);
+      assert.equal(c.readinessProbe.httpGet.path, "/readyz", file);
+      assert.equal(c.ports[0]?.containerPort, 9721, file);
+      assert.ok(c.resources.requests.memory && c.resources.requests.cpu, `${file}: requests`);
+    }
+  });
+
+  test("when the StatefulSet scales, then its pod index is the shard and the count is its replicas", () => {
+    const sts = workloads.find(({ doc }) => doc.kind === "StatefulSet")?.doc.spec as unknown as Workload;
+    const env = (sts.template.spec.containers[0] as Container).env;
+    assert.equal(env.find((e) => e.name === "SHARD_COUNT")?.value, String(sts.replicas));
+    assert.equal(
+      env.find((e) => e.name === "SHARD_INDEX")?.valueFrom?.fieldRef?.fieldPath,
+      "metadata.labels['apps.kubernetes.io/pod-index']",
+    );
+  });
+
+  test("when the ConfigMap's environments file is loaded, then it is valid and every environment has a shard", () => {
+    const cm = all.find(({ doc }) => doc.kind === "ConfigMap")?.doc;
+    const text = cm?.data?.["environments.yml"] as string;
+    const dir = mkdtempSync(join(tmpdir(), "dtee-k8s-"));
+    try {
+      const file = join(dir, "environments.yml");
+      writeFileSync(file, text);
+      const config = loadConfig({ DT_PROD_EU_TOKEN: "a", DT_PAYMENTS_TOKEN: "b" }, file);
+      const shards = config.environments.map((e) => shardOf(e.name, 3));
+      // Every ${NAME} in the file is an env var of the StatefulSet, from a key the Secret has.
+      const sts = workloads.find(({ doc }) => doc.kind === "StatefulSet")?.doc.spec as unknown as Workload;
+      const env = (sts.template.spec.containers[0] as Container).env as {
+        name: string;
+        valueFrom?: { secretKeyRef?: { key: string } };
+      }[];
+      const secret = all.find(({ doc }) => doc.kind === "Secret")?.doc as unknown as {
+        stringData: Record<string, string>;
+      };
+      for (const [, name] of text.matchAll(/\$\{(\w+)\}/g)) {
+        const key = env.find((e) => e.name === name)?.valueFrom?.secretKeyRef?.key;
+        assert.ok(key && key in secret.stringData, `${name} comes from the Secret`);
+      }
+      assert.equal(shards.length, config.environments.length);
+      assert.ok(shards.every((s) => s >= 0 && s < 3));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
