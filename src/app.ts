@@ -1,21 +1,20 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
+import pLimit from "p-limit";
 import type { Registry } from "prom-client";
+import { ConfigError } from "./config/errors.js";
 import type { AppConfig } from "./config/types.js";
 import type { BackoffPolicy } from "./dynatrace/backoff.js";
 import { DynatraceClient } from "./dynatrace/client.js";
-import pLimit from "p-limit";
-import { DrainLoop } from "./feed/drain-loop.js";
-import { shardOf } from "./feed/shard.js";
-import { type DrainStatus, FeedDrainer } from "./feed/drainer.js";
-import { EventStore } from "./feed/event-store.js";
-import { ConfigError } from "./config/errors.js";
+import type { DrainStatus } from "./feed/drainer.js";
+import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
-import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
+import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";
+import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
 import { createRegistry } from "./metrics/registry.js";
 import { RelayMetrics } from "./metrics/relay-metrics.js";
 import { Outbox } from "./relay/outbox.js";
@@ -33,6 +32,8 @@ export interface AppOptions {
   maxServerWaitMs?: number;
   /** Backoff between relay delivery attempts (default 1 s doubling to 5 min). */
   relayBackoff?: BackoffPolicy;
+  /** Loads the configuration again for a reload; without it a reload keeps the current one. */
+  reloadConfig?: () => AppConfig;
 }
 
 const RELAY_BACKOFF: BackoffPolicy = {
@@ -56,15 +57,15 @@ export interface App {
   /** Drains every environment once, in parallel; true when all succeeded. For `--once` and tests. */
   drainAll(): Promise<boolean>;
   statuses(): DrainStatus[];
+  /**
+   * Re-reads the configuration (SIGHUP, POST /-/reload): unchanged environments keep their state,
+   * changed and added ones start afresh, removed ones stop. A failed load changes nothing.
+   */
+  reload(): Promise<ReloadOutcome>;
 }
 
-interface Feed {
-  drainer: FeedDrainer;
-  /** The drainer behind the concurrency limit. */
-  limited: { drainOnce(signal?: AbortSignal): Promise<{ ok: boolean }> };
-  client: DynatraceClient;
-  loop: DrainLoop;
-}
+/** What a reload did, or why it failed. */
+export type ReloadOutcome = ({ ok: true } & FeedChanges) | { ok: false; error: string };
 
 /** The composition root: builds registry, logger, clients, stores, drainers and the HTTP app. */
 export function createApp(config: AppConfig, options: AppOptions = {}): App {
@@ -72,33 +73,24 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = createRegistry(VERSION);
   const startedAt = clock();
-  const views: FeedView[] = [];
-  const metrics = new FeedMetrics(registry, () => views);
-
+  // Read at scrape time only, by which point feedSet exists.
+  const metrics: FeedMetrics = new FeedMetrics(registry, (): FeedView[] => feedSet.views());
+  const configMetrics = new ConfigMetrics(registry);
+  configMetrics.record(true, startedAt);
   // One slot per running drain: a hundred environments never open a hundred connections at once.
   const limit = pLimit(config.maxConcurrentDrains);
-  const shard = config.shard;
-  const drained = shard
-    ? config.environments.filter((e) => shardOf(e.name, shard.count) === shard.index)
-    : config.environments;
-  const feeds: Feed[] = drained.map((env) => {
-    const store = new EventStore(clock);
-    views.push({ environment: env.name, store, retainZeroMs: env.windowMs });
-    const client = new DynatraceClient({
-      address: env.address,
-      token: env.token,
-      timeoutMs: config.httpTimeoutMs,
-      userAgent: USER_AGENT,
-      backoff: options.backoff,
-      sleep: options.sleep,
-      now: clock,
-      maxServerWaitMs: options.maxServerWaitMs,
-      onResponse: (endpoint, code) => metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
-    });
-    const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt });
-    const limited = { drainOnce: (signal?: AbortSignal) => limit(() => drainer.drainOnce(signal)) };
-    return { drainer, client, limited, loop: new DrainLoop(limited, env.drainIntervalMs, clock) };
+  const feedSet: FeedSet = new FeedSet({
+    metrics,
+    logger,
+    clock,
+    startedAt,
+    httpTimeoutMs: config.httpTimeoutMs,
+    limit: (fn) => limit(fn),
+    backoff: options.backoff,
+    sleep: options.sleep,
+    maxServerWaitMs: options.maxServerWaitMs,
   });
+  for (const env of drainedEnvironments(config)) feedSet.add(env);
 
   const relayParts = buildRelay(config, {
     registry,
@@ -109,7 +101,30 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   });
   const { relay, senders, outbox } = relayParts;
 
-  const statuses = () => feeds.map((f) => f.drainer.status());
+  const statuses = () => feedSet.statuses();
+  let reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, kept: [], started: [], stopped: [] });
+  const reload = (): Promise<ReloadOutcome> => {
+    const run = async (): Promise<ReloadOutcome> => {
+      let next: AppConfig;
+      try {
+        next = options.reloadConfig ? options.reloadConfig() : config;
+      } catch (err) {
+        const message = err instanceof ConfigError ? err.toString() : String(err);
+        configMetrics.record(false, clock());
+        logger.error(
+          { err: message },
+          "configuration reload failed; the previous configuration stays in effect",
+        );
+        return { ok: false, error: message };
+      }
+      const changes = await feedSet.reconcile(drainedEnvironments(next));
+      configMetrics.record(true, clock());
+      logger.info(changes, "configuration reloaded");
+      return { ok: true, ...changes };
+    };
+    reloading = reloading.then(run, run);
+    return reloading;
+  };
   const authLimiter = new FailedAuthLimiter();
   const http = createHttpApp({
     registry,
@@ -119,6 +134,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     statuses,
     relay,
     authLimiter,
+    reload,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -130,26 +146,27 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     logger,
     relay,
     statuses,
+    reload,
     async start() {
       server = await listen(http, config.host, config.port);
-      for (const f of feeds) f.loop.start();
+      feedSet.start();
       for (const s of senders) s.sender.start();
       const port = (server.address() as AddressInfo).port;
-      logger.info({ host: config.host, port, environments: feeds.length }, "exporter listening");
+      logger.info({ host: config.host, port, environments: feedSet.size }, "exporter listening");
       return { port };
     },
     async drainAll() {
-      const results = await Promise.all(feeds.map((f) => f.limited.drainOnce()));
-      return results.every((r) => r.ok);
+      return feedSet.drainAll();
     },
     stop() {
       stopping ??= (async () => {
-        await Promise.all(feeds.map((f) => f.loop.stop()));
+        await reloading;
+        await feedSet.stop();
         if (server) await closeServer(server);
         await Promise.all(senders.map((s) => s.sender.stop()));
         outbox?.close();
         authLimiter.close();
-        await Promise.all([...feeds, ...senders].map((f) => f.client.close()));
+        await Promise.all(senders.map((f) => f.client.close()));
       })();
       return stopping;
     },

@@ -44,7 +44,14 @@ async function main(argv: string[]): Promise<number> {
   }
   let app: App;
   try {
-    app = createApp(config, cli.once ? { logger: createLogger(config.logLevel, pino.destination(2)) } : {});
+    const sourceEnv = demo?.env ?? process.env;
+    const reloadConfig = () => loadConfig(sourceEnv, cli.config);
+    app = createApp(
+      config,
+      cli.once
+        ? { logger: createLogger(config.logLevel, pino.destination(2)), reloadConfig }
+        : { reloadConfig },
+    );
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;
@@ -76,6 +83,7 @@ async function serve(app: App, demo: Demo | undefined): Promise<number> {
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => void app.reload());
   });
   const { port } = await app.start();
   if (demo) printDemoHelp(demo, port);

@@ -5,7 +5,7 @@ import type { DrainStatus } from "../feed/drainer.js";
 import type { Logger } from "../log/logger.js";
 import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import type { TextFamily } from "../metrics/text-family.js";
-import { errorHandler, notFound } from "./errors.js";
+import { errorBody, errorHandler, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
@@ -21,6 +21,8 @@ export interface HttpDeps {
   statuses: () => DrainStatus[];
   relay: Relay;
   authLimiter: FailedAuthLimiter;
+  /** Re-reads the configuration (POST /-/reload). */
+  reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
 }
 
 /**
@@ -67,6 +69,14 @@ export function createHttpApp(deps: HttpDeps): Express {
       return;
     }
     res.json({ status: "ready", environments });
+  });
+
+  // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
+  // the previous one stays (the file is wrong, not the request).
+  app.post("/-/reload", async (_req, res) => {
+    const outcome = await deps.reload();
+    if (outcome.ok) res.json({ status: "reloaded", ...outcome });
+    else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));
   });
 
   app.get("/", (_req, res) => {

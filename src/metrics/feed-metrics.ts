@@ -92,6 +92,32 @@ export class FeedMetrics {
     });
   }
 
+  /** Drops every series of an environment that is no longer drained (after a reload). */
+  async removeEnvironment(environment: string): Promise<void> {
+    const metrics = [
+      this.up,
+      this.lastSuccess,
+      this.drainDuration,
+      this.drainErrors,
+      this.apiRequests,
+      this.drainInterval,
+    ];
+    for (const m of metrics) {
+      const { values } = await m.get();
+      const gone = new Set<string>();
+      for (const v of values) {
+        if (v.labels.environment !== environment) continue;
+        // Histogram samples carry `le`; the series is named by the other labels.
+        const labels: Record<string, string | number> = { ...v.labels };
+        delete labels.le;
+        const key = JSON.stringify(labels);
+        if (gone.has(key)) continue;
+        gone.add(key);
+        (m as unknown as { remove(l: Record<string, string | number>): void }).remove(labels);
+      }
+    }
+  }
+
   /** Creates the environment's series at their initial values, before its first drain. */
   initEnvironment(environment: string, drainIntervalMs: number): void {
     this.up.set({ environment }, 0);

@@ -1,0 +1,160 @@
+import type { AppConfig, EnvironmentConfig } from "../config/types.js";
+import type { BackoffPolicy } from "../dynatrace/backoff.js";
+import { DynatraceClient } from "../dynatrace/client.js";
+import type { Logger } from "../log/logger.js";
+import type { FeedMetrics, FeedView } from "../metrics/feed-metrics.js";
+import { USER_AGENT } from "../version.js";
+import { DrainLoop } from "./drain-loop.js";
+import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
+import { EventStore } from "./event-store.js";
+import { shardOf } from "./shard.js";
+
+/** What every feed of the set is built with. */
+export interface FeedSetDeps {
+  metrics: FeedMetrics;
+  logger: Logger;
+  clock: () => number;
+  startedAt: number;
+  httpTimeoutMs: number;
+  /** Runs a drain inside the MAX_CONCURRENT_DRAINS limit. */
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  backoff?: BackoffPolicy;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  maxServerWaitMs?: number;
+}
+
+interface Feed {
+  env: EnvironmentConfig;
+  /** The environment's settings as JSON: equal text means nothing changed on reload. */
+  fingerprint: string;
+  view: FeedView;
+  drainer: FeedDrainer;
+  client: DynatraceClient;
+  loop: DrainLoop;
+  drainOnce(signal?: AbortSignal): Promise<DrainResult>;
+}
+
+/** What a reconciliation did, by environment name. */
+export interface FeedChanges {
+  kept: string[];
+  started: string[];
+  stopped: string[];
+}
+
+/** The environments this replica drains (its shard of them, when sharded). */
+export function drainedEnvironments(config: AppConfig): EnvironmentConfig[] {
+  const shard = config.shard;
+  if (!shard) return config.environments;
+  return config.environments.filter((e) => shardOf(e.name, shard.count) === shard.index);
+}
+
+/**
+ * The feeds of the environments being drained, by name. `reconcile` swaps in a new list of
+ * environments: an environment whose settings are unchanged keeps its store, position and loop;
+ * a changed one is rebuilt; a removed one is stopped and its series are dropped.
+ */
+export class FeedSet {
+  private readonly feeds = new Map<string, Feed>();
+  private running = false;
+
+  constructor(private readonly deps: FeedSetDeps) {}
+
+  views(): FeedView[] {
+    return [...this.feeds.values()].map((f) => f.view);
+  }
+
+  statuses(): DrainStatus[] {
+    return [...this.feeds.values()].map((f) => f.drainer.status());
+  }
+
+  get size(): number {
+    return this.feeds.size;
+  }
+
+  /** Drains every environment once (within the concurrency limit); true when all succeeded. */
+  async drainAll(): Promise<boolean> {
+    const results = await Promise.all([...this.feeds.values()].map((f) => f.drainOnce()));
+    return results.every((r) => r.ok);
+  }
+
+  /** Starts the drain loops, and those of environments added later. */
+  start(): void {
+    this.running = true;
+    for (const f of this.feeds.values()) f.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all([...this.feeds.values()].map((f) => f.loop.stop()));
+    await Promise.all([...this.feeds.values()].map((f) => f.client.close()));
+  }
+
+  async reconcile(environments: EnvironmentConfig[]): Promise<FeedChanges> {
+    const changes: FeedChanges = { kept: [], started: [], stopped: [] };
+    const wanted = new Map(environments.map((e) => [e.name, e]));
+    for (const [name, feed] of this.feeds) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === feed.fingerprint) {
+        changes.kept.push(name);
+        continue;
+      }
+      await this.remove(feed);
+      changes.stopped.push(name);
+    }
+    for (const env of environments) {
+      if (this.feeds.has(env.name)) continue;
+      this.add(env);
+      changes.started.push(env.name);
+    }
+    return changes;
+  }
+
+  /** Adds an environment's feed (started at once if the set is running). */
+  add(env: EnvironmentConfig): void {
+    const feed = this.build(env);
+    this.feeds.set(env.name, feed);
+    if (this.running) feed.loop.start();
+  }
+
+  private async remove(feed: Feed): Promise<void> {
+    this.feeds.delete(feed.env.name);
+    await feed.loop.stop();
+    await feed.client.close();
+    await this.deps.metrics.removeEnvironment(feed.env.name);
+  }
+
+  private build(env: EnvironmentConfig): Feed {
+    const d = this.deps;
+    const store = new EventStore(d.clock);
+    const client = new DynatraceClient({
+      address: env.address,
+      token: env.token,
+      timeoutMs: d.httpTimeoutMs,
+      userAgent: USER_AGENT,
+      backoff: d.backoff,
+      sleep: d.sleep,
+      now: d.clock,
+      maxServerWaitMs: d.maxServerWaitMs,
+      onResponse: (endpoint, code) => d.metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+    });
+    const drainer = new FeedDrainer({
+      env,
+      client,
+      store,
+      metrics: d.metrics,
+      logger: d.logger,
+      clock: d.clock,
+      startedAt: d.startedAt,
+    });
+    const drainOnce = (signal?: AbortSignal) => d.limit(() => drainer.drainOnce(signal));
+    return {
+      env,
+      fingerprint: JSON.stringify(env),
+      view: { environment: env.name, store, retainZeroMs: env.windowMs },
+      drainer,
+      client,
+      loop: new DrainLoop({ drainOnce }, env.drainIntervalMs, d.clock),
+      drainOnce,
+    };
+  }
+}
