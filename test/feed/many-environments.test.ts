@@ -95,6 +95,29 @@ describe("three environments in one process", () => {
     assert.equal(value(metrics, "dynatrace_up", { environment: "gamma" }), 1);
   });
 
+  test("when one environment is rate limited for an hour, then it waits alone and the others drain", async () => {
+    const all = await sims(["alpha", "beta", "gamma"]);
+    const limited = all.get("gamma") as SimulatedDynatrace;
+    limited.injectFault({ kind: "status", status: 429, headers: { "retry-after": "3600" } }, 1000);
+    const app = appFor(all);
+    await app.start();
+    await until(
+      () =>
+        feedGets(all.get("alpha") as SimulatedDynatrace) >= 3 &&
+        feedGets(all.get("beta") as SimulatedDynatrace) >= 3,
+      8000,
+      "three successful drains of alpha and beta",
+    );
+    // A wait of an hour is honoured, not retried: gamma was asked once and not again.
+    assert.equal(limited.requests.filter((r) => r.status === 429).length, 1);
+    const metrics = (await request(app.http).get("/metrics")).text;
+    assert.equal(
+      value(metrics, "dynatrace_drain_errors_total", { environment: "gamma", reason: "rate_limited" }),
+      1,
+    );
+    assert.equal(value(metrics, "dynatrace_up", { environment: "alpha" }), 1);
+  });
+
   test("when MAX_CONCURRENT_DRAINS is 1, then drains of different environments do not overlap", async () => {
     const all = await sims(["alpha", "beta", "gamma"]);
     for (const sim of all.values()) sim.injectFault({ kind: "delay", ms: 300 }, 1);
