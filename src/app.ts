@@ -242,6 +242,7 @@ function buildRelay(
     outbox,
     new Map(senders.map((s) => [s.name, s.sender])),
     metrics,
+    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
   );
   return { relay, outbox, senders };
 }

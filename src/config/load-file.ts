@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
-import type { AppConfig, EnvironmentConfig } from "./types.js";
+import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
 type Env = Record<string, string | undefined>;
@@ -41,6 +41,17 @@ const environmentSchema = z.strictObject({
   eventTypes: z.array(z.string().min(1)).optional(),
   excludeEventTypes: z.array(z.string().min(1)).optional(),
   entityId: z.string().min(1).optional(),
+  relay: z
+    .strictObject({
+      eventType: z
+        .enum(V1_PUSH_EVENT_TYPES, {
+          error: (i) => `unsupported event type "${String(i.input)}" (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
+        })
+        .optional(),
+      source: z.string().min(1).optional(),
+      tag: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -122,6 +133,7 @@ function toEnvironment(
     eventTypes: e.eventTypes ?? d.eventTypes,
     excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
     entityId: e.entityId,
+    ...(e.relay ? { relay: e.relay } : {}),
   };
   if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");
   if (env.windowMs < 60_000) throw new ConfigError(`${where}.window`, "must be at least 1m");

@@ -27,6 +27,8 @@ export interface EnvironmentConfig {
   excludeEventTypes: string[];
   /** Passed to the API as `entityId` when set. */
   entityId: string | undefined;
+  /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
+  relay?: { eventType?: (typeof V1_PUSH_EVENT_TYPES)[number]; source?: string; tag?: string };
 }
 
 /** Event types the relay may push with the v1 API. */

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
-import type { InputSource, OutboundAlarm } from "../relay/alarm.js";
+import type { InputSource, MappingDefaults, OutboundAlarm } from "../relay/alarm.js";
 import { toOutbound } from "../relay/outbound.js";
 import { OutboxUnavailableError } from "../relay/outbox.js";
 import { parseAlertmanager } from "../relay/parse-alertmanager.js";
@@ -18,7 +18,7 @@ const BODY_LIMIT = "1mb";
 interface RouteSpec {
   paths: string[];
   source: InputSource;
-  parse: (body: unknown, req: Request, relay: Relay) => OutboundAlarm[];
+  parse: (body: unknown, req: Request, relay: Relay, defaults: MappingDefaults) => OutboundAlarm[];
   answer: (res: Response, r: { accepted: number; duplicates: number }, alarms: OutboundAlarm[]) => void;
 }
 
@@ -37,10 +37,10 @@ const ROUTES: RouteSpec[] = [
   {
     paths: ["/api/v2/events/ingest", "/e/:environment/api/v2/events/ingest"],
     source: "v2",
-    parse: (body, req, relay) => {
+    parse: (body, req, relay, defaults) => {
       const { event, key } = parseV2Ingest(body, req.get("idempotency-key"));
       if (relay.config.apiVersion === "v2") return [{ source: "v2", dedupeKey: key, api: "v2", body: event }];
-      return [toOutbound(v2ToV1(event, key, relay.defaults), "v1")];
+      return [toOutbound(v2ToV1(event, key, defaults), "v1")];
     },
     // The v2 answer shape; correlation ids are Dynatrace's to give, after delivery.
     answer: (res, _r, alarms) => {
@@ -53,8 +53,8 @@ const ROUTES: RouteSpec[] = [
   {
     paths: ["/api/v1/alertmanager", "/e/:environment/api/v1/alertmanager"],
     source: "alertmanager",
-    parse: (body, _req, relay) =>
-      parseAlertmanager(body, relay.defaults).map((a) => toOutbound(a, relay.config.apiVersion)),
+    parse: (body, _req, relay, defaults) =>
+      parseAlertmanager(body, defaults).map((a) => toOutbound(a, relay.config.apiVersion)),
     answer: (res, r) => {
       sendJson(res, 202, r);
     },
@@ -62,8 +62,8 @@ const ROUTES: RouteSpec[] = [
   {
     paths: ["/api/v1/alarms", "/e/:environment/api/v1/alarms"],
     source: "native",
-    parse: (body, req, relay) => {
-      const a = parseNativeAlarm(body, relay.defaults);
+    parse: (body, req, relay, defaults) => {
+      const a = parseNativeAlarm(body, defaults);
       const key = req.get("idempotency-key");
       return [toOutbound(key ? { ...a, dedupeKey: `key:${key}` } : a, relay.config.apiVersion)];
     },
@@ -86,7 +86,7 @@ export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Rou
       const environment = targetEnvironment(relay, req);
       let alarms: OutboundAlarm[];
       try {
-        alarms = spec.parse(req.body, req, relay);
+        alarms = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
       } catch (err) {
         if (!(err instanceof InvalidAlarmError)) throw err;
         relay.rejected(spec.source);

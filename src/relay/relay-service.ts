@@ -10,6 +10,8 @@ export interface Relay {
   /** Environment names alarms can target; the first is the default. */
   readonly environments: string[];
   readonly defaults: MappingDefaults;
+  /** The mapping settings of one environment (its config-file overrides over `defaults`). */
+  defaultsFor(environment: string): MappingDefaults;
   /** True when inbound tokens are configured or anonymous access is allowed. */
   readonly enabled: boolean;
   /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
@@ -44,8 +46,15 @@ export class RelayService implements Relay {
     private readonly outbox: Outbox | undefined,
     private readonly senders: Map<string, RelaySender>,
     private readonly metrics: RelayMetrics,
+    /** Per-environment mapping settings (from the config file) over the RELAY_* ones. */
+    private readonly overrides: Map<string, Partial<MappingDefaults>> = new Map(),
   ) {
     this.defaults = { eventType: config.eventType, source: config.source, tag: config.tag };
+  }
+
+  defaultsFor(environment: string): MappingDefaults {
+    const o = this.overrides.get(environment);
+    return o ? { ...this.defaults, ...o } : this.defaults;
   }
 
   get enabled(): boolean {

@@ -134,6 +134,43 @@ describe("three environments in one process", () => {
     assert.ok(parallelMs < 850, `three 300 ms drains side by side took ${parallelMs} ms`);
   });
 
+  test("when environments set their own relay settings, then each one's alarms are mapped with them", async () => {
+    const all = await sims(["alpha", "beta"]);
+    const file = join(dir, "relay.yml");
+    const entry = (name: string, sim: SimulatedDynatrace, relay: string) =>
+      `  - name: ${name}\n    url: ${sim.url}\n    token: ${sim.token}\n${relay}`;
+    writeFileSync(
+      file,
+      `environments:\n${entry("alpha", all.get("alpha") as SimulatedDynatrace, "    relay: {tag: alpha-hosts, source: Alpha Netdata}\n")}${entry("beta", all.get("beta") as SimulatedDynatrace, "")}`,
+    );
+    const config = loadConfig(
+      {
+        HOST: "127.0.0.1",
+        PORT: "0",
+        RELAY_TOKENS: "tok",
+        RELAY_TAG: "everyone",
+        RELAY_DATA_DIR: join(dir, "outbox"),
+      },
+      file,
+    );
+    const app = createApp(config, { logger: createLogger("silent") });
+    cleanup.push(() => app.stop());
+    await app.start();
+    for (const name of ["alpha", "beta"]) {
+      const res = await request(app.http)
+        .post(`/e/${name}/api/v1/alarms`)
+        .set("authorization", "Bearer tok")
+        .send({ host: "web01", chart: "system.cpu", alarm: "cpu", status: "WARNING" });
+      assert.equal(res.status, 202);
+    }
+    const [alpha, beta] = [all.get("alpha") as SimulatedDynatrace, all.get("beta") as SimulatedDynatrace];
+    await until(() => alpha.pushed.length === 1 && beta.pushed.length === 1, 5000, "one push to each");
+    const tagOf = (p: Record<string, unknown> | undefined) =>
+      (p?.attachRules as { tagRule: { tags: { key: string }[] }[] }).tagRule[0]?.tags[0]?.key;
+    assert.deepEqual([tagOf(alpha.pushed[0]), alpha.pushed[0]?.source], ["alpha-hosts", "Alpha Netdata"]);
+    assert.deepEqual([tagOf(beta.pushed[0]), beta.pushed[0]?.source], ["everyone", "Netdata Alarm"]);
+  });
+
   test("when SHARD_COUNT is 3, then the three replicas drain every environment exactly once", async () => {
     const all = await sims(["alpha", "beta", "gamma", "delta", "epsilon"]);
     const drainedBy = new Map<string, number[]>();
