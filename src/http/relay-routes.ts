@@ -89,7 +89,7 @@ export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Rou
         alarms = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
       } catch (err) {
         if (!(err instanceof InvalidAlarmError)) throw err;
-        relay.rejected(spec.source);
+        relay.rejected(spec.source, environment);
         res.status(400).json({
           error: {
             code: 400,
@@ -155,7 +155,7 @@ function guard(relay: Relay, source: InputSource, limiter: FailedAuthLimiter) {
       res.set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter relay"');
       throw new HttpError(401, "missing or invalid relay token (send Authorization: Bearer <token>)");
     }
-    targetEnvironment(relay, req);
+    res.locals.relayEnvironment = targetEnvironment(relay, req);
     if (!req.is(["application/json", "application/*+json"])) {
       throw new HttpError(
         415,
@@ -181,7 +181,8 @@ function targetEnvironment(relay: Relay, req: Request): string {
 function countRejections(relay: Relay) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const source = res.locals.relaySource as InputSource | undefined;
-    if (source) relay.rejected(source);
+    const environment = (res.locals.relayEnvironment as string | undefined) ?? "unknown";
+    if (source) relay.rejected(source, environment);
     next(err);
   };
 }

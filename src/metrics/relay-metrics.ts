@@ -13,7 +13,7 @@ const OUTCOMES: readonly IntakeOutcome[] = ["accepted", "duplicate", "rejected"]
  * The relay's metrics. Queue depth and oldest age are read from the outbox at scrape time.
  */
 export class RelayMetrics {
-  readonly received: Counter<"source" | "outcome">;
+  readonly received: Counter<"environment" | "source" | "outcome">;
   readonly delivered: Counter<"environment">;
   readonly failures: Counter<"environment" | "reason">;
   readonly deadLetters: Counter<"environment">;
@@ -29,8 +29,8 @@ export class RelayMetrics {
     const registers = [registry];
     this.received = new Counter({
       name: "dynatrace_relay_received_total",
-      help: "Alarms posted to the relay, by input format and outcome (accepted: queued durably; duplicate: same key within RELAY_DEDUPE_WINDOW; rejected: invalid or unauthorised).",
-      labelNames: ["source", "outcome"] as const,
+      help: "Alarms posted to the relay, by target environment (unknown when refused before it was known), input format and outcome (accepted: queued durably; duplicate: same key within RELAY_DEDUPE_WINDOW; rejected: invalid or unauthorised).",
+      labelNames: ["environment", "source", "outcome"] as const,
       registers,
     });
     this.delivered = new Counter({
@@ -86,8 +86,9 @@ export class RelayMetrics {
         }
       },
     });
-    for (const source of SOURCES) for (const outcome of OUTCOMES) this.received.inc({ source, outcome }, 0);
     for (const environment of environments) {
+      for (const source of SOURCES)
+        for (const outcome of OUTCOMES) this.received.inc({ environment, source, outcome }, 0);
       this.delivered.inc({ environment }, 0);
       this.deadLetters.inc({ environment }, 0);
     }

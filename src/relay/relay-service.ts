@@ -16,8 +16,8 @@ export interface Relay {
   readonly enabled: boolean;
   /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
   accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult>;
-  /** Counts a rejected post. */
-  rejected(source: InputSource): void;
+  /** Counts a rejected post (`unknown` environment when refused before the target was known). */
+  rejected(source: InputSource, environment: string): void;
   /** Counts a failed authentication. */
   authFailed(): void;
   /** Queue state per environment, for the landing page; undefined when the relay is off. */
@@ -64,14 +64,15 @@ export class RelayService implements Relay {
   async accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
     if (!this.outbox) throw new OutboxUnavailableError("relay is not configured");
     const result = await this.outbox.enqueue(environment, alarms);
-    if (result.accepted > 0) this.metrics.received.inc({ source, outcome: "accepted" }, result.accepted);
-    if (result.duplicates > 0) this.metrics.received.inc({ source, outcome: "duplicate" }, result.duplicates);
+    const { received } = this.metrics;
+    if (result.accepted > 0) received.inc({ environment, source, outcome: "accepted" }, result.accepted);
+    if (result.duplicates > 0) received.inc({ environment, source, outcome: "duplicate" }, result.duplicates);
     if (result.accepted > 0) this.senders.get(environment)?.wake();
     return result;
   }
 
-  rejected(source: InputSource): void {
-    this.metrics.received.inc({ source, outcome: "rejected" });
+  rejected(source: InputSource, environment: string): void {
+    this.metrics.received.inc({ environment, source, outcome: "rejected" });
   }
 
   authFailed(): void {

@@ -49,7 +49,15 @@ describe("relay intake: auth and bad input", () => {
       .send(ALARM)
       .expect(401);
     const m = await h.scrape();
-    assert.equal(value(m, "dynatrace_relay_received_total", { source: "native", outcome: "rejected" }), 2);
+    assert.equal(
+      value(m, "dynatrace_relay_received_total", {
+        environment: "unknown",
+        source: "native",
+        outcome: "rejected",
+      }),
+      2,
+      "refused before the target environment was known",
+    );
   });
 
   test("when each class of bad input arrives, then each gets its 4xx with a JSON reason and nothing is queued", async () => {
