@@ -6,7 +6,7 @@ import type { Registry } from "prom-client";
 import { ConfigError } from "./config/errors.js";
 import type { AppConfig } from "./config/types.js";
 import type { BackoffPolicy } from "./dynatrace/backoff.js";
-import { DynatraceClient } from "./dynatrace/client.js";
+import type { RelayService } from "./relay/relay-service.js";
 import type { DrainStatus } from "./feed/drainer.js";
 import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
@@ -16,11 +16,8 @@ import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";
 import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
 import { createRegistry } from "./metrics/registry.js";
-import { RelayMetrics } from "./metrics/relay-metrics.js";
-import { Outbox } from "./relay/outbox.js";
-import { RelayService } from "./relay/relay-service.js";
-import { RelaySender } from "./relay/sender.js";
-import { USER_AGENT, VERSION } from "./version.js";
+import { buildRelay } from "./relay/build-relay.js";
+import { VERSION } from "./version.js";
 
 /** Optional collaborators; tests replace the clock, logger and backoff, production takes defaults. */
 export interface AppOptions {
@@ -171,80 +168,6 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       return stopping;
     },
   };
-}
-
-interface RelayParts {
-  relay: RelayService;
-  outbox: Outbox | undefined;
-  senders: { sender: RelaySender; client: DynatraceClient }[];
-}
-
-/**
- * The relay: metrics always (dashboards expect the series), and the outbox and one sender per
- * environment only when inbound tokens or anonymous access are configured, so a feed-only
- * deployment writes nothing to disk.
- */
-function buildRelay(
-  config: AppConfig,
-  deps: {
-    registry: Registry;
-    logger: Logger;
-    clock: () => number;
-    backoff: BackoffPolicy;
-    onResponse: (environment: string, endpoint: string, code: string) => void;
-  },
-): RelayParts {
-  const names = config.environments.map((e) => e.name);
-  let outbox: Outbox | undefined;
-  const enabled = config.relay.tokens.length > 0 || config.relay.allowAnonymous;
-  if (enabled) {
-    try {
-      outbox = new Outbox(config.relay.dataDir, {
-        clock: deps.clock,
-        dedupeWindowMs: config.relay.dedupeWindowMs,
-        queueLimit: config.relay.queueLimit,
-      });
-    } catch (err) {
-      throw new ConfigError(
-        "RELAY_DATA_DIR",
-        `cannot open the outbox in ${config.relay.dataDir}: ${(err as Error).message}`,
-      );
-    }
-  }
-  const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
-  const senders = outbox
-    ? config.environments.map((env) => {
-        const client = new DynatraceClient({
-          address: env.address,
-          token: env.ingestToken,
-          timeoutMs: config.httpTimeoutMs,
-          userAgent: USER_AGENT,
-          now: deps.clock,
-          onResponse: (endpoint, code) => deps.onResponse(env.name, endpoint, code),
-        });
-        const sender = new RelaySender({
-          environment: env.name,
-          outbox: outbox,
-          client,
-          metrics,
-          logger: deps.logger,
-          clock: deps.clock,
-          backoff: deps.backoff,
-          maxAttempts: config.relay.maxAttempts,
-          maxAgeMs: config.relay.maxAgeMs,
-        });
-        return { sender, client, name: env.name };
-      })
-    : [];
-  const relay = new RelayService(
-    config.relay,
-    names,
-    outbox,
-    new Map(senders.map((s) => [s.name, s.sender])),
-    metrics,
-    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
-  );
-  return { relay, outbox, senders };
 }
 
 function listen(app: Express, host: string, port: number): Promise<Server> {

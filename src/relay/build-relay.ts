@@ -1,0 +1,86 @@
+import type { Registry } from "prom-client";
+import { ConfigError } from "../config/errors.js";
+import type { AppConfig } from "../config/types.js";
+import type { BackoffPolicy } from "../dynatrace/backoff.js";
+import { DynatraceClient } from "../dynatrace/client.js";
+import type { Logger } from "../log/logger.js";
+import { RelayMetrics } from "../metrics/relay-metrics.js";
+import { USER_AGENT } from "../version.js";
+import { Outbox } from "./outbox.js";
+import { RelayService } from "./relay-service.js";
+import { RelaySender } from "./sender.js";
+
+/** The relay's parts, for the composition root to start and stop. */
+export interface RelayParts {
+  relay: RelayService;
+  outbox: Outbox | undefined;
+  senders: { sender: RelaySender; client: DynatraceClient }[];
+}
+
+/**
+ * The relay: metrics always (dashboards expect the series), and the outbox and one sender per
+ * environment only when inbound tokens or anonymous access are configured, so a feed-only
+ * deployment writes nothing to disk.
+ */
+export function buildRelay(
+  config: AppConfig,
+  deps: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    backoff: BackoffPolicy;
+    onResponse: (environment: string, endpoint: string, code: string) => void;
+  },
+): RelayParts {
+  const names = config.environments.map((e) => e.name);
+  let outbox: Outbox | undefined;
+  const enabled = config.relay.tokens.length > 0 || config.relay.allowAnonymous;
+  if (enabled) {
+    try {
+      outbox = new Outbox(config.relay.dataDir, {
+        clock: deps.clock,
+        dedupeWindowMs: config.relay.dedupeWindowMs,
+        queueLimit: config.relay.queueLimit,
+      });
+    } catch (err) {
+      throw new ConfigError(
+        "RELAY_DATA_DIR",
+        `cannot open the outbox in ${config.relay.dataDir}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  const senders = outbox
+    ? config.environments.map((env) => {
+        const client = new DynatraceClient({
+          address: env.address,
+          token: env.ingestToken,
+          timeoutMs: config.httpTimeoutMs,
+          userAgent: USER_AGENT,
+          now: deps.clock,
+          onResponse: (endpoint, code) => deps.onResponse(env.name, endpoint, code),
+        });
+        const sender = new RelaySender({
+          environment: env.name,
+          outbox: outbox,
+          client,
+          metrics,
+          logger: deps.logger,
+          clock: deps.clock,
+          backoff: deps.backoff,
+          maxAttempts: config.relay.maxAttempts,
+          maxAgeMs: config.relay.maxAgeMs,
+        });
+        return { sender, client, name: env.name };
+      })
+    : [];
+  const relay = new RelayService(
+    config.relay,
+    names,
+    outbox,
+    new Map(senders.map((s) => [s.name, s.sender])),
+    metrics,
+    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
+  );
+  return { relay, outbox, senders };
+}
