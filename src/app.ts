@@ -132,6 +132,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     relay,
     authLimiter,
     reload,
+    adminTokens: config.adminTokens,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;

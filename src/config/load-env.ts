@@ -42,6 +42,10 @@ export const ENV_VARS = {
   MAX_CONCURRENT_DRAINS: { default: "4", doc: "Drains running at once across environments." },
   SHARD_INDEX: { default: undefined, doc: "This replica's shard, 0 to SHARD_COUNT-1." },
   SHARD_COUNT: { default: undefined, doc: "Replicas sharing the environments (hashmod on the name)." },
+  ADMIN_TOKENS: {
+    default: "",
+    doc: "Comma list of bearer tokens for the admin endpoints (/-/reload, /-/dead-letters); unset: off.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +137,7 @@ const envSchema = z.object({
   RELAY_MAX_AGE: duration(1000),
   RELAY_QUEUE_LIMIT: positiveInt,
   RELAY_DEDUPE_WINDOW: duration(0),
+  ADMIN_TOKENS: list,
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -241,6 +246,7 @@ export function loadConfigFromEnv(
     httpTimeoutMs: v.HTTP_TIMEOUT,
     environments,
     maxConcurrentDrains: v.MAX_CONCURRENT_DRAINS,
+    adminTokens: v.ADMIN_TOKENS,
     shard: v.SHARD_COUNT === undefined ? undefined : { index: v.SHARD_INDEX ?? 0, count: v.SHARD_COUNT },
     relay: {
       tokens: v.RELAY_TOKENS,

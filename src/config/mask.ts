@@ -11,6 +11,7 @@ export function maskConfig(config: AppConfig): Record<string, unknown> {
     port: config.port,
     logLevel: config.logLevel,
     httpTimeout: formatDuration(config.httpTimeoutMs),
+    adminTokens: config.adminTokens.map(() => "<redacted>"),
     environments: config.environments.map((e) => ({
       name: e.name,
       url: `${e.address.origin}${e.address.basePath}`,

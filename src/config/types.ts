@@ -72,6 +72,8 @@ export interface AppConfig {
   relay: RelayConfig;
   /** Drains that may run at once across environments (MAX_CONCURRENT_DRAINS). */
   maxConcurrentDrains: number;
+  /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
+  adminTokens: string[];
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
 }

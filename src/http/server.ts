@@ -9,6 +9,7 @@ import { errorBody, errorHandler, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
+import { requireAdmin } from "./admin-auth.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -23,6 +24,8 @@ export interface HttpDeps {
   authLimiter: FailedAuthLimiter;
   /** Re-reads the configuration (POST /-/reload). */
   reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Bearer tokens of the admin endpoints (ADMIN_TOKENS); empty turns them off. */
+  adminTokens: readonly string[];
 }
 
 /**
@@ -73,7 +76,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
   // the previous one stays (the file is wrong, not the request).
-  app.post("/-/reload", async (_req, res) => {
+  app.post("/-/reload", requireAdmin(deps.adminTokens), async (_req, res) => {
     const outcome = await deps.reload();
     if (outcome.ok) res.json({ status: "reloaded", ...outcome });
     else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));

@@ -13,6 +13,7 @@ import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { samples, value } from "../helpers/exposition.js";
 import { until } from "../helpers/wait.js";
 
+const ADMIN = "admin-test-token";
 const dir = mkdtempSync(join(tmpdir(), "dtee-reload-"));
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -48,9 +49,9 @@ describe("configuration reload", () => {
         { name: "delta", sim: d },
       ]),
     );
-    const app = createApp(loadConfig({}, file), {
+    const app = createApp(loadConfig({ ADMIN_TOKENS: ADMIN }, file), {
       logger: createLogger("silent"),
-      reloadConfig: () => loadConfig({}, file),
+      reloadConfig: () => loadConfig({ ADMIN_TOKENS: ADMIN }, file),
     });
     cleanup.push(() => app.stop());
     assert.equal(await app.drainAll(), true);
@@ -65,7 +66,7 @@ describe("configuration reload", () => {
         { name: "gamma", sim: g },
       ]),
     );
-    const res = await request(app.http).post("/-/reload");
+    const res = await request(app.http).post("/-/reload").set("authorization", `Bearer ${ADMIN}`);
     assert.equal(res.status, 200);
     assert.deepEqual(
       {
@@ -95,17 +96,37 @@ describe("configuration reload", () => {
     );
   });
 
+  test("when /-/reload is called without the admin token, or with none configured, then it is refused", async () => {
+    const a = await sim(6);
+    const file = join(dir, "guarded.yml");
+    writeFileSync(file, yaml([{ name: "alpha", sim: a }]));
+    const guarded = createApp(loadConfig({ ADMIN_TOKENS: ADMIN }, file), { logger: createLogger("silent") });
+    const open = createApp(loadConfig({}, file), { logger: createLogger("silent") });
+    cleanup.push(
+      () => guarded.stop(),
+      () => open.stop(),
+    );
+    const none = await request(guarded.http).post("/-/reload");
+    assert.equal(none.status, 401);
+    assert.match(none.body.error.message, /ADMIN_TOKENS/);
+    const wrong = await request(guarded.http).post("/-/reload").set("authorization", "Bearer nope");
+    assert.equal(wrong.status, 401);
+    const off = await request(open.http).post("/-/reload").set("authorization", `Bearer ${ADMIN}`);
+    assert.equal(off.status, 403);
+    assert.match(off.body.error.message, /admin endpoints are off/);
+  });
+
   test("when the new file is broken, then the reload fails with the reason and nothing changes", async () => {
     const a = await sim(5);
     const file = join(dir, "broken.yml");
     writeFileSync(file, yaml([{ name: "alpha", sim: a }]));
-    const app = createApp(loadConfig({}, file), {
+    const app = createApp(loadConfig({ ADMIN_TOKENS: ADMIN }, file), {
       logger: createLogger("silent"),
-      reloadConfig: () => loadConfig({}, file),
+      reloadConfig: () => loadConfig({ ADMIN_TOKENS: ADMIN }, file),
     });
     cleanup.push(() => app.stop());
     writeFileSync(file, `${yaml([{ name: "alpha", sim: a }])}    windw: 1h\n`);
-    const res = await request(app.http).post("/-/reload");
+    const res = await request(app.http).post("/-/reload").set("authorization", `Bearer ${ADMIN}`);
     assert.equal(res.status, 500);
     assert.match(res.body.error.message, /environments\[0\]\.windw: unknown key/);
     const metrics = (await request(app.http).get("/metrics")).text;
