@@ -286,7 +286,7 @@ const relay: Item[] = [
       "Alarms posted to the relay per second: accepted (on disk), duplicate, rejected; by input format.",
     queries: [
       {
-        expr: "sum by (source, outcome) (rate(dynatrace_relay_received_total[$__rate_interval]))",
+        expr: `sum by (source, outcome) (rate(dynatrace_relay_received_total{${ENV}}[$__rate_interval]))`,
         legend: "{{source}} {{outcome}}",
       },
     ],

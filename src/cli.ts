@@ -51,7 +51,8 @@ Usage: ${NAME} [flags]
 Flags:
   --help            Show this help and exit.
   --version         Print the version and exit.
-  --check-config    Validate the configuration, print it with secrets masked, exit 0 (valid) or 1.
+  --check-config    Validate the configuration, print it with secrets masked, exit 0 (valid) or 2
+                    (invalid, or a variable with the exporter's prefixes that it does not know).
   --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
   --demo            Run against a built-in simulated Dynatrace environment.
   --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).

@@ -5,8 +5,9 @@ import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
+import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
 import type { AppConfig } from "./config/types.js";
-import { DEMO_RELAY_TOKEN, type Demo, startDemo } from "./demo.js";
+import { type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
 import { VERSION } from "./version.js";
 
@@ -35,7 +36,13 @@ async function main(argv: string[]): Promise<number> {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.toString()}\n`);
-    return cli.checkConfig ? 1 : 2;
+    return 2;
+  }
+  const unknown = unknownVariables(process.env).map(describeUnknown);
+  if (cli.checkConfig && unknown.length > 0) {
+    process.stderr.write(unknown.map((line) => `configuration error: ${line}\n`).join(""));
+    await demo?.stop();
+    return 2;
   }
   if (cli.checkConfig) {
     process.stdout.write(`${JSON.stringify(maskConfig(config), null, 2)}\n`);
@@ -58,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${err.toString()}\n`);
     return 2;
   }
+  for (const line of unknown) app.logger.warn(line);
   if (cli.once) return runOnce(app, demo);
   return serve(app, demo);
 }
@@ -97,7 +105,7 @@ function printDemoHelp(demo: Demo, port: number): void {
     `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
       `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
       `Relay an alarm (it comes back in the feed as a CUSTOM_INFO event):\n` +
-      `  curl -H 'Authorization: Bearer ${DEMO_RELAY_TOKEN}' -H 'Content-Type: application/json' \\\n` +
+      `  curl -H 'Authorization: Bearer ${demo.relayToken}' -H 'Content-Type: application/json' \\\n` +
       `       -d '${alarm}' ${base}/api/v1/alarms\n` +
       `Press Ctrl+C to stop.\n\n`,
   );

@@ -100,10 +100,39 @@ describe("command line", () => {
     assert.ok(!r.stdout.includes("SECRET"));
   });
 
-  test("when --check-config is given an invalid config, then it exits 1 with the error line", async () => {
+  test("when --check-config is given an invalid config, then it exits 2 with the error line", async () => {
     const r = await run(["--check-config"], { DYNATRACE_API_TOKEN: TOKEN });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /^configuration error: DYNATRACE_URL: is required/);
+  });
+
+  test("when a variable with the exporter's prefix is misspelt, then --check-config exits 2 naming the closest one", async () => {
+    const r = await run(["--check-config"], {
+      DYNATRACE_URL: "https://abc12345.live.dynatrace.com/",
+      DYNATRACE_API_TOKEN: TOKEN,
+      DRAIN_INTERVALL: "30s",
+      RELAY_TOKEN: "x",
+    });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      "configuration error: DRAIN_INTERVALL: unknown variable, did you mean DRAIN_INTERVAL?\n" +
+        "configuration error: RELAY_TOKEN: unknown variable, did you mean RELAY_TOKENS?\n",
+    );
+    assert.equal(r.stdout, "");
+  });
+
+  test("when a variable with the exporter's prefix is misspelt, then a normal run warns and goes on", async () => {
+    const r = await run(["--once"], {
+      DYNATRACE_URL: sim.url,
+      DYNATRACE_API_TOKEN: TOKEN,
+      DRAIN_INTERVALL: "30s",
+    });
+    assert.equal(r.code, 0);
+    const warning = r.stderr.split("\n").find((l) => l.includes("DRAIN_INTERVALL"));
+    assert.ok(warning, "a log line names the unknown variable");
+    assert.equal(JSON.parse(warning).msg, "DRAIN_INTERVALL: unknown variable, did you mean DRAIN_INTERVAL?");
+    assert.equal(JSON.parse(warning).level, 40);
   });
 
   test("when --once is given, then it drains every page, prints the exposition and exits 0", async () => {
