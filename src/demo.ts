@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimulatedDynatrace } from "./simulator/server.js";
@@ -10,6 +10,8 @@ export const DEMO_RELAY_TOKEN = "demo-relay-token";
 export interface Demo {
   simulator: SimulatedDynatrace;
   env: Record<string, string | undefined>;
+  /** A relay token the exporter accepts: the user's first RELAY_TOKENS entry, else the demo's. */
+  relayToken: string;
   stop(): Promise<void>;
 }
 
@@ -30,12 +32,22 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
   await simulator.listen(Number(userEnv.DEMO_SIMULATOR_PORT ?? 0));
   simulator.generator.history(3000, DAY_MS, Date.now());
   const ticker = setInterval(() => simulator.generator.advanceTo(Date.now()), 1000);
+  // A temporary outbox is the demo's own, so it goes when the demo stops; a RELAY_DATA_DIR the
+  // user chose stays.
+  const tempDir = userEnv.RELAY_DATA_DIR
+    ? undefined
+    : mkdtempSync(join(tmpdir(), "dynatrace-events-exporter-demo-"));
+  const userTokens = (userEnv.RELAY_TOKENS ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   return {
     simulator,
+    relayToken: userTokens[0] ?? DEMO_RELAY_TOKEN,
     env: {
       DRAIN_INTERVAL: "5s",
       RELAY_TOKENS: DEMO_RELAY_TOKEN,
-      RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), "dynatrace-events-exporter-demo-")),
+      RELAY_DATA_DIR: tempDir,
       ...userEnv,
       DYNATRACE_URL: simulator.managedUrl,
       DYNATRACE_API_TOKEN: simulator.token,
@@ -44,6 +56,7 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
     async stop() {
       clearInterval(ticker);
       await simulator.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
 }
