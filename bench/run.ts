@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { printTargets, type TargetResult, writeResults } from "./lib/report.js";
+import { printTargets, RESULTS_DIR, type TargetResult, writeResults } from "./lib/report.js";
 
 const SUITE = ["drain-throughput", "api-cost", "memory", "scrape-latency", "relay-intake", "soak"];
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,7 @@ const targets: (TargetResult & { benchmark: string })[] = [];
 for (const name of names) {
   if (failed.includes(name)) continue;
   try {
-    const r = JSON.parse(readFileSync(join(here, "results", `${name}.json`), "utf8")) as {
+    const r = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), "utf8")) as {
       targets?: TargetResult[];
     };
     for (const t of r.targets ?? []) targets.push({ benchmark: name, ...t });

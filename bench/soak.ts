@@ -2,7 +2,7 @@
 // closures, the relay receives 2 alarms per simulated second, /metrics is scraped every simulated
 // second, drains run every simulated minute. Reports heap/RSS slopes after warm-up, file
 // descriptors, outbox size, and checks the gauges against the simulator after every drain.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { createApp } from "../src/app.js";
 import { loadConfigFromEnv } from "../src/config/load-env.js";
 import { createLogger } from "../src/log/logger.js";
 import { SimulatedDynatrace } from "../src/simulator/server.js";
+import { RESULTS_DIR } from "./lib/report.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 // The window is 10 minutes so the tracked set reaches a steady size; warm-up covers it.
@@ -150,7 +151,8 @@ const result = {
 await app.stop();
 await sim.close();
 console.table(result);
-writeFileSync(new URL("./results/soak.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, "soak.json"), `${JSON.stringify(result, null, 2)}\n`);
 
 const failures = [
   result.countMismatches > 0 && "gauges differed from the simulator's counts",

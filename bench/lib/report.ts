@@ -61,7 +61,12 @@ export function printTargets(targets: TargetResult[]): void {
   );
 }
 
-const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
+/**
+ * Where results go: bench/results (the committed reference runs), or BENCH_RESULTS_DIR, which CI
+ * sets so that a run never rewrites tracked files.
+ */
+export const RESULTS_DIR =
+  process.env.BENCH_RESULTS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 
 function commit(): string {
   try {
