@@ -60,6 +60,27 @@ for (const [file, generated] of Object.entries(buildDashboards())) {
   });
 }
 
+/** Metrics exported without an `environment` label: a panel over them cannot filter by it. */
+const PROCESS_WIDE = new Set([
+  "dynatrace_relay_auth_failures_total",
+  "dynatrace_config_last_reload_successful",
+  "dynatrace_config_last_reload_success_timestamp_seconds",
+  "dynatrace_exporter_build_info",
+]);
+
+describe("dashboard queries", () => {
+  test("when a query selects a per-environment metric, then it filters by the environment variable", () => {
+    const queries = Object.values(buildDashboards()).flatMap((d) => dashboardQueries(d));
+    for (const { expr } of queries) {
+      for (const m of expr.matchAll(/\b(dynatrace_[a-z_]+)(\{[^}]*\})?/g)) {
+        const [, name, selector] = m as unknown as [string, string, string | undefined];
+        if (PROCESS_WIDE.has(name)) continue;
+        assert.ok(selector?.includes('environment=~"$environment"'), `${name} unfiltered in: ${expr}`);
+      }
+    }
+  });
+});
+
 describe("dashboard contents", () => {
   test("when the events dashboard is built, then it has every panel the issue asks for", () => {
     const titles = (buildDashboards()["dynatrace-events.json"]?.panels as Panel[]).map((p) => p.title);
