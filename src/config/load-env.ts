@@ -46,6 +46,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Comma list of bearer tokens for the admin endpoints (/-/reload, /-/dead-letters); unset: off.",
   },
+  WEB_MAX_REQUESTS: {
+    default: "40",
+    doc: "Scrapes of /metrics served at once; more get 503 (0: no limit), as Prometheus' --web.max-requests.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -138,6 +142,7 @@ const envSchema = z.object({
   RELAY_QUEUE_LIMIT: positiveInt,
   RELAY_DEDUPE_WINDOW: duration(0),
   ADMIN_TOKENS: list,
+  WEB_MAX_REQUESTS: z.string().regex(/^\d+$/, "must be a whole number").transform(Number),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -247,6 +252,7 @@ export function loadConfigFromEnv(
     environments,
     maxConcurrentDrains: v.MAX_CONCURRENT_DRAINS,
     adminTokens: v.ADMIN_TOKENS,
+    web: { maxRequests: v.WEB_MAX_REQUESTS },
     shard: v.SHARD_COUNT === undefined ? undefined : { index: v.SHARD_INDEX ?? 0, count: v.SHARD_COUNT },
     relay: {
       tokens: v.RELAY_TOKENS,

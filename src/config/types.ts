@@ -74,6 +74,8 @@ export interface AppConfig {
   maxConcurrentDrains: number;
   /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
   adminTokens: string[];
+  /** The HTTP server's own settings (`/metrics` and the pages). */
+  web: { maxRequests: number };
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
 }

@@ -10,6 +10,7 @@ import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
 import { requireAdmin } from "./admin-auth.js";
+import { gzipParts, negotiateEncoding } from "./metrics-encoding.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -26,6 +27,8 @@ export interface HttpDeps {
   reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
   /** Bearer tokens of the admin endpoints (ADMIN_TOKENS); empty turns them off. */
   adminTokens: readonly string[];
+  /** Scrapes of /metrics served at once (WEB_MAX_REQUESTS); more get 503. 0: no limit. */
+  maxScrapes: number;
 }
 
 /**
@@ -47,9 +50,30 @@ export function createHttpApp(deps: HttpDeps): Express {
     }),
   );
 
+  let scrapesInFlight = 0;
   app.get("/metrics", async (req, res) => {
-    const out = await renderExposition(deps.registry, wantsOpenMetrics(req.get("accept")), deps.families);
-    res.set("Content-Type", out.contentType).set("Cache-Control", "no-store").send(out.body);
+    if (deps.maxScrapes > 0 && scrapesInFlight >= deps.maxScrapes) {
+      res
+        .status(503)
+        .set("Retry-After", "1")
+        .json(errorBody(503, `too many concurrent scrapes (WEB_MAX_REQUESTS=${deps.maxScrapes})`));
+      return;
+    }
+    scrapesInFlight++;
+    try {
+      const out = await renderExposition(deps.registry, wantsOpenMetrics(req.get("accept")), deps.families);
+      res
+        .set("Content-Type", out.contentType)
+        .set("Cache-Control", "no-store")
+        .set("Vary", "Accept-Encoding");
+      if (negotiateEncoding(req.get("accept-encoding")) === "gzip") {
+        res.set("Content-Encoding", "gzip").send(gzipParts(out.parts));
+      } else {
+        res.send(out.body);
+      }
+    } finally {
+      scrapesInFlight--;
+    }
   });
 
   app.get("/healthz", (_req, res) => {

@@ -5,6 +5,11 @@ import type { TextFamily } from "./text-family.js";
 export interface Exposition {
   contentType: string;
   body: Buffer;
+  /**
+   * The body in the pieces it was built from (`body` is their concatenation). A family whose
+   * counts did not change returns the same Buffer as last time, which lets encoders cache per piece.
+   */
+  parts: Buffer[];
 }
 
 const queues = new WeakMap<Registry, Promise<unknown>>();
@@ -27,9 +32,8 @@ export function renderExposition(
 ): Promise<Exposition> {
   const run = async (): Promise<Exposition> => {
     if (!openMetrics) {
-      const head = Buffer.from(await registry.metrics());
-      const body = Buffer.concat([head, ...families.map((f) => f.render(false))]);
-      return { contentType: registry.contentType, body };
+      const parts = [Buffer.from(await registry.metrics()), ...families.map((f) => f.render(false))];
+      return { contentType: registry.contentType, body: Buffer.concat(parts), parts };
     }
     const counters = registry.getMetricsAsArray().filter((m) => String(m.type) === "counter") as unknown as {
       name: string;
@@ -43,8 +47,8 @@ export function renderExposition(
       const eof = text.lastIndexOf("# EOF");
       const head = Buffer.from(eof < 0 ? text : text.slice(0, eof));
       const extra = families.map((f) => f.render(true));
-      const body = Buffer.concat([head, ...extra, Buffer.from("# EOF\n")]);
-      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body };
+      const parts = [head, ...extra, Buffer.from("# EOF\n")];
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: Buffer.concat(parts), parts };
     } finally {
       switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       counters.forEach((m, i) => {
