@@ -6,6 +6,8 @@ import { helperOptions, serveRequests } from "./child.js";
 export interface ScraperOptions {
   url: string;
   intervalMs: number;
+  /** Request headers, e.g. Prometheus' Accept and Accept-Encoding. */
+  headers?: Record<string, string>;
 }
 
 const o = helperOptions<ScraperOptions>();
@@ -19,7 +21,7 @@ let loop: Promise<void> = Promise.resolve();
 async function scrapeLoop(): Promise<void> {
   while (running) {
     const t0 = performance.now();
-    const res = await pool.request({ method: "GET", path: target.pathname });
+    const res = await pool.request({ method: "GET", path: target.pathname, headers: o.headers });
     // Time to the last byte; decoding is the scraper's business, not the exporter's.
     let size = 0;
     for await (const chunk of res.body) size += (chunk as Buffer).length;
