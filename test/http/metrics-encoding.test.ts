@@ -57,6 +57,7 @@ describe("/metrics content coding", () => {
       eventType: "PROCESS_RESTART",
       newestStart: h.clock.now() - MIN,
       spacingMs: 10,
+      open: false,
     });
     base = await h.start();
     assert.equal(await h.drain(), true);
