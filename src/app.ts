@@ -18,6 +18,8 @@ import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
 import { createRegistry } from "./metrics/registry.js";
 import { buildRelay } from "./relay/build-relay.js";
 import { VERSION } from "./version.js";
+import { WebConfigSource } from "./web/web-config.js";
+import { createWebServer } from "./web/web-server.js";
 
 /** Optional collaborators; tests replace the clock, logger and backoff, production takes defaults. */
 export interface AppOptions {
@@ -122,6 +124,17 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     reloading = reloading.then(run, run);
     return reloading;
   };
+  const web = config.web.configFile
+    ? new WebConfigSource(config.web.configFile, (err) =>
+        logger.error(
+          { err: err.toString() },
+          "web config file is invalid; the last valid one stays in effect",
+        ),
+      )
+    : undefined;
+  const ignoredWebKeys = web?.current().ignored ?? [];
+  if (ignoredWebKeys.length > 0)
+    logger.warn({ keys: ignoredWebKeys }, "web config keys accepted but not applied");
   const authLimiter = new FailedAuthLimiter();
   const http = createHttpApp({
     registry,
@@ -134,6 +147,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     reload,
     adminTokens: config.adminTokens,
     maxScrapes: config.web.maxRequests,
+    web,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -147,7 +161,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     statuses,
     reload,
     async start() {
-      server = await listen(http, config.host, config.port);
+      server = await listen(createWebServer(http, web), config.host, config.port);
       feedSet.start();
       for (const s of senders) s.sender.start();
       const port = (server.address() as AddressInfo).port;
@@ -172,10 +186,13 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   };
 }
 
-function listen(app: Express, host: string, port: number): Promise<Server> {
+function listen(server: Server, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
     server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
   });
 }
 

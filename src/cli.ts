@@ -11,6 +11,8 @@ export interface CliOptions {
   demo: boolean;
   /** `--config <file>`: the YAML file listing environments (else CONFIG_FILE). */
   config: string | undefined;
+  /** `--web.config.file <file>`: exporter-toolkit's web configuration (else WEB_CONFIG_FILE). */
+  webConfigFile: string | undefined;
 }
 
 /** Parses argv (without node and script). Throws an Error with a one-line message on unknown flags. */
@@ -26,6 +28,7 @@ export function parseCli(argv: string[]): CliOptions {
       once: { type: "boolean", default: false },
       demo: { type: "boolean", default: false },
       config: { type: "string" },
+      "web.config.file": { type: "string" },
     },
   });
   return {
@@ -35,6 +38,7 @@ export function parseCli(argv: string[]): CliOptions {
     once: values.once ?? false,
     demo: values.demo ?? false,
     config: values.config,
+    webConfigFile: values["web.config.file"],
   };
 }
 
@@ -56,6 +60,8 @@ Flags:
   --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
   --demo            Run against a built-in simulated Dynatrace environment.
   --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).
+  --web.config.file FILE
+                    TLS, basic auth and headers in exporter-toolkit's format (same as WEB_CONFIG_FILE).
 
 Environment variables:
 ${vars}

@@ -28,10 +28,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const demo = cli.demo ? await startDemo(process.env) : undefined;
+  const userEnv = cli.webConfigFile ? { ...process.env, WEB_CONFIG_FILE: cli.webConfigFile } : process.env;
+  const demo = cli.demo ? await startDemo(userEnv) : undefined;
   let config: AppConfig;
   try {
-    config = loadConfig(demo?.env ?? process.env, cli.config);
+    config = loadConfig(demo?.env ?? userEnv, cli.config);
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let app: App;
   try {
-    const sourceEnv = demo?.env ?? process.env;
+    const sourceEnv = demo?.env ?? userEnv;
     const reloadConfig = () => loadConfig(sourceEnv, cli.config);
     app = createApp(
       config,

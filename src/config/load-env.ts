@@ -50,6 +50,10 @@ export const ENV_VARS = {
     default: "40",
     doc: "Scrapes of /metrics served at once; more get 503 (0: no limit), as Prometheus' --web.max-requests.",
   },
+  WEB_CONFIG_FILE: {
+    default: undefined,
+    doc: "exporter-toolkit web config (TLS, basic auth, headers) for every page but the relay (or --web.config.file).",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -143,6 +147,7 @@ const envSchema = z.object({
   RELAY_DEDUPE_WINDOW: duration(0),
   ADMIN_TOKENS: list,
   WEB_MAX_REQUESTS: z.string().regex(/^\d+$/, "must be a whole number").transform(Number),
+  WEB_CONFIG_FILE: z.string().min(1).optional(),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -252,7 +257,7 @@ export function loadConfigFromEnv(
     environments,
     maxConcurrentDrains: v.MAX_CONCURRENT_DRAINS,
     adminTokens: v.ADMIN_TOKENS,
-    web: { maxRequests: v.WEB_MAX_REQUESTS },
+    web: { maxRequests: v.WEB_MAX_REQUESTS, configFile: v.WEB_CONFIG_FILE },
     shard: v.SHARD_COUNT === undefined ? undefined : { index: v.SHARD_INDEX ?? 0, count: v.SHARD_COUNT },
     relay: {
       tokens: v.RELAY_TOKENS,

@@ -75,7 +75,11 @@ export interface AppConfig {
   /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
   adminTokens: string[];
   /** The HTTP server's own settings (`/metrics` and the pages). */
-  web: { maxRequests: number };
+  web: {
+    maxRequests: number;
+    /** exporter-toolkit web configuration file (TLS, basic auth, headers), when set. */
+    configFile: string | undefined;
+  };
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
 }

@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
 import type { Registry } from "prom-client";
 import type { DrainStatus } from "../feed/drainer.js";
@@ -11,6 +11,9 @@ import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
 import { requireAdmin } from "./admin-auth.js";
 import { gzipParts, negotiateEncoding } from "./metrics-encoding.js";
+import type { WebConfigSource } from "../web/web-config.js";
+import { webConfigGuard } from "../web/web-auth.js";
+import { clientCertGuard } from "../web/web-server.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -29,6 +32,8 @@ export interface HttpDeps {
   adminTokens: readonly string[];
   /** Scrapes of /metrics served at once (WEB_MAX_REQUESTS); more get 503. 0: no limit. */
   maxScrapes: number;
+  /** exporter-toolkit web configuration (TLS client checks, basic auth, headers), when set. */
+  web?: WebConfigSource;
 }
 
 /**
@@ -42,13 +47,33 @@ export function createHttpApp(deps: HttpDeps): Express {
   // First: the intake is the hot path, and it needs neither helmet's page headers nor a walk past
   // the other routes.
   app.use(createRelayRouter(deps.relay, deps.authLimiter));
+  const tls = deps.web?.current().tls !== undefined;
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { "default-src": ["'none'"], "style-src": ["'unsafe-inline'"] },
+        // On plain HTTP, upgrade-insecure-requests would send a browser's next click to https://,
+        // where nothing listens; HSTS would pin that for a year.
+        directives: {
+          "default-src": ["'none'"],
+          "style-src": ["'unsafe-inline'"],
+          "upgrade-insecure-requests": tls ? [] : null,
+        },
       },
+      strictTransportSecurity: tls,
     }),
   );
+  if (deps.web) {
+    // Probes stay open: kubelets and load balancers cannot do basic auth, and they reveal no data.
+    const guards = [clientCertGuard(deps.web), webConfigGuard(deps.web)];
+    app.use((req, res, next) => {
+      if (req.path === "/healthz" || req.path === "/readyz") {
+        next();
+        return;
+      }
+      const [cert, auth] = guards as [RequestHandler, RequestHandler];
+      cert(req, res, (err?: unknown) => (err ? next(err) : auth(req, res, next)));
+    });
+  }
 
   let scrapesInFlight = 0;
   app.get("/metrics", async (req, res) => {

@@ -80,6 +80,8 @@ export async function startPrometheus(opts: {
   targets: string[];
   rules?: string;
   alertmanager?: string;
+  /** More keys of the scrape job (YAML lines without indentation), e.g. `scheme: https`. */
+  scrapeJob?: string[];
 }): Promise<RunningProgram> {
   const dir = mkdtempSync(join(tmpdir(), "dtee-prom-"));
   const port = await freePort();
@@ -88,6 +90,7 @@ export async function startPrometheus(opts: {
     "scrape_configs:",
     "  - job_name: dynatrace-events",
     `    static_configs: [{ targets: [${opts.targets.map((t) => JSON.stringify(t)).join(", ")}] }]`,
+    ...(opts.scrapeJob ?? []).map((line) => `    ${line}`),
     ...(opts.rules ? ["rule_files: [rules.yml]"] : []),
     ...(opts.alertmanager
       ? [
