@@ -47,7 +47,7 @@ async function scrapes(prom: RunningProgram, n: number, after = 0): Promise<numb
   let count = 0;
   await until(
     async () => {
-      const r = await promQuery(prom.url, 'count_over_time(up{job="dynatrace-events"}[10m])');
+      const r = await promQuery(prom.url, 'count_over_time(up{job="dynatrace-events-exporter"}[10m])');
       count = r[0]?.value ?? 0;
       return count >= after + n;
     },

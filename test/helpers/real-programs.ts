@@ -88,7 +88,7 @@ export async function startPrometheus(opts: {
   const config = [
     "global: { scrape_interval: 1s, evaluation_interval: 1s }",
     "scrape_configs:",
-    "  - job_name: dynatrace-events",
+    "  - job_name: dynatrace-events-exporter",
     `    static_configs: [{ targets: [${opts.targets.map((t) => JSON.stringify(t)).join(", ")}] }]`,
     ...(opts.scrapeJob ?? []).map((line) => `    ${line}`),
     ...(opts.rules ? ["rule_files: [rules.yml]"] : []),

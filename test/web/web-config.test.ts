@@ -263,7 +263,7 @@ describe("web configuration file (exporter-toolkit format)", () => {
           20_000,
           "scraped",
         );
-        const up = await promQuery(prom.url, 'up{job="dynatrace-events"}');
+        const up = await promQuery(prom.url, 'up{job="dynatrace-events-exporter"}');
         assert.equal(up[0]?.value, 1);
       },
     );
