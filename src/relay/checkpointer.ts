@@ -1,27 +1,12 @@
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import type { CheckpointWorkerData, CheckpointWorkerMessage } from "./checkpoint-worker.js";
 
-// Runs in a worker thread (plain CommonJS, so it works from `tsx` and from `dist/` alike): its own
-// connection to the outbox database checkpoints the WAL on a timer.
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require("node:worker_threads");
-const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: 5000 });
-const checkpoint = () => {
-  try {
-    db.pragma("wal_checkpoint(PASSIVE)");
-  } catch (err) {
-    parentPort.postMessage({ error: String((err && err.message) || err) });
-  }
-};
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on("message", () => {
-  clearInterval(timer);
-  checkpoint();
-  db.close();
-  parentPort.close();
-});
-`;
+// The worker is a module of its own, type-checked and linted like the rest. From dist/ it is the
+// sibling .js file. Under tsx (tests, the demo) it is .ts, and a worker thread does not inherit
+// tsx's loader, so a one-line bootstrap registers tsx in the thread first.
+const RUNNING_TS = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(RUNNING_TS ? "./checkpoint-worker.ts" : "./checkpoint-worker.js", import.meta.url);
+const TSX_BOOTSTRAP = `import("tsx/esm/api").then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_URL.href)}, ${JSON.stringify(import.meta.url)}))`;
 
 /**
  * Moves SQLite's WAL checkpoints off the event loop. A checkpoint copies the WAL into the
@@ -38,13 +23,12 @@ export class Checkpointer {
     file: string,
     options: { intervalMs: number; onError: (message: string) => void; onExit: () => void },
   ) {
-    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { file, driver, intervalMs: options.intervalMs },
+    this.worker = new Worker(RUNNING_TS ? TSX_BOOTSTRAP : WORKER_URL, {
+      eval: RUNNING_TS,
+      workerData: { file, intervalMs: options.intervalMs } satisfies CheckpointWorkerData,
     });
-    this.worker.on("message", (m: { error?: string }) => {
-      if (m.error) options.onError(m.error);
+    this.worker.on("message", (m: CheckpointWorkerMessage) => {
+      options.onError(m.error);
     });
     this.worker.on("error", (err) => options.onError(err.message));
     this.exited = new Promise((resolve) => {
@@ -58,6 +42,8 @@ export class Checkpointer {
 
   /** Runs a last checkpoint and ends the thread. */
   async stop(): Promise<void> {
+    // Held open until the last checkpoint is written, even when nothing else keeps the process up.
+    this.worker.ref();
     this.worker.postMessage("stop");
     await this.exited;
   }
