@@ -3,6 +3,7 @@ import { afterEach, describe, test } from "node:test";
 import request from "supertest";
 import { parseSamples, value } from "../helpers/exposition.js";
 import { addBatch, MIN } from "../helpers/fixtures.js";
+import { until } from "../helpers/wait.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { checkMetrics, promtoolSkip } from "../helpers/promtool.js";
 
@@ -135,7 +136,7 @@ describe("HTTP endpoints", () => {
     h.clock.advance(MIN);
     h.sim.injectFault({ kind: "delay", ms: 60_000 }, 1);
     const draining = h.drain();
-    while (h.feedRequests() < 2) await new Promise((r) => setTimeout(r, 5));
+    await until(() => h.feedRequests() >= 2, 10_000, "the drain's second request is in flight");
     const m = await h.scrape();
     assert.equal(value(m, "dynatrace_events", { event_type: "CPU_SATURATED", status: "OPEN" }), 5);
     assert.equal(h.app.statuses()[0]?.lastSuccessAt, h.clock.now() - MIN, "the drain is still running");
