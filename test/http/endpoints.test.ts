@@ -131,12 +131,13 @@ describe("HTTP endpoints", () => {
   );
 
   test("when a drain is in flight, then a scrape answers without waiting for it", async () => {
-    h = await seeded();
+    const harness = await seeded();
+    h = harness;
     await h.drain();
     h.clock.advance(MIN);
     h.sim.injectFault({ kind: "delay", ms: 60_000 }, 1);
     const draining = h.drain();
-    await until(() => h.feedRequests() >= 2, 10_000, "the drain's second request is in flight");
+    await until(() => harness.feedRequests() >= 2, 10_000, "the drain's second request is in flight");
     const m = await h.scrape();
     assert.equal(value(m, "dynatrace_events", { event_type: "CPU_SATURATED", status: "OPEN" }), 5);
     assert.equal(h.app.statuses()[0]?.lastSuccessAt, h.clock.now() - MIN, "the drain is still running");
