@@ -46,6 +46,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Comma list of bearer tokens for the admin endpoints (/-/reload, /-/dead-letters); unset: off.",
   },
+  FEED_MAX_PAGES: {
+    default: "10000",
+    doc: "Most pages one read of the events feed may take (1,500,000 v1 / 10,000,000 v2 events at 10000); more fails the drain as paging_loop.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -138,6 +142,7 @@ const envSchema = z.object({
   RELAY_QUEUE_LIMIT: positiveInt,
   RELAY_DEDUPE_WINDOW: duration(0),
   ADMIN_TOKENS: list,
+  FEED_MAX_PAGES: positiveInt.refine((n) => n <= 1_000_000, "must be at most 1000000"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -178,6 +183,7 @@ export type EnvironmentDefaults = Pick<
   | "resyncIntervalMs"
   | "eventTypes"
   | "excludeEventTypes"
+  | "maxPages"
 >;
 
 function environmentFromEnv(
@@ -237,6 +243,7 @@ export function loadConfigFromEnv(
     resyncIntervalMs: v.RESYNC_INTERVAL,
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
+    maxPages: v.FEED_MAX_PAGES,
   };
   const environments = fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)];
   return {
