@@ -96,7 +96,10 @@ export function parseV2Page(body: unknown): V2Page {
   const next = typeof key === "string" && key !== "" ? key : null;
   if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {
     // Sending it back would only make a huge request line; the page cannot be continued.
-    throw new DynatraceProtocolError("malformed_response", `v2 nextPageKey is ${next.length} characters long`);
+    throw new DynatraceProtocolError(
+      "malformed_response",
+      `v2 nextPageKey is ${next.length} characters long`,
+    );
   }
   return {
     events,

@@ -10,7 +10,10 @@
 // by a string token keeps the text valid exactly when it was valid.
 const WS = "[ \\t\\n\\r]*";
 const INTEGER = "-?(?:0|[1-9][0-9]*)";
-const SCALAR_ID = new RegExp(`([{,]${WS}"(?:eventId|nextEventId)"${WS}:${WS})(${INTEGER})(?=${WS}[,}\\]])`, "g");
+const SCALAR_ID = new RegExp(
+  `([{,]${WS}"(?:eventId|nextEventId)"${WS}:${WS})(${INTEGER})(?=${WS}[,}\\]])`,
+  "g",
+);
 const ID_ARRAY = new RegExp(`([{,]${WS}"storedEventIds"${WS}:${WS}\\[)([-0-9 \\t\\n\\r,]*)\\]`, "g");
 const WHOLE_INTEGER = new RegExp(`^${INTEGER}$`);
 const ONLY_WS = new RegExp(`^${WS}$`);

@@ -46,7 +46,8 @@ export const MAX_KEY_LENGTH = 256;
 const HASH_CHARS = 8;
 // C0 and C1 control characters (NUL, CR, LF, ...) and lone UTF-16 surrogates, which have no
 // UTF-8 encoding: neither belongs in a label value.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * A tenant-supplied string made safe as a Prometheus label value: control characters and lone

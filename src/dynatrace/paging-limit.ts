@@ -30,6 +30,9 @@ export class PageBudget {
       this.allowed < this.maxPages
         ? `more pages than its ${name} (${count}) allows (${this.allowed})`
         : `no last page within ${this.maxPages} pages (FEED_MAX_PAGES)`;
-    throw new DynatraceProtocolError("paging_loop", `${this.feed} feed returned ${why}; giving up this drain`);
+    throw new DynatraceProtocolError(
+      "paging_loop",
+      `${this.feed} feed returned ${why}; giving up this drain`,
+    );
   }
 }

@@ -43,7 +43,11 @@ export async function* feedPages(
   const maxPages = env.maxPages ?? DEFAULT_MAX_PAGES;
   if (env.apiVersion === "v1") {
     for await (const p of readV1Feed(client, { ...range, entityId: env.entityId, maxPages }, signal)) {
-      yield { events: p.events, skipped: p.skipped, total: capped(p.totalEventCount, maxPages, V1_PAGE_SIZE) };
+      yield {
+        events: p.events,
+        skipped: p.skipped,
+        total: capped(p.totalEventCount, maxPages, V1_PAGE_SIZE),
+      };
     }
     return;
   }
@@ -51,7 +55,13 @@ export async function* feedPages(
   for await (const p of readV2Feed(client, { ...range, entitySelector, maxPages }, signal)) {
     yield { events: p.events, skipped: p.skipped, total: capped(p.totalCount, maxPages, V2_PAGE_SIZE) };
   }
-  const open = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, entitySelector, maxPages };
+  const open = {
+    from: range.to - V2_OPEN_LOOKBACK_MS,
+    to: range.to,
+    onlyOpen: true,
+    entitySelector,
+    maxPages,
+  };
   for await (const p of readV2Feed(client, open, signal)) {
     yield { events: p.events, skipped: p.skipped, total: undefined };
   }
