@@ -47,6 +47,7 @@ const HASH_CHARS = 8;
 // C0 and C1 control characters (NUL, CR, LF, ...) and lone UTF-16 surrogates, which have no
 // UTF-8 encoding: neither belongs in a label value.
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**

@@ -65,6 +65,7 @@ describe("label values from the tenant", () => {
     assert.equal(exported.length, types.length, "two long types that differ at the end stay two series");
     for (const t of exported) {
       assert.ok(t.length <= MAX_LABEL_LENGTH, `capped: ${t.length}`);
+      // eslint-disable-next-line no-control-regex -- asserting control characters are gone
       assert.doesNotMatch(t, /[\u0000-\u001f\u007f-\u009f]/, "no control characters");
     }
     assert.ok(exported.includes('QUOTE"BACK\\SLASH'), "quote and backslash survive, escaped");
