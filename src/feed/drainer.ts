@@ -1,12 +1,13 @@
 import type { EnvironmentConfig } from "../config/types.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import { DynatraceError, DynatraceHttpError, type FailureReason } from "../dynatrace/errors.js";
-import type { FeedEvent, SkipCounts, SkipReason } from "../dynatrace/feed-event.js";
+import type { FeedEvent, SkipCounts } from "../dynatrace/feed-event.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
 import type { EventStore } from "./event-store.js";
 import { DrainHealth } from "./drain-health.js";
 import { feedPages } from "./feed-pages.js";
+import { addSkipped, reportSkipped } from "./skipped-events.js";
 
 /** What the health endpoints and the landing page show about one environment's drains. */
 export interface DrainStatus {
@@ -128,11 +129,17 @@ export class FeedDrainer {
       return this.recordFailure(err);
     } finally {
       stopTimer();
-      this.reportSkipped(skipped);
-      // Memory follows the store down: a lying count's reservation, expired events, idle label sets.
-      this.deps.store.compactIfSparse();
-      this.deps.store.releaseIdleLabelSets(env.windowMs);
+      this.afterDrain(skipped);
     }
+  }
+
+  /** Reports skipped events; lets memory follow the store down (a lying count's reservation,
+   * expired events, idle label sets), whether the drain succeeded or not. */
+  private afterDrain(skipped: SkipCounts): void {
+    const { env, metrics, logger, store } = this.deps;
+    reportSkipped(skipped, env.name, metrics, logger);
+    store.compactIfSparse();
+    store.releaseIdleLabelSets(env.windowMs);
   }
 
   /**
@@ -154,9 +161,7 @@ export class FeedDrainer {
       pages++;
       this.health.progressed();
       if (pages === 1 && range.full && page.total !== undefined) this.deps.store.reserve(page.total);
-      for (const [reason, n] of Object.entries(page.skipped)) {
-        skipped[reason as SkipReason] = (skipped[reason as SkipReason] ?? 0) + n;
-      }
+      addSkipped(skipped, page.skipped);
       for (const ev of page.events) {
         if (this.filtering && !this.counts(ev.eventType)) continue;
         events++;
@@ -166,18 +171,6 @@ export class FeedDrainer {
     }
     for (const ev of staged) this.apply(ev, range.generation);
     return { pages, events };
-  }
-
-  /** Counts a drain's skipped events by reason and logs them once (not once per event). */
-  private reportSkipped(skipped: SkipCounts): void {
-    const entries = Object.entries(skipped);
-    if (entries.length === 0) return;
-    const environment = this.deps.env.name;
-    for (const [reason, n] of entries) this.deps.metrics.eventsSkipped.inc({ environment, reason }, n);
-    this.deps.logger.warn(
-      { environment, skipped },
-      "skipped events without a usable id or start time (each costs only itself)",
-    );
   }
 
   /** Whether EVENT_TYPES / EXCLUDE_EVENT_TYPES let this event type be counted. */
