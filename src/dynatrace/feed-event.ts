@@ -57,7 +57,10 @@ const UNSAFE =
  * that differ only at the end stay two series). Empty or missing becomes {@link UNKNOWN}.
  */
 export function labelValue(raw: unknown): string {
-  if (typeof raw !== "string" || raw.trim() === "") return UNKNOWN;
+  if (typeof raw !== "string") return UNKNOWN;
+  // Runs for three labels of every event of every page: the usual value is returned as it is.
+  if (raw.length <= MAX_LABEL_LENGTH && isPlainAscii(raw)) return raw;
+  if (raw.trim() === "") return UNKNOWN;
   const clean = raw.replace(UNSAFE, "\uFFFD");
   if (clean.length <= MAX_LABEL_LENGTH) return clean;
   let cut = MAX_LABEL_LENGTH - HASH_CHARS - 1;
@@ -66,6 +69,17 @@ export function labelValue(raw: unknown): string {
   if (code >= 0xd800 && code <= 0xdbff) cut--;
   const hash = createHash("sha256").update(raw).digest("hex").slice(0, HASH_CHARS);
   return `${clean.slice(0, cut)}~${hash}`;
+}
+
+/** True when `s` is printable ASCII with at least one character other than space. */
+function isPlainAscii(s: string): boolean {
+  let visible = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) return false;
+    if (c !== 0x20) visible = true;
+  }
+  return visible;
 }
 
 /** Milliseconds since the epoch if `v` is a plausible time (a finite number within Date's range). */
