@@ -50,6 +50,24 @@ describe("a drain that is overdue", () => {
     assert.equal(await hung, false);
   });
 
+  test("when the server trickles its answer a byte at a time, then dynatrace_up is 0 once overdue, before the request ends", async () => {
+    rig = await startFakeRig({ DRAIN_INTERVAL: "10s", HTTP_TIMEOUT: "60" });
+    const page = JSON.stringify({ nextCursor: null, events: [] });
+    rig.tenant.handler = () => ({ body: page });
+    assert.equal(await rig.app.drainAll(), true);
+    rig.tenant.handler = () => ({ trickle: page, everyMs: 20 });
+    rig.clock.advance(10_000);
+    const trickled = rig.app.drainAll();
+    await until(() => rig?.tenant.requests.length === 2, 5000, "trickled request");
+    rig.clock.advance(60_001);
+    assert.equal(value(await rig.scrape(), "dynatrace_up", E), 0, "overdue while bytes still trickle in");
+    assert.equal(rig.app.statuses()[0]?.overdue, true);
+    // The answer completes (a page arrives): the drain succeeds and the state ends.
+    assert.equal(await trickled, true);
+    assert.equal(value(await rig.scrape(), "dynatrace_up", E), 1);
+    assert.equal(rig.app.statuses()[0]?.overdue, false);
+  });
+
   test("when a long read's pages keep arriving, then it is not overdue however long it takes; when a gap exceeds the budget, it is", async () => {
     rig = await startFakeRig({ DRAIN_INTERVAL: "60s", HTTP_TIMEOUT: "5" });
     const start = rig.clock.now();

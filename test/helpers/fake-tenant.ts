@@ -40,13 +40,28 @@ export class FakeTenant {
     } catch (err) {
       a = { status: 599, body: String(err) };
     }
-    if (a === "hang") {
+    if (a === "hang" || "trickle" in a) {
       this.held.add(res);
       res.on("close", () => this.held.delete(res));
+      if (a !== "hang") this.trickle(res, a.trickle, a.everyMs);
       return;
     }
     res.writeHead(a.status ?? 200, { "content-type": "application/json", ...a.headers });
     res.end(a.body);
+  }
+
+  private trickle(res: ServerResponse, body: string, everyMs: number): void {
+    res.writeHead(200, { "content-type": "application/json" });
+    let at = 0;
+    const timer = setInterval(() => {
+      if (at >= body.length || res.destroyed) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(body[at++]);
+    }, everyMs);
+    res.on("close", () => clearInterval(timer));
   }
 
   async close(): Promise<void> {
