@@ -47,6 +47,9 @@ export function int64Text(v: unknown): string | undefined {
   else if (typeof v === "number" && Number.isSafeInteger(v)) text = String(v);
   else return undefined;
   if (!/^-?(?:0|[1-9]\d{0,18})$/.test(text)) return undefined;
+  if (text === "-0") return "0";
+  // Up to 18 digits always fits; only 19 need the range check (and its BigInt).
+  if (text.length < (text.startsWith("-") ? 20 : 19)) return text;
   const n = BigInt(text);
   return n < INT64_MIN || n > INT64_MAX ? undefined : n.toString();
 }
