@@ -54,6 +54,10 @@ export const ENV_VARS = {
     default: undefined,
     doc: "exporter-toolkit web config (TLS, basic auth, headers) for every page but the relay (or --web.config.file).",
   },
+  FEED_MAX_PAGES: {
+    default: "10000",
+    doc: "Most pages one read of the events feed may take (1,500,000 v1 / 10,000,000 v2 events at 10000); more fails the drain as paging_loop.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -148,6 +152,7 @@ const envSchema = z.object({
   ADMIN_TOKENS: list,
   WEB_MAX_REQUESTS: z.string().regex(/^\d+$/, "must be a whole number").transform(Number),
   WEB_CONFIG_FILE: z.string().min(1).optional(),
+  FEED_MAX_PAGES: positiveInt.refine((n) => n <= 1_000_000, "must be at most 1000000"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -188,6 +193,7 @@ export type EnvironmentDefaults = Pick<
   | "resyncIntervalMs"
   | "eventTypes"
   | "excludeEventTypes"
+  | "maxPages"
 >;
 
 function environmentFromEnv(
@@ -247,6 +253,7 @@ export function loadConfigFromEnv(
     resyncIntervalMs: v.RESYNC_INTERVAL,
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
+    maxPages: v.FEED_MAX_PAGES,
   };
   const environments = fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)];
   return {

@@ -41,6 +41,7 @@ const environmentSchema = z.strictObject({
   eventTypes: z.array(z.string().min(1)).optional(),
   excludeEventTypes: z.array(z.string().min(1)).optional(),
   entityId: z.string().min(1).optional(),
+  maxPages: z.number().int().min(1).max(1_000_000).optional(),
   relay: z
     .strictObject({
       eventType: z
@@ -133,6 +134,7 @@ function toEnvironment(
     eventTypes: e.eventTypes ?? d.eventTypes,
     excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
     entityId: e.entityId,
+    maxPages: e.maxPages ?? d.maxPages,
     ...(e.relay ? { relay: e.relay } : {}),
   };
   if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");

@@ -27,6 +27,8 @@ export interface EnvironmentConfig {
   excludeEventTypes: string[];
   /** Passed to the API as `entityId` when set. */
   entityId: string | undefined;
+  /** Most pages one read of the feed may take (FEED_MAX_PAGES, file key `maxPages`). */
+  maxPages?: number;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
   relay?: { eventType?: (typeof V1_PUSH_EVENT_TYPES)[number]; source?: string; tag?: string };
 }

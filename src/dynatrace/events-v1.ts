@@ -1,7 +1,16 @@
 import { DynatraceProtocolError } from "./errors.js";
 import { severityOfEventType } from "./event-categories.js";
 import { parseJsonExactIds } from "./exact-json.js";
-import { type FeedEvent, UNKNOWN } from "./feed-event.js";
+import {
+  countSkip,
+  type FeedEvent,
+  labelValue,
+  MAX_KEY_LENGTH,
+  type SkipCounts,
+  type SkipReason,
+  timeMs,
+  UNKNOWN,
+} from "./feed-event.js";
 
 /** Continuation of a v1 feed page: a cursor (newer servers) or the legacy start/id pair. */
 export type V1Continuation =
@@ -12,8 +21,8 @@ export type V1Continuation =
 /** One parsed page of `GET /api/v1/events`. */
 export interface V1Page {
   events: FeedEvent[];
-  /** Events on the page that were unusable (no id at all); they are skipped, not fatal. */
-  skipped: number;
+  /** Events on the page that were unusable, by reason; they are skipped, not fatal. */
+  skipped: SkipCounts;
   totalEventCount: number | undefined;
   next: V1Continuation;
 }
@@ -21,30 +30,56 @@ export interface V1Page {
 /** The v1 feed's fixed page size. */
 export const V1_PAGE_SIZE = 150;
 
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-function num(v: unknown): number | undefined {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
-  return undefined;
+/**
+ * The canonical decimal text of a signed 64-bit event id, or undefined for anything else (`1.5`,
+ * `1e+23`, 23 digits, `"abc"`, null). `-0` is 0. The exact-id pass hands integers over as text.
+ */
+export function int64Text(v: unknown): string | undefined {
+  let text: string;
+  if (typeof v === "string") text = v;
+  else if (typeof v === "number" && Number.isSafeInteger(v)) text = String(v);
+  else return undefined;
+  if (!/^-?(?:0|[1-9]\d{0,18})$/.test(text)) return undefined;
+  if (text === "-0") return "0";
+  // Up to 18 digits always fits; only 19 need the range check (and its BigInt).
+  if (text.length < (text.startsWith("-") ? 20 : 19)) return text;
+  const n = BigInt(text);
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n.toString();
 }
 
-function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
-  const startTime = num(raw.startTime);
-  const eventId = str(raw.eventId);
-  const key =
-    str(raw.id) ?? (eventId !== undefined && startTime !== undefined ? `${eventId}_${startTime}` : undefined);
-  if (key === undefined || startTime === undefined) return undefined;
-  const endTime = num(raw.endTime) ?? -1;
+/** The event's key: its `id` when usable, else `<eventId>_<startTime>`; else why there is none. */
+function keyOf(raw: Record<string, unknown>, startTime: number): { key: string } | { skip: SkipReason } {
+  const id = raw.id;
+  if (typeof id === "string" && id !== "" && id.length <= MAX_KEY_LENGTH) return { key: id };
+  const eventId = int64Text(raw.eventId);
+  if (eventId !== undefined) return { key: `${eventId}_${startTime}` };
+  const absent = (v: unknown) => v === undefined || v === null || v === "";
+  return { skip: absent(raw.eventId) && absent(id) ? "missing_id" : "invalid_id" };
+}
+
+function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
+  const startTime = timeMs(raw.startTime);
+  if (startTime === undefined) return "invalid_start_time";
+  const k = keyOf(raw, startTime);
+  if ("skip" in k) return k.skip;
+  const endTime = timeMs(raw.endTime) ?? -1;
   const open = endTime === -1 || raw.eventStatus === "OPEN";
+  const eventType = labelValue(raw.eventType);
   return {
-    key,
-    eventType: str(raw.eventType) ?? UNKNOWN,
+    key: k.key,
+    eventType,
     // Info events omit it; their type's category says INFO, as v2 derives it (so both agree).
-    severityLevel: str(raw.severityLevel) ?? severityOfEventType(str(raw.eventType) ?? "") ?? UNKNOWN,
-    impactLevel: str(raw.impactLevel) ?? UNKNOWN,
+    severityLevel: str(raw.severityLevel)
+      ? labelValue(raw.severityLevel)
+      : (severityOfEventType(eventType) ?? UNKNOWN),
+    impactLevel: labelValue(raw.impactLevel),
     open,
     startTime,
     endTime: open ? -1 : endTime,
@@ -53,7 +88,8 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
 
 /**
  * Validates and reduces a v1 events response (already parsed with exact ids). Unknown fields and
- * unknown enum values pass through; a body that is not the documented shape throws a
+ * unknown enum values pass through; an event without a usable id or start time costs only itself
+ * (counted in `skipped`); a body that is not the documented shape throws a
  * {@link DynatraceProtocolError}.
  */
 export function parseV1Page(body: unknown): V1Page {
@@ -62,14 +98,21 @@ export function parseV1Page(body: unknown): V1Page {
   }
   const b = body as Record<string, unknown> & { events: unknown[] };
   const events: FeedEvent[] = [];
-  let skipped = 0;
+  const skipped: SkipCounts = {};
   for (const item of b.events) {
     const ev =
-      typeof item === "object" && item !== null ? toFeedEvent(item as Record<string, unknown>) : undefined;
-    if (ev) events.push(ev);
-    else skipped++;
+      typeof item === "object" && item !== null && !Array.isArray(item)
+        ? toFeedEvent(item as Record<string, unknown>)
+        : "not_an_object";
+    if (typeof ev === "string") countSkip(skipped, ev);
+    else events.push(ev);
   }
-  return { events, skipped, totalEventCount: num(b.totalEventCount), next: continuation(b) };
+  return { events, skipped, totalEventCount: statedCount(b.totalEventCount), next: continuation(b) };
+}
+
+/** A count the server states, if it is a plausible one (a non-negative safe integer). */
+export function statedCount(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 
 /**
@@ -105,9 +148,9 @@ function continuation(b: Record<string, unknown>): V1Continuation {
   if (cursor !== undefined) return { kind: "cursor", cursor };
   // A server that knows cursors says `nextCursor: null` on the last page; only servers without
   // the field use the legacy pair.
-  const start = num(b.nextEventStartTms);
+  const start = timeMs(b.nextEventStartTms);
   if (!("nextCursor" in b) && start !== undefined) {
-    return { kind: "legacy", nextEventStartTms: start, nextEventId: str(b.nextEventId) ?? null };
+    return { kind: "legacy", nextEventStartTms: start, nextEventId: int64Text(b.nextEventId) ?? null };
   }
   return { kind: "end" };
 }

@@ -1,15 +1,28 @@
 import { severityOfEventType } from "./event-categories.js";
 import { DynatraceProtocolError } from "./errors.js";
-import { type FeedEvent, UNKNOWN } from "./feed-event.js";
+import { statedCount } from "./events-v1.js";
+import {
+  countSkip,
+  type FeedEvent,
+  labelValue,
+  MAX_KEY_LENGTH,
+  type SkipCounts,
+  type SkipReason,
+  timeMs,
+  UNKNOWN,
+} from "./feed-event.js";
 
 /** One parsed page of `GET /api/v2/events`. */
 export interface V2Page {
   events: FeedEvent[];
-  /** Events without a usable id or start time; skipped, not fatal. */
-  skipped: number;
+  /** Events without a usable id or start time, by reason; skipped, not fatal. */
+  skipped: SkipCounts;
   totalCount: number | undefined;
   nextPageKey: string | null;
 }
+
+/** Longest `nextPageKey` followed; Dynatrace's are a few hundred characters. */
+const MAX_PAGE_KEY_LENGTH = 8192;
 
 /** The v2 feed's largest page. */
 export const V2_PAGE_SIZE = 1000;
@@ -28,21 +41,28 @@ function impactOf(properties: unknown): string {
   for (const p of properties as unknown[]) {
     const { key, value } = (p ?? {}) as { key?: unknown; value?: unknown };
     if (key === "dt.event.impact_level" && typeof value === "string") {
-      return IMPACT[value] ?? (value.trim() === "" ? UNKNOWN : value.toUpperCase());
+      return IMPACT[value] ?? labelValue(value.toUpperCase());
     }
   }
   return UNKNOWN;
 }
 
-function toFeedEvent(raw: Record<string, unknown>): FeedEvent | undefined {
-  const key = typeof raw.eventId === "string" && raw.eventId !== "" ? raw.eventId : undefined;
-  const startTime = typeof raw.startTime === "number" ? raw.startTime : undefined;
-  if (key === undefined || startTime === undefined) return undefined;
-  const end = typeof raw.endTime === "number" ? raw.endTime : -1;
+function keyOf(raw: Record<string, unknown>): { key: string } | { skip: SkipReason } {
+  const id = raw.eventId;
+  if (typeof id === "string" && id !== "" && id.length <= MAX_KEY_LENGTH) return { key: id };
+  return { skip: id === undefined || id === null || id === "" ? "missing_id" : "invalid_id" };
+}
+
+function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
+  const startTime = typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined;
+  if (startTime === undefined) return "invalid_start_time";
+  const k = keyOf(raw);
+  if ("skip" in k) return k.skip;
+  const end = typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1;
   const open = raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1);
-  const eventType = typeof raw.eventType === "string" && raw.eventType !== "" ? raw.eventType : UNKNOWN;
+  const eventType = labelValue(raw.eventType);
   return {
-    key,
+    key: k.key,
     eventType,
     severityLevel: severityOfEventType(eventType) ?? UNKNOWN,
     impactLevel: impactOf(raw.properties),
@@ -63,18 +83,28 @@ export function parseV2Page(body: unknown): V2Page {
   }
   const b = body as Record<string, unknown> & { events: unknown[] };
   const events: FeedEvent[] = [];
-  let skipped = 0;
+  const skipped: SkipCounts = {};
   for (const item of b.events) {
     const ev =
-      typeof item === "object" && item !== null ? toFeedEvent(item as Record<string, unknown>) : undefined;
-    if (ev) events.push(ev);
-    else skipped++;
+      typeof item === "object" && item !== null && !Array.isArray(item)
+        ? toFeedEvent(item as Record<string, unknown>)
+        : "not_an_object";
+    if (typeof ev === "string") countSkip(skipped, ev);
+    else events.push(ev);
   }
-  const next = typeof b.nextPageKey === "string" && b.nextPageKey !== "" ? b.nextPageKey : null;
+  const key = b.nextPageKey;
+  const next = typeof key === "string" && key !== "" ? key : null;
+  if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {
+    // Sending it back would only make a huge request line; the page cannot be continued.
+    throw new DynatraceProtocolError(
+      "malformed_response",
+      `v2 nextPageKey is ${next.length} characters long`,
+    );
+  }
   return {
     events,
     skipped,
-    totalCount: typeof b.totalCount === "number" ? b.totalCount : undefined,
+    totalCount: statedCount(b.totalCount),
     nextPageKey: next,
   };
 }

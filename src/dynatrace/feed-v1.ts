@@ -1,12 +1,15 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
+import { DEFAULT_MAX_PAGES, PageBudget } from "./paging-limit.js";
 
 /** The time range and filters of one read of the v1 feed. */
 export interface V1Query {
   from: number;
   to: number;
   entityId?: string | undefined;
+  /** Most pages one read may take (FEED_MAX_PAGES); default {@link DEFAULT_MAX_PAGES}. */
+  maxPages?: number | undefined;
 }
 
 /** Endpoint name used in `dynatrace_api_requests_total{endpoint}`. */
@@ -17,8 +20,8 @@ const PATH = "/api/v1/events";
 /** Where paging stands between two pages; the guards that stop a server from looping us. */
 class PagingState {
   readonly seenCursors = new Set<string>();
+  readonly seenLegacy = new Set<string>();
   previousKeys = new Set<string>();
-  maxPages = Number.POSITIVE_INFINITY;
   legacyTo: number;
 
   constructor(
@@ -38,9 +41,17 @@ class PagingState {
       this.seenCursors.add(next.cursor);
       return new URLSearchParams({ cursor: next.cursor });
     }
-    if (next.nextEventStartTms > this.legacyTo) {
-      throw new DynatraceProtocolError("paging_loop", "v1 legacy continuation moved forward in time");
+    // The continuation is the same query with an earlier `to`: one that does not move back asks
+    // for the page just read again, so no honest server sends it (and an alternating one is caught
+    // the first time it turns around).
+    const pair = `${next.nextEventId}@${next.nextEventStartTms}`;
+    if (next.nextEventStartTms >= this.legacyTo || this.seenLegacy.has(pair)) {
+      throw new DynatraceProtocolError(
+        "paging_loop",
+        `v1 legacy continuation does not move back in time (to=${this.legacyTo}, nextEventStartTms=${next.nextEventStartTms}); giving up this drain`,
+      );
     }
+    this.seenLegacy.add(pair);
     this.legacyTo = next.nextEventStartTms;
     const params = new URLSearchParams(this.base);
     params.set("to", String(this.legacyTo));
@@ -66,8 +77,9 @@ class PagingState {
  * Reads every page of `GET /api/v1/events` for `query`, newest first, yielding each page as it
  * arrives. Follows `nextCursor` where the server gives one, else the legacy continuation
  * (`to=nextEventStartTms`, dropping events repeated from the previous page). Throws a
- * `paging_loop` error when a cursor repeats, a legacy page makes no progress, or the page count
- * exceeds what the first page's `totalEventCount` allows; never loops forever.
+ * `paging_loop` error when a cursor repeats, a legacy continuation does not move back in time or
+ * repeats, a legacy page makes no progress, or the read needs more pages than the first page's
+ * `totalEventCount` allows or than `maxPages` (see {@link PageBudget}); never loops forever.
  *
  * The next page is requested before the current one is yielded, so the caller's work on a page
  * overlaps the server's work on the next; no request is made beyond the last page.
@@ -85,21 +97,19 @@ export async function* readV1Feed(
     p.catch(() => undefined); // awaited below; a drain that stops early must not leave it unhandled
     return p;
   };
+  let budget: PageBudget | undefined;
   let pending: Promise<unknown> | undefined = fetchPage(base);
   for (let pageNo = 1; pending !== undefined; pageNo++) {
     const page = parseV1Page(await pending);
-    if (pageNo === 1 && page.totalEventCount !== undefined) {
-      // Slack for events repeated across legacy pages and for events added while paging.
-      state.maxPages = Math.ceil(page.totalEventCount / (V1_PAGE_SIZE / 2)) + 2;
-    }
+    // Half a page per page: slack for events repeated across legacy pages.
+    budget ??= new PageBudget("v1", query.maxPages ?? DEFAULT_MAX_PAGES, {
+      name: "totalEventCount",
+      count: page.totalEventCount,
+      perPage: V1_PAGE_SIZE / 2,
+    });
     const fresh = state.freshEvents(page, pageNo);
-    const params = pageNo + 1 > state.maxPages ? undefined : state.nextParams(page.next);
-    if (params === undefined && page.next.kind !== "end") {
-      throw new DynatraceProtocolError(
-        "paging_loop",
-        `v1 feed returned more pages (${pageNo}) than its totalEventCount allows; giving up this drain`,
-      );
-    }
+    const params = state.nextParams(page.next);
+    if (params !== undefined) budget.check(pageNo + 1);
     pending = params === undefined ? undefined : fetchPage(params);
     yield fresh;
   }

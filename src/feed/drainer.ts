@@ -1,11 +1,13 @@
 import type { EnvironmentConfig } from "../config/types.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import { DynatraceError, DynatraceHttpError, type FailureReason } from "../dynatrace/errors.js";
-import type { FeedEvent } from "../dynatrace/feed-event.js";
+import type { FeedEvent, SkipCounts } from "../dynatrace/feed-event.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
 import type { EventStore } from "./event-store.js";
+import { DrainHealth } from "./drain-health.js";
 import { feedPages } from "./feed-pages.js";
+import { addSkipped, reportSkipped } from "./skipped-events.js";
 
 /** What the health endpoints and the landing page show about one environment's drains. */
 export interface DrainStatus {
@@ -15,6 +17,14 @@ export interface DrainStatus {
   lastAttemptAt: number | undefined;
   lastError: { reason: FailureReason; message: string; at: number } | undefined;
   eventsTracked: number;
+  /** Last sign of life: a successful drain's end or a page of the drain in progress. */
+  lastProgressAt: number | undefined;
+  /** No sign of life for DRAIN_INTERVAL + HTTP_TIMEOUT ({@link DrainHealth}); `dynatrace_up` is 0. */
+  overdue: boolean;
+  /** Room the event store holds: event slots and index places (follows the store down too). */
+  capacity: { slots: number; indexSlots: number };
+  /** Label sets held now (live ones plus zeros still retained). */
+  labelSets: number;
 }
 
 /** Everything a {@link FeedDrainer} works with, handed in by the composition root. */
@@ -27,6 +37,8 @@ export interface DrainerDeps {
   clock: () => number;
   /** Process start (ms): events that started before it and are seen by the first drain are baseline. */
   startedAt: number;
+  /** One request's time budget (HTTP_TIMEOUT): with the interval, when a drain is overdue. */
+  requestBudgetMs?: number;
 }
 
 /** Outcome of one drain. `retryNotBefore` is set when the server asked us to wait that long. */
@@ -48,7 +60,8 @@ export class FeedDrainer {
   private readonly include: Set<string>;
   private readonly exclude: Set<string>;
   private readonly filtering: boolean;
-  private readonly state: DrainStatus;
+  private readonly state: Omit<DrainStatus, "lastProgressAt" | "overdue" | "capacity" | "labelSets">;
+  private readonly health: DrainHealth;
 
   constructor(private readonly deps: DrainerDeps) {
     this.include = new Set(deps.env.eventTypes);
@@ -62,12 +75,26 @@ export class FeedDrainer {
       lastError: undefined,
       eventsTracked: 0,
     };
+    this.health = new DrainHealth(deps.clock, deps.env.drainIntervalMs + (deps.requestBudgetMs ?? 30_000));
     deps.metrics.initEnvironment(deps.env.name, deps.env.drainIntervalMs);
   }
 
   /** A snapshot of the drain state. */
   status(): DrainStatus {
-    return { ...this.state, eventsTracked: this.deps.store.size };
+    const { store } = this.deps;
+    return {
+      ...this.state,
+      eventsTracked: store.size,
+      lastProgressAt: this.health.lastProgress,
+      overdue: this.health.overdue(),
+      capacity: store.capacity,
+      labelSets: store.labelSets.live,
+    };
+  }
+
+  /** `dynatrace_up` now: 1 while the last drain succeeded and none is overdue ({@link DrainHealth}). */
+  up(): number {
+    return this.health.up();
   }
 
   /** Runs one drain; never throws (failures are counted, logged and returned). */
@@ -82,8 +109,9 @@ export class FeedDrainer {
     const generation = ++this.generation;
     const stopTimer = metrics.drainDuration.startTimer({ environment });
     this.state.lastAttemptAt = now;
+    const skipped: SkipCounts = {};
     try {
-      const seen = await this.readInto({ from, to: now, generation, full }, signal);
+      const seen = await this.readInto({ from, to: now, generation, full }, skipped, signal);
       if (full) {
         this.deps.store.sweepAndEvict(generation, from, now - env.windowMs);
         this.lastFullAt = now;
@@ -101,7 +129,17 @@ export class FeedDrainer {
       return this.recordFailure(err);
     } finally {
       stopTimer();
+      this.afterDrain(skipped);
     }
+  }
+
+  /** Reports skipped events; lets memory follow the store down (a lying count's reservation,
+   * expired events, idle label sets), whether the drain succeeded or not. */
+  private afterDrain(skipped: SkipCounts): void {
+    const { env, metrics, logger, store } = this.deps;
+    reportSkipped(skipped, env.name, metrics, logger);
+    store.compactIfSparse();
+    store.releaseIdleLabelSets(env.windowMs);
   }
 
   /**
@@ -112,17 +150,18 @@ export class FeedDrainer {
    */
   private async readInto(
     range: { from: number; to: number; generation: number; full: boolean },
+    skipped: SkipCounts,
     signal?: AbortSignal,
   ) {
     const { env } = this.deps;
     const staged: FeedEvent[] = [];
     let events = 0;
     let pages = 0;
-    let skipped = 0;
     for await (const page of feedPages(env, this.deps.client, range, signal)) {
       pages++;
+      this.health.progressed();
       if (pages === 1 && range.full && page.total !== undefined) this.deps.store.reserve(page.total);
-      skipped += page.skipped;
+      addSkipped(skipped, page.skipped);
       for (const ev of page.events) {
         if (this.filtering && !this.counts(ev.eventType)) continue;
         events++;
@@ -131,8 +170,6 @@ export class FeedDrainer {
       }
     }
     for (const ev of staged) this.apply(ev, range.generation);
-    if (skipped > 0)
-      this.deps.logger.warn({ environment: env.name, skipped }, "skipped events without an id");
     return { pages, events };
   }
 
@@ -155,6 +192,7 @@ export class FeedDrainer {
     }
     this.state.succeededOnce = true;
     this.state.lastSuccessAt = at;
+    this.health.finished(true);
     this.state.lastError = undefined;
     metrics.up.set({ environment: env.name }, 1);
     metrics.lastSuccess.set({ environment: env.name }, at / 1000);
@@ -165,6 +203,7 @@ export class FeedDrainer {
     const reason: FailureReason = err instanceof DynatraceError ? err.reason : "network";
     const message = err instanceof Error ? err.message : String(err);
     metrics.up.set({ environment: env.name }, 0);
+    this.health.finished(false);
     if (reason === "aborted") return { ok: false };
     metrics.drainErrors.inc({ environment: env.name, reason });
     this.state.lastError = { reason, message, at: clock() };

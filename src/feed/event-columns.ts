@@ -36,6 +36,23 @@ export class EventColumns {
     return this.chunks[slot >>> CHUNK_BITS] as ColumnChunk;
   }
 
+  /** Chunks allocated. */
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
+  /** Copies slot `offset` of chunk `from` into `slot` (which must have been added), marking it used. */
+  copySlot(slot: number, from: ColumnChunk, offset: number): void {
+    const c = this.chunk(slot);
+    const i = offsetOf(slot);
+    c.used[i] = 1;
+    c.dims[i] = from.dims[offset] as number;
+    c.open[i] = from.open[offset] as number;
+    c.start[i] = from.start[offset] as number;
+    c.end[i] = from.end[offset] as number;
+    c.generation[i] = from.generation[offset] as number;
+  }
+
   /** A new slot at the end. */
   addSlot(): number {
     if (this.length % CHUNK_SIZE === 0) {

@@ -7,6 +7,9 @@ const EMPTY = 0;
 const TOMBSTONE = -1;
 const TWO_32 = 4294967296;
 
+/** Most keys {@link EventIndex.reserve} prepares for, whatever it is asked (about 32 MB of tables). */
+export const RESERVE_CEILING = 2_000_000;
+
 /** Key parts of one slot, in chunks of 65,536 (growing never copies). */
 interface KeyChunk {
   /** 0 free, 1 numeric key, 2 string key (kept in `strings`). */
@@ -93,15 +96,39 @@ export class EventIndex {
 
   /**
    * Sizes the tables for `n` numeric keys at once, so that filling them (a first drain of a large
-   * window) rehashes nothing. Capped: a server's count is a hint, not a promise.
+   * window) rehashes nothing. Capped at {@link RESERVE_CEILING}: a server's count is a hint, not
+   * a promise.
    */
   reserve(n: number): void {
-    const perShard = Math.min(n, 16_000_000) / SHARDS;
+    const perShard = Math.min(n, RESERVE_CEILING) / SHARDS;
     for (const shard of this.shards) {
       let size = shard.table.length;
       while (size < perShard * 2.5) size *= 2;
       if (size > shard.table.length) this.rehash(shard, size);
     }
+  }
+
+  /** Table places across the shards (what the tables cost: 4 bytes each). */
+  get tableSlots(): number {
+    let n = 0;
+    for (const s of this.shards) n += s.table.length;
+    return n;
+  }
+
+  /** Adds the key that `fromSlot` has in `other` under `slot` here (a compaction's move). */
+  copyFrom(other: EventIndex, fromSlot: number, slot: number): void {
+    const c = other.chunks[fromSlot >>> CHUNK_BITS] as KeyChunk;
+    const o = fromSlot & OFFSET_MASK;
+    this.numeric = c.kind[o] === 1;
+    if (this.numeric) {
+      this.hi = c.hi[o] as number;
+      this.lo = c.lo[o] as number;
+      this.t = c.t[o] as number;
+      this.hash = hashOf(this.hi, this.lo, this.t);
+    } else {
+      this.lastKey = other.stringOfSlot.get(fromSlot) as string;
+    }
+    this.add(slot);
   }
 
   /** Forgets the key of `slot`. */

@@ -17,9 +17,9 @@ export type EventStatus = "OPEN" | "CLOSED";
  */
 export class EventStore {
   readonly labelSets = new LabelSets();
-  private readonly index = new EventIndex();
-  private readonly columns = new EventColumns();
-  private readonly freeSlots: number[] = [];
+  private index = new EventIndex();
+  private columns = new EventColumns();
+  private freeSlots: number[] = [];
   /** counts[labelSet * 2 + (open ? 1 : 0)] */
   private readonly counts: number[] = [];
   /** When each count last dropped to zero (NaN while it is above zero). */
@@ -79,9 +79,74 @@ export class EventStore {
     return isNew ? labelSet : -1;
   }
 
-  /** Prepares for about `n` events (a full read's expected count), so that filling is cheap. */
+  /**
+   * Prepares for about `n` events (a full read's expected count), so that filling is cheap. At
+   * most 2,000,000 are prepared for, and {@link compactIfSparse} gives back what a
+   * count that was not met left unused.
+   */
   reserve(n: number): void {
     this.index.reserve(n);
+  }
+
+  /** What the store holds room for: event slots (about 50 bytes each) and index places (4 bytes). */
+  get capacity(): { slots: number; indexSlots: number } {
+    return { slots: this.columns.chunkCount * CHUNK_SIZE, indexSlots: this.index.tableSlots };
+  }
+
+  /**
+   * Rebuilds the columns and the index at the size of what is live when at least half of the
+   * column chunks (and two or more) are unused, or when the index tables are eight times larger
+   * than needed (a lying count's reservation), so memory follows the store down as well as up.
+   * Returns whether it rebuilt. O(events) when it does; run after a drain, not per event.
+   */
+  compactIfSparse(): boolean {
+    const live = this.size;
+    const needed = Math.ceil(live / CHUNK_SIZE);
+    const spare = this.columns.chunkCount - needed;
+    const oversizedIndex = this.index.tableSlots > 8 * Math.max(live, 2048);
+    if (spare < Math.max(2, needed) && !oversizedIndex) return false;
+    const index = new EventIndex();
+    const columns = new EventColumns();
+    index.reserve(live);
+    for (let base = 0; base < this.columns.length; base += CHUNK_SIZE) {
+      const from = this.columns.chunk(base);
+      const end = Math.min(CHUNK_SIZE, this.columns.length - base);
+      for (let i = 0; i < end; i++) {
+        if (from.used[i] === 0) continue;
+        const slot = columns.addSlot();
+        columns.copySlot(slot, from, i);
+        index.copyFrom(this.index, base + i, slot);
+      }
+    }
+    this.index = index;
+    this.columns = columns;
+    this.freeSlots = [];
+    return true;
+  }
+
+  /**
+   * Forgets every label set with no events whose zeros have been exported for `retainZeroMs`
+   * (both statuses), so the label-set table, the counts and the rendered series hold what is live
+   * plus the retained zeros, not every event type ever seen. Its `*_observed_total` series goes
+   * with it; should the set come back, the counter starts again from 0 (a counter reset to
+   * Prometheus). Returns how many were released.
+   */
+  releaseIdleLabelSets(retainZeroMs: number): number {
+    const now = this.clock();
+    let released = 0;
+    for (let id = 0; id < this.labelSets.count; id++) {
+      if (this.labelSets.find(id) === undefined) continue;
+      if (!this.idle(id * 2, now, retainZeroMs) || !this.idle(id * 2 + 1, now, retainZeroMs)) continue;
+      this.labelSets.release(id);
+      this.observed[id] = 0;
+      released++;
+    }
+    if (released > 0) this.changes++;
+    return released;
+  }
+
+  private idle(i: number, now: number, retainZeroMs: number): boolean {
+    return (this.counts[i] ?? 0) === 0 && !(now < (this.zeroSince[i] ?? Number.NaN) + retainZeroMs);
   }
 
   /** Removes closed events that ended before `cutoff` (ms). Returns how many were removed. */
@@ -133,9 +198,11 @@ export class EventStore {
     this.changes++;
   }
 
-  /** Calls `fn` for every label set ever seen with its observed count (0 when none). */
+  /** Calls `fn` for every label set held (not released) with its observed count (0 when none). */
   forEachObserved(fn: (labelSet: number, n: number) => void): void {
-    for (let id = 0; id < this.labelSets.count; id++) fn(id, this.observed[id] ?? 0);
+    for (let id = 0; id < this.labelSets.count; id++) {
+      if (this.labelSets.find(id) !== undefined) fn(id, this.observed[id] ?? 0);
+    }
   }
 
   private adjust(i: number, delta: number): void {

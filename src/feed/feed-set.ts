@@ -145,12 +145,13 @@ export class FeedSet {
       logger: d.logger,
       clock: d.clock,
       startedAt: d.startedAt,
+      requestBudgetMs: d.httpTimeoutMs,
     });
     const drainOnce = (signal?: AbortSignal) => d.limit(() => drainer.drainOnce(signal));
     return {
       env,
       fingerprint: JSON.stringify(env),
-      view: { environment: env.name, store, retainZeroMs: env.windowMs },
+      view: { environment: env.name, store, retainZeroMs: env.windowMs, up: () => drainer.up() },
       drainer,
       client,
       loop: new DrainLoop({ drainOnce }, env.drainIntervalMs, d.clock),

@@ -1,4 +1,5 @@
 import type { EventStore } from "../feed/event-store.js";
+import type { Dimensions } from "../feed/label-sets.js";
 import { BufferWriter } from "./buffer-writer.js";
 import type { FeedView } from "./feed-metrics.js";
 import { escapeLabelValue, familyHeader, type TextFamily } from "./text-family.js";
@@ -8,12 +9,22 @@ const EVENTS_HELP =
 const OBSERVED_HELP =
   "Distinct events first seen by this process after its start; events already in the window at start-up are the baseline and not counted.";
 
-/** Encoded series names with labels, per label set, ready to be followed by a value. */
-interface SeriesPrefixes {
-  open: Buffer[];
-  closed: Buffer[];
-  observed: Buffer[];
+/** The encoded labels of one label set (one buffer: 3 per set would triple the memory). */
+interface SeriesPrefix {
+  /** The label set they were encoded for: a released id reused by another set re-encodes. */
+  dims: Dimensions;
+  /** `environment="..",event_type="..",severity_level="..",impact_level=".."` */
+  labels: Buffer;
 }
+
+const EVENTS_OPEN = Buffer.from("dynatrace_events{");
+const OPEN_TAIL = Buffer.from(',status="OPEN"} ');
+const CLOSED_TAIL = Buffer.from(',status="CLOSED"} ');
+const OBSERVED_HEAD = Buffer.from("dynatrace_events_observed_total{");
+const OBSERVED_TAIL = Buffer.from("} ");
+
+/** Per label set id; undefined where the id is free. */
+type SeriesPrefixes = (SeriesPrefix | undefined)[];
 
 interface Rendered {
   openMetrics: boolean;
@@ -63,7 +74,9 @@ export class EventFamilies implements TextFamily {
     for (const v of views) {
       const p = this.prefixesOf(v);
       const until = v.store.forEachCount(v.retainZeroMs, (id, _d, status, n) => {
-        out.bytes((status === "OPEN" ? p.open[id] : p.closed[id]) as Buffer);
+        out.bytes(EVENTS_OPEN);
+        out.bytes((p[id] as SeriesPrefix).labels);
+        out.bytes(status === "OPEN" ? OPEN_TAIL : CLOSED_TAIL);
         out.numberLine(n);
       });
       validUntil = Math.min(validUntil, until);
@@ -72,7 +85,9 @@ export class EventFamilies implements TextFamily {
     for (const v of views) {
       const p = this.prefixesOf(v);
       v.store.forEachObserved((id, n) => {
-        out.bytes(p.observed[id] as Buffer);
+        out.bytes(OBSERVED_HEAD);
+        out.bytes((p[id] as SeriesPrefix).labels);
+        out.bytes(OBSERVED_TAIL);
         out.numberLine(n);
       });
     }
@@ -94,18 +109,26 @@ export class EventFamilies implements TextFamily {
     return h;
   }
 
-  /** Encoded prefixes per label set id, extended as the store interns new sets. */
+  /**
+   * Encoded prefixes per label set id, brought up to date with the store's label sets: new and
+   * reused ids are encoded, released ones dropped (so their bytes are freed with them).
+   */
   private prefixesOf(v: FeedView): SeriesPrefixes {
     let p = this.prefixes.get(v.store);
-    if (p === undefined) this.prefixes.set(v.store, (p = { open: [], closed: [], observed: [] }));
+    if (p === undefined) this.prefixes.set(v.store, (p = []));
     const env = `environment="${escapeLabelValue(v.environment)}"`;
-    for (let id = p.observed.length; id < v.store.labelSets.count; id++) {
-      const d = v.store.labelSets.get(id);
-      const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"`;
-      p.open.push(Buffer.from(`dynatrace_events{${labels},status="OPEN"} `));
-      p.closed.push(Buffer.from(`dynatrace_events{${labels},status="CLOSED"} `));
-      p.observed.push(Buffer.from(`dynatrace_events_observed_total{${labels}} `));
+    const sets = v.store.labelSets;
+    for (let id = 0; id < Math.max(sets.count, p.length); id++) {
+      const d = id < sets.count ? sets.find(id) : undefined;
+      if (p[id]?.dims === d) continue;
+      p[id] = d === undefined ? undefined : encode(env, d);
     }
+    p.length = sets.count;
     return p;
   }
+}
+
+function encode(env: string, d: Dimensions): SeriesPrefix {
+  const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"`;
+  return { dims: d, labels: Buffer.from(labels) };
 }

@@ -57,9 +57,13 @@ export function renderExposition(
     }
   };
   const result = (queues.get(registry) ?? Promise.resolve()).then(run, run);
+  // Settles to undefined: the queue must not keep the last (possibly large) body alive.
   queues.set(
     registry,
-    result.catch(() => undefined),
+    result.then(
+      () => undefined,
+      () => undefined,
+    ),
   );
   return result;
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
+import { SKIP_REASONS } from "../dynatrace/feed-event.js";
 import type { EventStore } from "../feed/event-store.js";
 import { EventFamilies } from "./event-families.js";
 import type { TextFamily } from "./text-family.js";
@@ -10,6 +11,8 @@ export interface FeedView {
   store: EventStore;
   /** A label set that reached zero is still exported (as 0) for this long. */
   retainZeroMs: number;
+  /** `dynatrace_up` now (0 while a drain is overdue); without it the value last set is kept. */
+  up?: () => number;
 }
 
 /** Every reason pre-created at 0, so `increase()` sees the first failure of each kind. */
@@ -39,6 +42,7 @@ export class FeedMetrics {
   readonly drainErrors: Counter<"environment" | "reason">;
   readonly apiRequests: Counter<"environment" | "endpoint" | "code">;
   readonly drainInterval: Gauge<"environment">;
+  readonly eventsSkipped: Counter<"environment" | "reason">;
 
   constructor(registry: Registry, views: () => Iterable<FeedView>) {
     const registers = [registry];
@@ -55,8 +59,17 @@ export class FeedMetrics {
     });
     this.up = new Gauge({
       name: "dynatrace_up",
-      help: "1 if the last drain of the environment's events feed succeeded, else 0.",
+      help: "1 if the last drain of the environment's events feed succeeded and none is overdue, else 0. Overdue: no successful drain and no page for DRAIN_INTERVAL + HTTP_TIMEOUT (a hung or trickling request).",
       labelNames: ["environment"] as const,
+      registers,
+      collect() {
+        for (const v of views()) if (v.up) this.set({ environment: v.environment }, v.up());
+      },
+    });
+    this.eventsSkipped = new Counter({
+      name: "dynatrace_events_skipped_total",
+      help: "Events of feed pages that were not counted because they were unusable (reason: not_an_object, missing_id, invalid_id, invalid_start_time); each costs only itself and is counted at every drain that reads it.",
+      labelNames: ["environment", "reason"] as const,
       registers,
     });
     this.lastSuccess = new Gauge({
@@ -101,6 +114,7 @@ export class FeedMetrics {
       this.drainErrors,
       this.apiRequests,
       this.drainInterval,
+      this.eventsSkipped,
     ];
     for (const m of metrics) {
       const { values } = await m.get();
@@ -124,5 +138,6 @@ export class FeedMetrics {
     this.drainInterval.set({ environment }, drainIntervalMs / 1000);
     this.drainDuration.zero({ environment });
     for (const reason of FAILURE_REASONS) this.drainErrors.inc({ environment, reason }, 0);
+    for (const reason of SKIP_REASONS) this.eventsSkipped.inc({ environment, reason }, 0);
   }
 }

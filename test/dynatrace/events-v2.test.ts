@@ -46,7 +46,7 @@ describe("parseV2Page", () => {
 
   test("when an event has no id or the body no events array, then it is skipped or refused", () => {
     const page = parseV2Page({ events: [{ startTime: 1 }, base], nextPageKey: "k" });
-    assert.deepEqual([page.events.length, page.skipped, page.nextPageKey], [1, 1, "k"]);
+    assert.deepEqual([page.events.length, page.skipped, page.nextPageKey], [1, { missing_id: 1 }, "k"]);
     assert.throws(() => parseV2Page({ totalCount: 0 }), /no events array/);
   });
 });
