@@ -11,6 +11,7 @@ import type { DrainStatus } from "./feed/drainer.js";
 import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
+import { createHttpServer, DEFAULT_SERVER_LIMITS, type ServerLimits } from "./http/server-limits.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";
@@ -31,6 +32,8 @@ export interface AppOptions {
   relayBackoff?: BackoffPolicy;
   /** Loads the configuration again for a reload; without it a reload keeps the current one. */
   reloadConfig?: () => AppConfig;
+  /** HTTP server limits over the defaults and WEB_MAX_CONNECTIONS (tests use small ones). */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 const RELAY_BACKOFF: BackoffPolicy = {
@@ -106,7 +109,9 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       try {
         next = options.reloadConfig ? options.reloadConfig() : config;
       } catch (err) {
-        const message = err instanceof ConfigError ? err.toString() : String(err);
+        // A ConfigError's text is scrubbed of secrets by the loader; anything else may not be.
+        const message =
+          err instanceof ConfigError ? err.toString() : "unexpected error while loading the configuration";
         configMetrics.record(false, clock());
         logger.error(
           { err: message },
@@ -133,6 +138,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     authLimiter,
     reload,
     adminTokens: config.adminTokens,
+    trustedProxies: config.web.trustedProxies,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -146,7 +152,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     statuses,
     reload,
     async start() {
-      server = await listen(http, config.host, config.port);
+      server = await listen(http, config.host, config.port, {
+        ...DEFAULT_SERVER_LIMITS,
+        maxConnections: config.web.maxConnections,
+        ...options.serverLimits,
+      });
       feedSet.start();
       for (const s of senders) s.sender.start();
       const port = (server.address() as AddressInfo).port;
@@ -171,10 +181,11 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   };
 }
 
-function listen(app: Express, host: string, port: number): Promise<Server> {
+function listen(app: Express, host: string, port: number, limits: ServerLimits): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = createHttpServer(app, limits);
     server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
   });
 }
 

@@ -60,6 +60,8 @@ export interface RelayConfig {
   maxAgeMs: number;
   queueLimit: number;
   dedupeWindowMs: number;
+  /** Body limit of the Alertmanager endpoint in bytes (RELAY_ALERTMANAGER_MAX_BODY). */
+  alertmanagerMaxBodyBytes: number;
 }
 
 /** The whole effective configuration of one exporter process. */
@@ -74,6 +76,8 @@ export interface AppConfig {
   maxConcurrentDrains: number;
   /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
   adminTokens: string[];
+  /** The HTTP server: connection cap (WEB_MAX_CONNECTIONS), proxies whose X-Forwarded-For counts. */
+  web: { maxConnections: number; trustedProxies: string[] };
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
 }
