@@ -74,7 +74,10 @@ function substitute(value: unknown, env: Env, file: string, path: PropertyKey[])
     return value.replace(/\$(\$)?\{([^}]*)\}/g, (whole, escaped: string | undefined, name: string) => {
       if (escaped) return whole.slice(1);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw new ConfigError(`${file}: ${keyPath(path)}`, `${quote(`\${${name}}`)} is not a valid variable reference`);
+        throw new ConfigError(
+          `${file}: ${keyPath(path)}`,
+          `${quote(`\${${name}}`)} is not a valid variable reference`,
+        );
       }
       const v = env[name];
       if (v === undefined)

@@ -29,7 +29,9 @@ export function feedReadiness(statuses: DrainStatus[]): RoleVerdict & { environm
       environment: s.environment,
       ready: s.succeededOnce && !overdue,
       ...(overdue ? { overdue: true as const } : {}),
-      lastError: s.lastError ? { reason: s.lastError.reason, message: publicText(s.lastError.message) } : null,
+      lastError: s.lastError
+        ? { reason: s.lastError.reason, message: publicText(s.lastError.message) }
+        : null,
     };
   });
   const never = statuses.filter((s) => !s.succeededOnce).map((s) => s.environment);
@@ -84,7 +86,9 @@ export function readinessHandler(statuses: () => DrainStatus[], relay: Relay): R
       status: ready ? "ready" : "not ready",
       ...(role ? { role } : {}),
       reason,
-      ...(relayRole ? { relay: { state: relayRole.relay, ready: relayRole.ready, reason: relayRole.reason } } : {}),
+      ...(relayRole
+        ? { relay: { state: relayRole.relay, ready: relayRole.ready, reason: relayRole.reason } }
+        : {}),
       ...(feed ? { environments: feed.environments } : {}),
     });
   };

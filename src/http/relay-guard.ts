@@ -24,7 +24,10 @@ export function relayGuard(relay: Relay, source: InputSource, limiter: FailedAut
         "the relay is not configured: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true)",
       );
     }
-    if (!relay.config.allowAnonymous && !matchesToken(credentialOf(req.get("authorization")), relay.config.tokens)) {
+    if (
+      !relay.config.allowAnonymous &&
+      !matchesToken(credentialOf(req.get("authorization")), relay.config.tokens)
+    ) {
       refuse(req, res, relay, limiter);
     }
     res.locals.relayEnvironment = targetEnvironment(relay, req);

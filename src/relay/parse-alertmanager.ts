@@ -93,7 +93,10 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ale
 }
 
 function prefixed(violations: Violation[], i: number): Violation[] {
-  return violations.map((v) => ({ ...v, path: v.path === "(body)" ? `alerts.${i}` : `alerts.${i}.${v.path}` }));
+  return violations.map((v) => ({
+    ...v,
+    path: v.path === "(body)" ? `alerts.${i}` : `alerts.${i}.${v.path}`,
+  }));
 }
 
 function fingerprintOf(raw: unknown): string | null {
