@@ -32,6 +32,7 @@ export function scrubUrlCredentials(text: string): string {
  * whole message is scrubbed of known secrets again at the loader's boundary ({@link scrubbing}).
  */
 export function quote(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   let text = scrubUrlCredentials(String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, ""));
   if (text.length > MAX_QUOTED) text = `${text.slice(0, MAX_QUOTED)}...`;
   return `"${text}"`;

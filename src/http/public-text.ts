@@ -16,6 +16,7 @@ const TOKEN_LIKE = [
  * characters (an ellipsis marks the cut).
  */
 export function publicText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   let out = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
   out = out
     .replace(TOKEN_LIKE[0] as RegExp, "<redacted>")
