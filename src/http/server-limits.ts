@@ -8,7 +8,10 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** Idle time of a keep-alive connection between requests; above common load balancers' 60 s. */
   keepAliveTimeoutMs: number;
-  /** Requests served on one connection before it is closed, so clients spread over replicas. */
+  /**
+   * Requests served on one connection: the last answer says `Connection: close` (further requests
+   * on it get 503), so long-lived clients reconnect and spread over replicas.
+   */
   maxRequestsPerSocket: number;
   /** Open connections at most; further ones are closed on arrival (WEB_MAX_CONNECTIONS). */
   maxConnections: number;
