@@ -235,7 +235,11 @@ export function loadConfigFromEnv(
   );
 }
 
-function buildConfig(env: Env, fromFile?: (defaults: EnvironmentDefaults) => EnvironmentConfig[]): AppConfig {
+/** {@link loadConfigFromEnv} without the scrubbing, for loaders that scrub with more secrets. */
+export function buildConfig(
+  env: Env,
+  fromFile?: (defaults: EnvironmentDefaults) => EnvironmentConfig[],
+): AppConfig {
   const withDefaults: Record<string, string | undefined> = {};
   for (const [name, spec] of Object.entries(ENV_VARS)) {
     const value = env[name];

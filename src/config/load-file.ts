@@ -3,7 +3,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
+import { buildConfig, type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
 import { envSecrets, fileSecrets, quote, scrubbing } from "./secrets.js";
 import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
@@ -201,7 +201,7 @@ export function loadConfig(env: Env, configFile?: string): AppConfig {
   if (file === undefined) return loadConfigFromEnv(env);
   return scrubbing(
     () => [...envSecrets(env), ...fileSecrets(readForScrubbing(file), env)],
-    () => loadConfigFromEnv(env, (defaults) => readEnvironments(file, env, defaults)),
+    () => buildConfig(env, (defaults) => readEnvironments(file, env, defaults)),
   );
 }
 

@@ -16,8 +16,12 @@ const SECRET_NAME = /token|password|passwd|secret|credential|api[_-]?key|private
 /** Values shorter than this are not scrubbed: they would garble every message and guard nothing. */
 const MIN_SECRET_LENGTH = 4;
 const REDACTED = "<redacted>";
-/** Longest value a configuration error quotes. */
+/** Longest value a configuration error shows (cut after scrubbing, so no secret is cut in half). */
 const MAX_QUOTED = 64;
+/** Longest value {@link quote} takes in at all: a bound on work, far above any secret. */
+const MAX_QUOTE_INPUT = 4096;
+/** Longest configuration error message. */
+const MAX_MESSAGE = 400;
 
 /** `scheme://user:password@host` → `scheme://<redacted>@host`, and a bare `user:password@host` too. */
 export function scrubUrlCredentials(text: string): string {
@@ -27,15 +31,22 @@ export function scrubUrlCredentials(text: string): string {
 }
 
 /**
- * A value as a configuration error may quote it: control characters removed, URL userinfo
- * scrubbed, cut to 64 characters. Every message that names a value goes through this, and the
- * whole message is scrubbed of known secrets again at the loader's boundary ({@link scrubbing}).
+ * A value as a configuration error may quote it: control characters and double quotes removed,
+ * URL userinfo scrubbed. Every message that names a value goes through this; the loader's
+ * boundary ({@link scrubbing}) then removes known secrets and cuts quoted values to 64 characters.
  */
 export function quote(value: unknown): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  let text = scrubUrlCredentials(String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, ""));
-  if (text.length > MAX_QUOTED) text = `${text.slice(0, MAX_QUOTED)}...`;
-  return `"${text}"`;
+  const text = String(value)
+    .slice(0, MAX_QUOTE_INPUT)
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f"]/g, "");
+  return `"${scrubUrlCredentials(text)}"`;
+}
+
+/** Cuts every quoted value over {@link MAX_QUOTED} characters, then the whole text. */
+function shorten(text: string): string {
+  const cut = text.replace(/"([^"]{65,})"/g, (_m, v: string) => `"${v.slice(0, MAX_QUOTED)}..."`);
+  return cut.length > MAX_MESSAGE ? `${cut.slice(0, MAX_MESSAGE)}...` : cut;
 }
 
 /** Every secret a configuration error could echo: the secret variables, and any named like one. */
@@ -61,13 +72,23 @@ export function fileSecrets(text: string, env: Env): string[] {
     if (v !== undefined) out.push(v, ...v.split(","));
   }
   for (const [, key, value] of text.matchAll(/^[\s-]*([\w-]+)\s*:\s*["']?([^"'\n#]*)/gm)) {
-    // A `${VAR}` reference is not itself secret (and errors name it); its value is added above.
-    const literal = !(value as string).includes("${");
-    if (literal && SECRET_NAME.test(key as string) && !/file$/i.test(key as string)) {
-      out.push((value as string).trim());
-    }
+    if (SECRET_NAME.test(key as string) && !/file$/i.test(key as string))
+      out.push(...literalParts(value as string));
   }
   return out;
+}
+
+/**
+ * The literal text of a secret field's value: a valid `${VAR}` reference is not itself secret
+ * (errors name it; its value is collected from the environment), anything else is, including
+ * what sits inside a malformed reference.
+ */
+function literalParts(value: string): string[] {
+  return value
+    .trim()
+    .split(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/)
+    .filter((_, i) => i % 2 === 0)
+    .flatMap((part) => [part, part.replace(/^\$\{/, "").replace(/\}$/, "")]);
 }
 
 function fileSecret(path: string): string[] {
@@ -93,8 +114,9 @@ export function scrub(text: string, secrets: readonly string[]): string {
 
 /**
  * Runs a loader and rethrows its {@link ConfigError}s with both parts scrubbed of `secrets()`
- * (computed only on failure): whatever a message was built from, no configured secret and no URL
- * password leaves the configuration layer.
+ * (computed only on failure), then shortened: whatever a message was built from, no configured
+ * secret and no URL password leaves the configuration layer. Use once per entry point: scrubbing
+ * an already shortened message could miss a secret cut in half.
  */
 export function scrubbing<T>(secrets: () => string[], load: () => T): T {
   try {
@@ -102,6 +124,6 @@ export function scrubbing<T>(secrets: () => string[], load: () => T): T {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const known = secrets();
-    throw new ConfigError(scrub(err.variable, known), scrub(err.problem, known));
+    throw new ConfigError(shorten(scrub(err.variable, known)), shorten(scrub(err.problem, known)));
   }
 }
