@@ -5,6 +5,7 @@ import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
+import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
 import { DEMO_RELAY_TOKEN, type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
@@ -110,7 +111,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 100).unref();
   },
   (err: unknown) => {
-    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Not a ConfigError, so not scrubbed by the loader: scrub here before printing.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fatal: ${scrub(message, envSecrets(process.env))}\n`);
     process.exit(1);
   },
 );
