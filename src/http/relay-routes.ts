@@ -106,40 +106,59 @@ export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter, logg
   for (const spec of ROUTES) {
     const limit = spec.bodyLimit?.(relay) ?? BODY_LIMIT;
     const json = express.json({ limit, strict: true, type: () => true });
-    router.post(spec.paths, relayGuard(relay, spec.source, limiter), json, async (req, res) => {
-      const environment = targetEnvironment(relay, req);
-      let parsed: Parsed;
-      try {
-        const out = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
-        parsed = Array.isArray(out) ? { alarms: out } : out;
-      } catch (err) {
-        if (!(err instanceof InvalidAlarmError)) throw err;
-        relay.rejected(spec.source, environment);
-        res.status(400).json(invalidBody(err));
-        return;
-      }
-      const { alarms } = parsed;
-      const rejected = parsed.rejected ?? [];
-      if (rejected.length > 0) {
-        relay.rejected(spec.source, environment, rejected.length);
-        logger?.warn(logRejects(environment, alarms.length, rejected), "alerts of a notification rejected");
-      }
-      if (alarms.length === 0) {
-        res.status(400).json(noneRelayable(rejected));
-        return;
-      }
-      const source = alarms[0]?.source ?? spec.source;
-      try {
-        const { accepted, duplicates } = await relay.accept(environment, source, alarms);
-        spec.answer(res, { accepted, duplicates }, alarms, rejected);
-      } catch (err) {
-        if (!(err instanceof OutboxUnavailableError)) throw err;
-        res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
-      }
-    });
+    router.post(spec.paths, relayGuard(relay, spec.source, limiter), json, intake(spec, relay, logger));
   }
   router.use(countRejections(relay));
   return router;
+}
+
+/**
+ * One route's handler: parse, report rejects (counted per alarm, logged once per request), then
+ * queue. 400 when nothing is valid, 503 when the outbox refuses, the route's 2xx once stored.
+ */
+function intake(spec: RouteSpec, relay: Relay, logger: Logger | undefined) {
+  return async (req: Request, res: Response) => {
+    const environment = targetEnvironment(relay, req);
+    const parsed = parseOrRefuse(spec, req, res, relay, environment);
+    if (!parsed) return;
+    const { alarms } = parsed;
+    const rejected = parsed.rejected ?? [];
+    if (rejected.length > 0) {
+      relay.rejected(spec.source, environment, rejected.length);
+      logger?.warn(logRejects(environment, alarms.length, rejected), "alerts of a notification rejected");
+    }
+    if (alarms.length === 0) {
+      res.status(400).json(noneRelayable(rejected));
+      return;
+    }
+    const source = alarms[0]?.source ?? spec.source;
+    try {
+      const { accepted, duplicates } = await relay.accept(environment, source, alarms);
+      spec.answer(res, { accepted, duplicates }, alarms, rejected);
+    } catch (err) {
+      if (!(err instanceof OutboxUnavailableError)) throw err;
+      res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
+    }
+  };
+}
+
+/** The route's parse of the body, or undefined after answering 400 for an invalid one. */
+function parseOrRefuse(
+  spec: RouteSpec,
+  req: Request,
+  res: Response,
+  relay: Relay,
+  environment: string,
+): Parsed | undefined {
+  try {
+    const out = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
+    return Array.isArray(out) ? { alarms: out } : out;
+  } catch (err) {
+    if (!(err instanceof InvalidAlarmError)) throw err;
+    relay.rejected(spec.source, environment);
+    res.status(400).json(invalidBody(err));
+    return undefined;
+  }
 }
 
 /** The 400 answer to a body that is not a valid alarm, in Dynatrace's error shape. */
