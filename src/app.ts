@@ -11,6 +11,7 @@ import type { DrainStatus } from "./feed/drainer.js";
 import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
+import { DEFAULT_SERVER_LIMITS } from "./http/server-limits.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";
@@ -33,6 +34,8 @@ export interface AppOptions {
   relayBackoff?: BackoffPolicy;
   /** Loads the configuration again for a reload; without it a reload keeps the current one. */
   reloadConfig?: () => AppConfig;
+  /** HTTP server limits over the defaults and WEB_MAX_CONNECTIONS (tests use small ones). */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 const RELAY_BACKOFF: BackoffPolicy = {
@@ -108,7 +111,9 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       try {
         next = options.reloadConfig ? options.reloadConfig() : config;
       } catch (err) {
-        const message = err instanceof ConfigError ? err.toString() : String(err);
+        // A ConfigError's text is scrubbed of secrets by the loader; anything else may not be.
+        const message =
+          err instanceof ConfigError ? err.toString() : "unexpected error while loading the configuration";
         configMetrics.record(false, clock());
         logger.error(
           { err: message },
@@ -148,6 +153,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     adminTokens: config.adminTokens,
     maxScrapes: config.web.maxRequests,
     web,
+    trustedProxies: config.web.trustedProxies,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -161,7 +167,15 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     statuses,
     reload,
     async start() {
-      server = await listen(createWebServer(http, web), config.host, config.port);
+      server = await listen(
+        createWebServer(http, web, {
+          ...DEFAULT_SERVER_LIMITS,
+          maxConnections: config.web.maxConnections,
+          ...options.serverLimits,
+        }),
+        config.host,
+        config.port,
+      );
       feedSet.start();
       for (const s of senders) s.sender.start();
       const port = (server.address() as AddressInfo).port;

@@ -6,6 +6,7 @@ import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
 import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
+import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
 import { type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
@@ -119,7 +120,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 100).unref();
   },
   (err: unknown) => {
-    process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Not a ConfigError, so not scrubbed by the loader: scrub here before printing.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fatal: ${scrub(message, envSecrets(process.env))}\n`);
     process.exit(1);
   },
 );

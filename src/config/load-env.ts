@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { parseByteSize } from "./byte-size.js";
 import { ConfigError } from "./errors.js";
+import { envSecrets, quote, scrubbing } from "./secrets.js";
+import { trustedProxyList } from "./trusted-proxies.js";
 import { type AppConfig, type EnvironmentConfig, LOG_LEVELS, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -58,6 +61,15 @@ export const ENV_VARS = {
     default: "10000",
     doc: "Most pages one read of the events feed may take (1,500,000 v1 / 10,000,000 v2 events at 10000); more fails the drain as paging_loop.",
   },
+  RELAY_ALERTMANAGER_MAX_BODY: {
+    default: "8MiB",
+    doc: "Largest Alertmanager notification accepted (bytes, or e.g. 8MiB, 16MB); larger ones get 413.",
+  },
+  TRUSTED_PROXIES: {
+    default: "",
+    doc: "Comma list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.",
+  },
+  WEB_MAX_CONNECTIONS: { default: "1024", doc: "Open HTTP connections at most; further ones are closed." },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -70,12 +82,12 @@ function duration(min: number, max = Number.POSITIVE_INFINITY) {
     if (ms === undefined) {
       ctx.addIssue({
         code: "custom",
-        message: `"${text}" is not a duration (use e.g. 30s, 5m, 1h30m, or plain seconds)`,
+        message: `${quote(text)} is not a duration (use e.g. 30s, 5m, 1h30m, or plain seconds)`,
       });
       return z.NEVER;
     }
     if (ms < min || ms > max) {
-      ctx.addIssue({ code: "custom", message: `${text} is out of range` });
+      ctx.addIssue({ code: "custom", message: `${quote(text)} is out of range` });
       return z.NEVER;
     }
     return ms;
@@ -115,7 +127,7 @@ const envSchema = z.object({
     .regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'")
     .optional(),
   DYNATRACE_API_VERSION: z.enum(["v1", "v2"], {
-    error: (iss) => `unsupported value "${String(iss.input)}" (supported: v1, v2)`,
+    error: (iss) => `unsupported value ${quote(iss.input)} (supported: v1, v2)`,
   }),
   DRAIN_INTERVAL: duration(1000),
   EVENTS_WINDOW: duration(60_000, MAX_WINDOW_MS),
@@ -131,19 +143,19 @@ const envSchema = z.object({
     .refine((n) => n <= 65535, "must be at most 65535"),
   HOST: z.string().min(1),
   LOG_LEVEL: z.enum(LOG_LEVELS, {
-    error: (iss) => `unknown level "${String(iss.input)}" (use ${LOG_LEVELS.join(", ")})`,
+    error: (iss) => `unknown level ${quote(iss.input)} (use ${LOG_LEVELS.join(", ")})`,
   }),
   HTTP_TIMEOUT: duration(100),
   RELAY_TOKENS: list,
   RELAY_ALLOW_ANONYMOUS: z.enum(["true", "false"], { error: () => "must be true or false" }),
   RELAY_DATA_DIR: z.string().min(1),
   RELAY_EVENT_TYPE: z.enum(V1_PUSH_EVENT_TYPES, {
-    error: (iss) => `unsupported event type "${String(iss.input)}" (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
+    error: (iss) => `unsupported event type ${quote(iss.input)} (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
   }),
   RELAY_SOURCE: z.string().min(1),
   RELAY_TAG: z.string().min(1).optional(),
   RELAY_API_VERSION: z.enum(["v1", "v2"], {
-    error: (iss) => `unsupported value "${String(iss.input)}" (supported: v1, v2)`,
+    error: (iss) => `unsupported value ${quote(iss.input)} (supported: v1, v2)`,
   }),
   RELAY_MAX_ATTEMPTS: positiveInt,
   RELAY_MAX_AGE: duration(1000),
@@ -153,6 +165,16 @@ const envSchema = z.object({
   WEB_MAX_REQUESTS: z.string().regex(/^\d+$/, "must be a whole number").transform(Number),
   WEB_CONFIG_FILE: z.string().min(1).optional(),
   FEED_MAX_PAGES: positiveInt.refine((n) => n <= 1_000_000, "must be at most 1000000"),
+  RELAY_ALERTMANAGER_MAX_BODY: z.string().transform((text, ctx) => {
+    const bytes = parseByteSize(text);
+    if (bytes === undefined || bytes < 1024) {
+      ctx.addIssue({ code: "custom", message: "must be a size of at least 1KiB, e.g. 8MiB or 8388608" });
+      return z.NEVER;
+    }
+    return bytes;
+  }),
+  TRUSTED_PROXIES: list.transform((items, ctx) => trustedProxyList(items, ctx)),
+  WEB_MAX_CONNECTIONS: positiveInt,
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -216,9 +238,21 @@ function environmentFromEnv(
 
 /**
  * Builds the effective configuration from environment variables. Throws a {@link ConfigError}
- * naming the first variable at fault; never returns a partially valid config.
+ * naming the first variable at fault; never returns a partially valid config. The error's text
+ * never holds a secret: it is scrubbed of every secret variable's value and of URL credentials.
  */
 export function loadConfigFromEnv(
+  env: Env,
+  fromFile?: (defaults: EnvironmentDefaults) => EnvironmentConfig[],
+): AppConfig {
+  return scrubbing(
+    () => envSecrets(env),
+    () => buildConfig(env, fromFile),
+  );
+}
+
+/** {@link loadConfigFromEnv} without the scrubbing, for loaders that scrub with more secrets. */
+export function buildConfig(
   env: Env,
   fromFile?: (defaults: EnvironmentDefaults) => EnvironmentConfig[],
 ): AppConfig {
@@ -264,7 +298,12 @@ export function loadConfigFromEnv(
     environments,
     maxConcurrentDrains: v.MAX_CONCURRENT_DRAINS,
     adminTokens: v.ADMIN_TOKENS,
-    web: { maxRequests: v.WEB_MAX_REQUESTS, configFile: v.WEB_CONFIG_FILE },
+    web: {
+      maxRequests: v.WEB_MAX_REQUESTS,
+      configFile: v.WEB_CONFIG_FILE,
+      maxConnections: v.WEB_MAX_CONNECTIONS,
+      trustedProxies: v.TRUSTED_PROXIES,
+    },
     shard: v.SHARD_COUNT === undefined ? undefined : { index: v.SHARD_INDEX ?? 0, count: v.SHARD_COUNT },
     relay: {
       tokens: v.RELAY_TOKENS,
@@ -278,6 +317,7 @@ export function loadConfigFromEnv(
       maxAgeMs: v.RELAY_MAX_AGE,
       queueLimit: v.RELAY_QUEUE_LIMIT,
       dedupeWindowMs: v.RELAY_DEDUPE_WINDOW,
+      alertmanagerMaxBodyBytes: v.RELAY_ALERTMANAGER_MAX_BODY,
     },
   };
 }

@@ -3,7 +3,8 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
+import { buildConfig, type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
+import { envSecrets, fileSecrets, quote, scrubbing } from "./secrets.js";
 import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -12,7 +13,7 @@ type Env = Record<string, string | undefined>;
 const durationText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(String(v));
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a duration (use e.g. 30s, 5m, 1h30m)` });
+    ctx.addIssue({ code: "custom", message: `${quote(v)} is not a duration (use e.g. 30s, 5m, 1h30m)` });
     return z.NEVER;
   }
   return ms;
@@ -32,7 +33,7 @@ const environmentSchema = z.strictObject({
   tokenFile: z.string().min(1).optional(),
   ingestToken: z.string().min(1).optional(),
   apiVersion: z
-    .enum(["v1", "v2"], { error: (i) => `unsupported value "${String(i.input)}" (supported: v1, v2)` })
+    .enum(["v1", "v2"], { error: (i) => `unsupported value ${quote(i.input)} (supported: v1, v2)` })
     .optional(),
   drainInterval: durationText.optional(),
   window: durationText.optional(),
@@ -46,7 +47,7 @@ const environmentSchema = z.strictObject({
     .strictObject({
       eventType: z
         .enum(V1_PUSH_EVENT_TYPES, {
-          error: (i) => `unsupported event type "${String(i.input)}" (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
+          error: (i) => `unsupported event type ${quote(i.input)} (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
         })
         .optional(),
       source: z.string().min(1).optional(),
@@ -74,7 +75,10 @@ function substitute(value: unknown, env: Env, file: string, path: PropertyKey[])
     return value.replace(/\$(\$)?\{([^}]*)\}/g, (whole, escaped: string | undefined, name: string) => {
       if (escaped) return whole.slice(1);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw new ConfigError(`${file}: ${keyPath(path)}`, `"\${${name}}" is not a valid variable reference`);
+        throw new ConfigError(
+          `${file}: ${keyPath(path)}`,
+          `${quote(`\${${name}}`)} is not a valid variable reference`,
+        );
       }
       const v = env[name];
       if (v === undefined)
@@ -181,7 +185,7 @@ function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults)
   const seen = new Set<string>();
   environments.forEach((e, i) => {
     if (seen.has(e.name))
-      throw new ConfigError(`${file}: environments[${i}].name`, `"${e.name}" is listed twice`);
+      throw new ConfigError(`${file}: environments[${i}].name`, `${quote(e.name)} is listed twice`);
     seen.add(e.name);
   });
   return environments;
@@ -190,10 +194,24 @@ function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults)
 /**
  * The effective configuration: environments from the YAML file named by `--config` or
  * CONFIG_FILE when there is one (environment variables then give the defaults and the global
- * settings), else the single environment of the environment variables.
+ * settings), else the single environment of the environment variables. Errors are scrubbed of
+ * the file's secrets (values of `${VAR}` references, keys named like tokens) as well as the
+ * environment's, so a token substituted into the wrong field is never echoed.
  */
 export function loadConfig(env: Env, configFile?: string): AppConfig {
   const file = configFile ?? (env.CONFIG_FILE?.trim() || undefined);
   if (file === undefined) return loadConfigFromEnv(env);
-  return loadConfigFromEnv(env, (defaults) => readEnvironments(file, env, defaults));
+  return scrubbing(
+    () => [...envSecrets(env), ...fileSecrets(readForScrubbing(file), env)],
+    () => buildConfig(env, (defaults) => readEnvironments(file, env, defaults)),
+  );
+}
+
+/** The file's text (its first MiB) for finding its secrets after a failure; empty if unreadable. */
+function readForScrubbing(file: string): string {
+  try {
+    return readFileSync(file, "utf8").slice(0, 1 << 20);
+  } catch {
+    return "";
+  }
 }

@@ -12,6 +12,7 @@ export function maskConfig(config: AppConfig): Record<string, unknown> {
     logLevel: config.logLevel,
     httpTimeout: formatDuration(config.httpTimeoutMs),
     adminTokens: config.adminTokens.map(() => "<redacted>"),
+    web: config.web,
     environments: config.environments.map((e) => ({
       name: e.name,
       url: `${e.address.origin}${e.address.basePath}`,

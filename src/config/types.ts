@@ -62,6 +62,8 @@ export interface RelayConfig {
   maxAgeMs: number;
   queueLimit: number;
   dedupeWindowMs: number;
+  /** Body limit of the Alertmanager endpoint in bytes (RELAY_ALERTMANAGER_MAX_BODY). */
+  alertmanagerMaxBodyBytes: number;
 }
 
 /** The whole effective configuration of one exporter process. */
@@ -76,11 +78,16 @@ export interface AppConfig {
   maxConcurrentDrains: number;
   /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
   adminTokens: string[];
-  /** The HTTP server's own settings (`/metrics` and the pages). */
+  /** The HTTP server's own settings. */
   web: {
+    /** Scrapes of /metrics served at once (WEB_MAX_REQUESTS). */
     maxRequests: number;
     /** exporter-toolkit web configuration file (TLS, basic auth, headers), when set. */
     configFile: string | undefined;
+    /** Open connections at most (WEB_MAX_CONNECTIONS). */
+    maxConnections: number;
+    /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+    trustedProxies: string[];
   };
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;

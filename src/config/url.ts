@@ -1,3 +1,5 @@
+import { quote } from "./secrets.js";
+
 /** A Dynatrace environment address split into what the HTTP client and the labels need. */
 export interface DynatraceAddress {
   /** Scheme, host and port, e.g. `https://abc12345.live.dynatrace.com`. */
@@ -14,20 +16,20 @@ const API_SUFFIX = /\/api(?:\/v[12](?:\/events(?:\/ingest)?)?)?$/;
  * Normalises a Dynatrace environment URL as users paste it: tolerates trailing slashes and a pasted
  * API suffix (`/api/v1/events`), rejects anything without an http(s) scheme, with credentials or
  * with a query string (which is where `api-token=` would leak from). Throws an Error whose message
- * completes the sentence "DYNATRACE_URL ...".
+ * completes the sentence "DYNATRACE_URL ..." and never quotes the URL: it may hold a password.
  */
 export function parseDynatraceUrl(raw: string): DynatraceAddress {
   const text = raw.trim();
   if (!/^https?:\/\//i.test(text)) {
-    throw new Error(`must start with https:// or http:// (got "${text}")`);
+    throw new Error(`must start with https:// or http:// (got ${quote(text)})`);
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`is not a valid URL (got "${text}")`);
+    throw new Error("is not a valid URL");
   }
-  if (url.username || url.password) throw new Error("must not contain credentials");
+  if (url.username || url.password) throw new Error("must not contain credentials (user:password@)");
   if (url.search || url.hash) {
     throw new Error("must not contain a query string or fragment; put the token in DYNATRACE_API_TOKEN");
   }

@@ -1,9 +1,13 @@
 import NodeCache from "node-cache";
 
+/** Addresses tracked at most: spoofed or many-address guessing cannot grow memory without bound. */
+const MAX_TRACKED_ADDRESSES = 100_000;
+
 /**
  * Counts failed relay authentications per client address in a sliding-expiry cache: an address
- * with `maxFailures` failures within `windowSeconds` of its first is refused (429) until that
- * window has passed, so token guessing costs time while good clients elsewhere are unaffected.
+ * with `maxFailures` failures within `windowSeconds` of its first gets 429 for further failing
+ * requests until that window has passed. Requests with a valid token are never checked against
+ * it (the caller checks the token first), so a bad agent cannot lock out good ones.
  */
 export class FailedAuthLimiter {
   private readonly failures: NodeCache;
@@ -12,7 +16,12 @@ export class FailedAuthLimiter {
     private readonly maxFailures = 10,
     private readonly windowSeconds = 60,
   ) {
-    this.failures = new NodeCache({ stdTTL: windowSeconds, checkperiod: windowSeconds, useClones: false });
+    this.failures = new NodeCache({
+      stdTTL: windowSeconds,
+      checkperiod: windowSeconds,
+      useClones: false,
+      maxKeys: MAX_TRACKED_ADDRESSES,
+    });
   }
 
   /** Seconds until the address may try again, or 0 when it is not blocked. */
@@ -26,13 +35,17 @@ export class FailedAuthLimiter {
   /** Records one failed attempt; the window starts at the address's first failure. */
   recordFailure(address: string): void {
     const n = this.failures.get<number>(address);
-    if (n === undefined) this.failures.set(address, 1, this.windowSeconds);
-    else
-      this.failures.set(
-        address,
-        n + 1,
-        Math.max(1, ((this.failures.getTtl(address) ?? 0) - Date.now()) / 1000),
-      );
+    try {
+      if (n === undefined) this.failures.set(address, 1, this.windowSeconds);
+      else
+        this.failures.set(
+          address,
+          n + 1,
+          Math.max(1, ((this.failures.getTtl(address) ?? 0) - Date.now()) / 1000),
+        );
+    } catch {
+      // The cache is full (ECACHEFULL): this address goes untracked and still gets its 401.
+    }
   }
 
   /** Stops the cache's expiry timer. */

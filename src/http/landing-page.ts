@@ -1,5 +1,6 @@
 import type { DrainStatus } from "../feed/drainer.js";
 import type { RelayQueueState } from "../relay/relay-service.js";
+import { publicText } from "./public-text.js";
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -46,7 +47,7 @@ export function renderLandingPage(
         state,
         iso(s.lastSuccessAt),
         String(s.eventsTracked),
-        s.lastError?.message ?? "",
+        s.lastError ? publicText(s.lastError.message) : "",
       ];
       return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
     })
@@ -56,7 +57,7 @@ export function renderLandingPage(
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left}</style></head>
 <body><h1>Dynatrace events exporter</h1>
 <p>Version ${escapeHtml(version)}</p>
-<ul><li><a href="metrics">Metrics</a></li><li><a href="healthz">Health</a></li><li><a href="readyz">Readiness</a></li></ul>
+<ul><li><a href="metrics">Metrics</a></li><li><a href="healthz">Health</a></li><li><a href="readyz">Readiness</a> (<a href="readyz?role=relay">relay</a>, <a href="readyz?role=feed">feed</a>)</li></ul>
 <h2>Environments</h2>
 <table><tr><th>Environment</th><th>State</th><th>Last successful drain</th><th>Events tracked</th><th>Last error</th></tr>
 ${rows}

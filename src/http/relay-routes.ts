@@ -1,25 +1,39 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
+import type { Logger } from "../log/logger.js";
 import type { InputSource, MappingDefaults, OutboundAlarm } from "../relay/alarm.js";
 import { toOutbound } from "../relay/outbound.js";
 import { OutboxUnavailableError } from "../relay/outbox.js";
-import { parseAlertmanager } from "../relay/parse-alertmanager.js";
+import { parseAlertmanager, type RejectedAlert } from "../relay/parse-alertmanager.js";
 import { parseNativeAlarm } from "../relay/parse-native.js";
 import { parseV1Push } from "../relay/parse-v1.js";
 import { parseV2Ingest, v2ToV1 } from "../relay/parse-v2.js";
 import type { Relay } from "../relay/relay-service.js";
 import { InvalidAlarmError } from "../relay/validation-error.js";
-import { errorBody, HttpError } from "./errors.js";
+import { errorBody } from "./errors.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
-import { credentialOf, matchesToken } from "./relay-auth.js";
+import { batchAnswer, logRejects, noneRelayable } from "./alertmanager-answer.js";
+import { relayGuard, targetEnvironment } from "./relay-guard.js";
 
-/** Dynatrace's own limit on request bodies. */
-const BODY_LIMIT = "1mb";
+/** Dynatrace's own limit on request bodies (Alertmanager's is RELAY_ALERTMANAGER_MAX_BODY). */
+const BODY_LIMIT = 1024 * 1024;
+
+/** What a route's parser made of a body: alarms to queue, and alerts it could not use. */
+interface Parsed {
+  alarms: OutboundAlarm[];
+  rejected?: RejectedAlert[];
+}
 
 interface RouteSpec {
   paths: string[];
   source: InputSource;
-  parse: (body: unknown, req: Request, relay: Relay, defaults: MappingDefaults) => OutboundAlarm[];
-  answer: (res: Response, r: { accepted: number; duplicates: number }, alarms: OutboundAlarm[]) => void;
+  bodyLimit?: (relay: Relay) => number;
+  parse: (body: unknown, req: Request, relay: Relay, defaults: MappingDefaults) => Parsed | OutboundAlarm[];
+  answer: (
+    res: Response,
+    r: { accepted: number; duplicates: number },
+    alarms: OutboundAlarm[],
+    rejected: RejectedAlert[],
+  ) => void;
 }
 
 const ROUTES: RouteSpec[] = [
@@ -53,10 +67,18 @@ const ROUTES: RouteSpec[] = [
   {
     paths: ["/api/v1/alertmanager", "/e/:environment/api/v1/alertmanager"],
     source: "alertmanager",
-    parse: (body, _req, relay, defaults) =>
-      parseAlertmanager(body, defaults).map((a) => toOutbound(a, relay.config.apiVersion)),
-    answer: (res, r) => {
-      sendJson(res, 202, r);
+    // Alertmanager sends whatever its group holds, and never retries a 4xx: a large limit, and a
+    // 2xx for every notification of which at least one alert is stored (the rejects listed).
+    bodyLimit: (relay) => relay.config.alertmanagerMaxBodyBytes,
+    parse: (body, _req, relay, defaults) => {
+      const batch = parseAlertmanager(body, defaults);
+      return {
+        alarms: batch.alarms.map((a) => toOutbound(a, relay.config.apiVersion)),
+        rejected: batch.rejected,
+      };
+    },
+    answer: (res, r, _alarms, rejected) => {
+      sendJson(res, 202, batchAnswer(r, rejected));
     },
   },
   {
@@ -75,42 +97,79 @@ const ROUTES: RouteSpec[] = [
 
 /**
  * The relay's intake endpoints. Every answer is JSON: 401 without a valid token, 404 for an unknown
- * environment, 415 for a non-JSON body, 413 over 1 MB, 400 with the failing field paths, 503 with
- * Retry-After when the outbox cannot take the alarm; 2xx only once the alarm is on disk.
+ * environment, 415 for a non-JSON body, 413 over the body limit (1 MB, Alertmanager's
+ * configurable), 400 with the failing field paths, 503 with Retry-After when the outbox cannot take
+ * the alarms; 2xx only once the alarms are on disk.
  */
-export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Router {
+export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter, logger?: Logger): Router {
   const router = Router();
-  const json = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
   for (const spec of ROUTES) {
-    router.post(spec.paths, guard(relay, spec.source, limiter), json, async (req, res) => {
-      const environment = targetEnvironment(relay, req);
-      let alarms: OutboundAlarm[];
-      try {
-        alarms = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
-      } catch (err) {
-        if (!(err instanceof InvalidAlarmError)) throw err;
-        relay.rejected(spec.source, environment);
-        res.status(400).json({
-          error: {
-            code: 400,
-            message: err.message,
-            constraintViolations: err.violations.map((v) => ({ ...v, parameterLocation: "PAYLOAD_BODY" })),
-          },
-        });
-        return;
-      }
-      const source = alarms[0]?.source ?? spec.source;
-      try {
-        const { accepted, duplicates } = await relay.accept(environment, source, alarms);
-        spec.answer(res, { accepted, duplicates }, alarms);
-      } catch (err) {
-        if (!(err instanceof OutboxUnavailableError)) throw err;
-        res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
-      }
-    });
+    const limit = spec.bodyLimit?.(relay) ?? BODY_LIMIT;
+    const json = express.json({ limit, strict: true, type: () => true });
+    router.post(spec.paths, relayGuard(relay, spec.source, limiter), json, intake(spec, relay, logger));
   }
   router.use(countRejections(relay));
   return router;
+}
+
+/**
+ * One route's handler: parse, report rejects (counted per alarm, logged once per request), then
+ * queue. 400 when nothing is valid, 503 when the outbox refuses, the route's 2xx once stored.
+ */
+function intake(spec: RouteSpec, relay: Relay, logger: Logger | undefined) {
+  return async (req: Request, res: Response) => {
+    const environment = targetEnvironment(relay, req);
+    const parsed = parseOrRefuse(spec, req, res, relay, environment);
+    if (!parsed) return;
+    const { alarms } = parsed;
+    const rejected = parsed.rejected ?? [];
+    if (rejected.length > 0) {
+      relay.rejected(spec.source, environment, rejected.length);
+      logger?.warn(logRejects(environment, alarms.length, rejected), "alerts of a notification rejected");
+    }
+    if (alarms.length === 0) {
+      res.status(400).json(noneRelayable(rejected));
+      return;
+    }
+    const source = alarms[0]?.source ?? spec.source;
+    try {
+      const { accepted, duplicates } = await relay.accept(environment, source, alarms);
+      spec.answer(res, { accepted, duplicates }, alarms, rejected);
+    } catch (err) {
+      if (!(err instanceof OutboxUnavailableError)) throw err;
+      res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
+    }
+  };
+}
+
+/** The route's parse of the body, or undefined after answering 400 for an invalid one. */
+function parseOrRefuse(
+  spec: RouteSpec,
+  req: Request,
+  res: Response,
+  relay: Relay,
+  environment: string,
+): Parsed | undefined {
+  try {
+    const out = spec.parse(req.body, req, relay, relay.defaultsFor(environment));
+    return Array.isArray(out) ? { alarms: out } : out;
+  } catch (err) {
+    if (!(err instanceof InvalidAlarmError)) throw err;
+    relay.rejected(spec.source, environment);
+    res.status(400).json(invalidBody(err));
+    return undefined;
+  }
+}
+
+/** The 400 answer to a body that is not a valid alarm, in Dynatrace's error shape. */
+function invalidBody(err: InvalidAlarmError) {
+  return {
+    error: {
+      code: 400,
+      message: err.message,
+      constraintViolations: err.violations.map((v) => ({ ...v, parameterLocation: "PAYLOAD_BODY" })),
+    },
+  };
 }
 
 /**
@@ -124,58 +183,6 @@ function sendJson(res: Response, status: number, body: unknown): void {
     "content-length": Buffer.byteLength(text),
   });
   res.end(text);
-}
-
-/** Auth (with per-address limiting of failures), environment and content-type checks, before the body is read. */
-function guard(relay: Relay, source: InputSource, limiter: FailedAuthLimiter) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.relaySource = source;
-    // The relay answers only JSON to programs; of helmet's headers (mounted after the relay for
-    // speed) these two are the ones that matter for such answers.
-    res.setHeader("x-content-type-options", "nosniff");
-    res.setHeader("cache-control", "no-store");
-    if (!relay.enabled) {
-      throw new HttpError(
-        401,
-        "the relay is not configured: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true)",
-      );
-    }
-    const address = req.socket.remoteAddress ?? "unknown";
-    const wait = limiter.blockedFor(address);
-    if (wait > 0) {
-      res.set("Retry-After", String(wait));
-      throw new HttpError(429, "too many failed authentication attempts from this address; try again later");
-    }
-    if (
-      !relay.config.allowAnonymous &&
-      !matchesToken(credentialOf(req.get("authorization")), relay.config.tokens)
-    ) {
-      limiter.recordFailure(address);
-      relay.authFailed();
-      res.set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter relay"');
-      throw new HttpError(401, "missing or invalid relay token (send Authorization: Bearer <token>)");
-    }
-    res.locals.relayEnvironment = targetEnvironment(relay, req);
-    if (!req.is(["application/json", "application/*+json"])) {
-      throw new HttpError(
-        415,
-        `Content-Type must be application/json (got ${req.get("content-type") ?? "none"})`,
-      );
-    }
-    next();
-  };
-}
-
-function targetEnvironment(relay: Relay, req: Request): string {
-  const wanted: unknown = req.params.environment;
-  if (typeof wanted !== "string") return relay.environments[0] as string;
-  if (!relay.environments.includes(wanted)) {
-    throw new HttpError(
-      404,
-      `unknown environment "${wanted}" (configured: ${relay.environments.join(", ")})`,
-    );
-  }
-  return wanted;
 }
 
 function countRejections(relay: Relay) {

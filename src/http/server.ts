@@ -14,6 +14,7 @@ import { gzipParts, negotiateEncoding } from "./metrics-encoding.js";
 import type { WebConfigSource } from "../web/web-config.js";
 import { webConfigGuard } from "../web/web-auth.js";
 import { clientCertGuard } from "../web/web-server.js";
+import { readinessHandler } from "./readiness.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -34,19 +35,23 @@ export interface HttpDeps {
   maxScrapes: number;
   /** exporter-toolkit web configuration (TLS client checks, basic auth, headers), when set. */
   web?: WebConfigSource;
+  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES); empty trusts none. */
+  trustedProxies?: readonly string[];
 }
 
 /**
- * The exporter's express app: `/metrics`, `/healthz`, `/readyz` and the landing page. Scrapes
+ * The exporter's express app: `/metrics`, `/healthz`, `/readyz` (per role) and the landing page. Scrapes
  * only read what the drains left in memory; they never wait for a drain or call the API.
  */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  // req.ip is the peer address unless the peer is a trusted proxy; then it is the client that proxy names.
+  app.set("trust proxy", deps.trustedProxies?.length ? [...deps.trustedProxies] : false);
   // First: the intake is the hot path, and it needs neither helmet's page headers nor a walk past
   // the other routes.
-  app.use(createRelayRouter(deps.relay, deps.authLimiter));
+  app.use(createRelayRouter(deps.relay, deps.authLimiter, deps.logger));
   const tls = deps.web?.current().tls !== undefined;
   app.use(
     helmet({
@@ -105,23 +110,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.json({ status: "ok" });
   });
 
-  app.get("/readyz", (_req, res) => {
-    const environments = deps.statuses().map((s) => ({
-      environment: s.environment,
-      ready: s.succeededOnce,
-      lastError: s.lastError ? { reason: s.lastError.reason, message: s.lastError.message } : null,
-    }));
-    const waiting = environments.filter((e) => !e.ready).map((e) => e.environment);
-    if (waiting.length > 0) {
-      res.status(503).json({
-        status: "not ready",
-        reason: `first drain has not yet succeeded for: ${waiting.join(", ")}`,
-        environments,
-      });
-      return;
-    }
-    res.json({ status: "ready", environments });
-  });
+  app.get("/readyz", readinessHandler(deps.statuses, deps.relay));
 
   // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
   // the previous one stays (the file is wrong, not the request).

@@ -92,6 +92,7 @@ export class Outbox {
   private synchronous: "FULL" | "NORMAL" = "FULL";
   private readonly checkpointer: Checkpointer | undefined;
   private closed = false;
+  private writableCache: { at: number; result: { ok: true } | { ok: false; reason: string } } | undefined;
 
   constructor(
     dataDir: string,
@@ -316,6 +317,26 @@ export class Outbox {
   /** Acceptance time of the oldest waiting alarm. */
   oldestCreatedAt(environment: string): number | undefined {
     return this.statements.oldest.get(environment)?.created_at;
+  }
+
+  /**
+   * Whether the outbox takes writes now: a one-row write transaction (fsynced like an offer),
+   * cached for a second so probes cost nothing. The readiness of the relay role.
+   */
+  writable(): { ok: true } | { ok: false; reason: string } {
+    if (this.closed) return { ok: false, reason: "the outbox is closed" };
+    const now = Date.now();
+    if (this.writableCache && now - this.writableCache.at < 1000) return this.writableCache.result;
+    let result: { ok: true } | { ok: false; reason: string };
+    try {
+      this.setSynchronous("FULL");
+      this.statements.remember.run("\u0000readiness", this.options.clock(), Number.MAX_SAFE_INTEGER);
+      result = { ok: true };
+    } catch (err) {
+      result = { ok: false, reason: `the outbox cannot be written: ${(err as Error).message}` };
+    }
+    this.writableCache = { at: now, result };
+    return result;
   }
 
   /** Alarms in the dead-letter table. */

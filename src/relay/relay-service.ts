@@ -16,13 +16,18 @@ export interface Relay {
   readonly enabled: boolean;
   /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
   accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult>;
-  /** Counts a rejected post (`unknown` environment when refused before the target was known). */
-  rejected(source: InputSource, environment: string): void;
+  /** Counts `n` (default 1) rejected alarms (`unknown` environment when refused before the target was known). */
+  rejected(source: InputSource, environment: string, n?: number): void;
+  /** Whether the relay can take alarms now: off, or on with an outbox that takes writes. */
+  readiness(): RelayReadiness;
   /** Counts a failed authentication. */
   authFailed(): void;
   /** Queue state per environment, for the landing page; undefined when the relay is off. */
   summary(): RelayQueueState[] | undefined;
 }
+
+/** The relay role's readiness: `off` is ready (nothing to accept), `on` is ready when writable. */
+export type RelayReadiness = { state: "off" } | { state: "on"; ok: boolean; reason?: string };
 
 /** What the landing page shows of one environment's relay queue. */
 export interface RelayQueueState {
@@ -71,8 +76,14 @@ export class RelayService implements Relay {
     return result;
   }
 
-  rejected(source: InputSource, environment: string): void {
-    this.metrics.received.inc({ environment, source, outcome: "rejected" });
+  rejected(source: InputSource, environment: string, n = 1): void {
+    this.metrics.received.inc({ environment, source, outcome: "rejected" }, n);
+  }
+
+  readiness(): RelayReadiness {
+    if (!this.outbox) return { state: "off" };
+    const w = this.outbox.writable();
+    return w.ok ? { state: "on", ok: true } : { state: "on", ok: false, reason: w.reason };
   }
 
   authFailed(): void {

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer, type ServerOptions } from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "express";
+import { applyServerLimits, type ServerLimits, serverOptions } from "../http/server-limits.js";
 import type { TlsSettings, WebConfigSource } from "./web-config.js";
 
 function secureOptions(t: TlsSettings): ServerOptions {
@@ -23,10 +24,15 @@ function secureOptions(t: TlsSettings): ServerOptions {
  * file), so a rotated certificate is served from the next connection on. Whether TLS is on at all
  * is decided at start.
  */
-export function createWebServer(handler: RequestListener, source: WebConfigSource | undefined): Server {
+export function createWebServer(
+  handler: RequestListener,
+  source: WebConfigSource | undefined,
+  limits: ServerLimits,
+): Server {
   let tls = source?.current().tls;
-  if (!source || !tls) return createHttpServer(handler);
-  const server = createHttpsServer(secureOptions(tls), handler);
+  if (!source || !tls) return applyServerLimits(createHttpServer(serverOptions(limits), handler), limits);
+  const server = createHttpsServer({ ...serverOptions(limits), ...secureOptions(tls) }, handler);
+  applyServerLimits(server, limits);
   server.on("connection", () => {
     const now = source.current().tls;
     if (now && now !== tls) {

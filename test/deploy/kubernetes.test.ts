@@ -79,9 +79,49 @@ describe("Kubernetes manifests", () => {
       }
       const c = spec.template.spec.containers[0] as Container;
       assert.equal(c.livenessProbe.httpGet.path, "/healthz", file);
-      assert.equal(c.readinessProbe.httpGet.path, "/readyz", file);
+      assert.equal(c.readinessProbe.httpGet.path, "/readyz?role=relay", file);
       assert.equal(c.ports[0]?.containerPort, 9721, file);
       assert.ok(c.resources.requests.memory && c.resources.requests.cpu, `${file}: requests`);
+    }
+  });
+
+  test("when a pod's feed cannot drain, then it stays in the relay Service and is still scraped", () => {
+    type Svc = {
+      metadata: { name: string; labels: Record<string, string> };
+      spec: { selector: Record<string, string>; clusterIP?: string; publishNotReadyAddresses?: boolean };
+    };
+    const services = all.filter(({ doc }) => doc.kind === "Service").map(({ doc }) => doc as unknown as Svc);
+    const selects = (sel: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(sel).every(([k, v]) => labels[k] === v);
+    for (const { file, doc } of workloads) {
+      const spec = doc.spec as unknown as Workload;
+      const podLabels = spec.template.metadata.labels;
+      const probe = (spec.template.spec.containers[0] as Container).readinessProbe.httpGet.path;
+      assert.doesNotMatch(probe, /role=feed|^\/readyz$/, `${file}: readiness must not wait for the feed`);
+      const mine = services.filter((svc) => selects(svc.spec.selector, podLabels));
+      const relay = mine.filter((svc) => !svc.spec.publishNotReadyAddresses);
+      assert.ok(relay.length >= 1, `${file}: a load-balanced relay Service gated by the relay probe`);
+      const monitors = all.filter(({ doc: d }) => d.kind === "ServiceMonitor");
+      const scraped = mine.filter((svc) =>
+        monitors.some(({ doc: m }) =>
+          selects(
+            (m.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
+            svc.metadata.labels,
+          ),
+        ),
+      );
+      assert.ok(scraped.length >= 1, `${file}: a ServiceMonitor scrapes the pods`);
+      for (const svc of scraped) {
+        assert.equal(
+          svc.spec.publishNotReadyAddresses,
+          true,
+          `${svc.metadata.name}: scraped even when not ready`,
+        );
+        assert.equal(svc.spec.clusterIP, "None", `${svc.metadata.name}: headless, one target per pod`);
+      }
+      for (const svc of relay) {
+        assert.ok(!scraped.includes(svc), `${svc.metadata.name}: the relay Service is not the scrape path`);
+      }
     }
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import request from "supertest";
-import { type App, createApp } from "../../src/app.js";
+import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { createLogger } from "../../src/log/logger.js";
 import { SimulatedDynatrace, type SimulatorOptions } from "../../src/simulator/server.js";
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   relay?: boolean;
   /** Follow the wall clock (timers must fire: relay retries). */
   realClock?: boolean;
+  /** HTTP server limits over the defaults (small ones for timeout tests). */
+  serverLimits?: AppOptions["serverLimits"];
 }
 
 /** Token the harness configures for the relay. */
@@ -76,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sleeps.push(ms);
       return Promise.resolve();
     },
+    serverLimits: options.serverLimits,
   });
   return {
     sim,
