@@ -163,11 +163,11 @@ describe("configuration errors keep secrets", () => {
         env: { ...BASE_ENV, DYNATRACE_URL: `https://u:${S.urlPass}@abc12345.live.dynatrace.com` },
         code: 2,
       },
-      { args: ["--check-config"], env: { ...BASE_ENV, DRAIN_INTERVAL: S.ingest }, code: 1 },
+      { args: ["--check-config"], env: { ...BASE_ENV, DRAIN_INTERVAL: S.ingest }, code: 2 },
       {
         args: ["--check-config", "--config", writeConfig(100, FILE_CASES[0] as string)],
         env: fileEnv,
-        code: 1,
+        code: 2,
       },
       { args: ["--check-config", "--config", writeConfig(101, ENVIRONMENT)], env: fileEnv, code: 0 },
     ];

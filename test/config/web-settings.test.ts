@@ -9,7 +9,12 @@ describe("web and Alertmanager settings", () => {
   test("when nothing is set, then the defaults are 8 MiB, no trusted proxy and 1024 connections", () => {
     const c = loadConfigFromEnv(BASE);
     assert.equal(c.relay.alertmanagerMaxBodyBytes, 8 * 1024 * 1024);
-    assert.deepEqual(c.web, { maxConnections: 1024, trustedProxies: [] });
+    assert.deepEqual(c.web, {
+      maxRequests: 40,
+      configFile: undefined,
+      maxConnections: 1024,
+      trustedProxies: [],
+    });
   });
 
   test("when sizes are written with units, then they parse to bytes; nonsense does not", () => {

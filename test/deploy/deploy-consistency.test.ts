@@ -39,7 +39,12 @@ function jobNames(docs: Doc[]): string[] {
     });
 }
 
-const readme = () => readFileSync(join(ROOT, "README.md"), "utf8");
+/** The README and every page under docs/: user documentation, where examples must match the files. */
+const userDocs = () =>
+  ["README.md", ...readdirSync(join(ROOT, "docs")).map((f) => join("docs", f))]
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => readFileSync(join(ROOT, f), "utf8"))
+    .join("\n");
 
 describe("deploy files that ship together", () => {
   test("when the PrometheusRule is compared with the rules file, then it holds the same rules (npm run deploy:rules)", () => {
@@ -57,9 +62,10 @@ describe("deploy files that ship together", () => {
     assert.ok(selected.length > 0, "the exporter-down rule selects a job");
     for (const job of selected)
       assert.ok(jobs.has(job), `rule selects job="${job}", manifests produce ${[...jobs].join(", ")}`);
-    const scrapeExample = [...readme().matchAll(/job_name: (\S+)/g)].map((m) => m[1] as string);
-    assert.ok(scrapeExample.length > 0, "the README shows a scrape config");
-    for (const job of scrapeExample) assert.ok(jobs.has(job), `README scrape config uses job_name ${job}`);
+    const scrapeExample = [...userDocs().matchAll(/job_name: (\S+)/g)].map((m) => m[1] as string);
+    assert.ok(scrapeExample.length > 0, "the documentation shows a scrape config");
+    for (const job of scrapeExample)
+      assert.ok(jobs.has(job), `a documented scrape config uses job_name ${job}`);
   });
 
   test("when an image is named, then manifests and README use the package's version as the tag", () => {
@@ -74,7 +80,8 @@ describe("deploy files that ship together", () => {
       .map((c) => c.image);
     assert.ok(images.length >= 2);
     for (const image of images) assert.equal(image, `dynatrace-events-exporter:${version}`);
-    const built = [...readme().matchAll(/docker build -t (\S+)/g)].map((m) => m[1]);
-    assert.deepEqual(built, [`dynatrace-events-exporter:${version}`]);
+    const built = [...userDocs().matchAll(/docker build -t (\S+)/g)].map((m) => m[1]);
+    assert.ok(built.length > 0, "the documentation shows how to build the image");
+    for (const tag of built) assert.equal(tag, `dynatrace-events-exporter:${version}`);
   });
 });
