@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
+import { proxyFor, readCaFile, readProxySettings } from "./network.js";
 import { type AppConfig, type EnvironmentConfig, LOG_LEVELS, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -25,8 +26,19 @@ export const ENV_VARS = {
   PORT: { default: "9721", doc: "HTTP port." },
   HOST: { default: "0.0.0.0", doc: "HTTP listen address." },
   LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
-  HTTP_TIMEOUT: { default: "30s", doc: "Timeout for each Dynatrace API request." },
+  HTTP_TIMEOUT: {
+    default: "30s",
+    doc: "Deadline of each Dynatrace API request attempt: connect, headers and the whole body.",
+  },
   DYNATRACE_INGEST_TOKEN: { default: undefined, doc: "Token for relayed pushes (else the API token)." },
+  DYNATRACE_INGEST_TOKEN_FILE: {
+    default: undefined,
+    doc: "File holding the ingest token instead; token files are re-read when they change.",
+  },
+  DYNATRACE_CA_FILE: { default: undefined, doc: "PEM file of extra CAs trusted for the tenant's TLS." },
+  HTTPS_PROXY: { default: undefined, doc: "Proxy for https:// tenants (https_proxy read first)." },
+  HTTP_PROXY: { default: undefined, doc: "Proxy for http:// tenants (http_proxy read first)." },
+  NO_PROXY: { default: undefined, doc: "Comma list of hosts (.suffix, host:port, *) reached without proxy." },
   RELAY_TOKENS: { default: "", doc: "Comma list of tokens agents use to post alarms." },
   RELAY_ALLOW_ANONYMOUS: { default: "false", doc: "Accept alarms without a token (true/false)." },
   RELAY_DATA_DIR: { default: "./data", doc: "Directory of the relay's durable outbox." },
@@ -140,7 +152,21 @@ const envSchema = z.object({
   ADMIN_TOKENS: list,
 });
 
-function readToken(env: Env): { token: string; tokenSource: string } {
+/** A token file's trimmed content; a {@link ConfigError} naming `where` when unreadable or empty. */
+export function readTokenFile(where: string, file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError(where, `cannot read ${file} (${code})`);
+  }
+  const token = text.trim();
+  if (token === "") throw new ConfigError(where, `${file} is empty`);
+  return token;
+}
+
+function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
   const direct = env.DYNATRACE_API_TOKEN;
   const file = env.DYNATRACE_API_TOKEN_FILE;
   if (direct && file) {
@@ -150,22 +176,47 @@ function readToken(env: Env): { token: string; tokenSource: string } {
     );
   }
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `cannot read ${file} (${code})`);
-    }
-    const token = text.trim();
-    if (token === "") throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `${file} is empty`);
-    return { token, tokenSource: `DYNATRACE_API_TOKEN_FILE (${file})` };
+    const token = readTokenFile("DYNATRACE_API_TOKEN_FILE", file);
+    return { token, tokenSource: `DYNATRACE_API_TOKEN_FILE (${file})`, tokenFile: file };
   }
   if (direct?.trim()) return { token: direct.trim(), tokenSource: "DYNATRACE_API_TOKEN" };
   throw new ConfigError(
     "DYNATRACE_API_TOKEN",
     "is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
   );
+}
+
+/** The ingest token: DYNATRACE_INGEST_TOKEN, DYNATRACE_INGEST_TOKEN_FILE, else the feed token (and its file). */
+function readIngestToken(
+  env: Env,
+  feed: { token: string; tokenFile?: string },
+): { ingestToken: string; ingestTokenFile?: string } {
+  const direct = env.DYNATRACE_INGEST_TOKEN?.trim();
+  const file = env.DYNATRACE_INGEST_TOKEN_FILE?.trim();
+  if (direct && file) {
+    throw new ConfigError(
+      "DYNATRACE_INGEST_TOKEN_FILE",
+      "set only one of DYNATRACE_INGEST_TOKEN and DYNATRACE_INGEST_TOKEN_FILE",
+    );
+  }
+  if (file) return { ingestToken: readTokenFile("DYNATRACE_INGEST_TOKEN_FILE", file), ingestTokenFile: file };
+  if (direct) return { ingestToken: direct };
+  return { ingestToken: feed.token, ...(feed.tokenFile ? { ingestTokenFile: feed.tokenFile } : {}) };
+}
+
+/**
+ * Adds what every environment's connections share: its proxy (HTTPS_PROXY/HTTP_PROXY unless
+ * NO_PROXY lists it) and, unless the config file gave it its own, the CA of DYNATRACE_CA_FILE.
+ */
+function withNetwork(environments: EnvironmentConfig[], env: Env): EnvironmentConfig[] {
+  const proxies = readProxySettings(env);
+  const caFile = env.DYNATRACE_CA_FILE?.trim() || undefined;
+  const ca = caFile ? readCaFile("DYNATRACE_CA_FILE", caFile) : undefined;
+  return environments.map((e) => ({
+    ...e,
+    proxy: proxyFor(e.address.origin, proxies),
+    ...(e.caFile === undefined && caFile ? { caFile, ca } : {}),
+  }));
 }
 
 /** What environments inherit from the environment variables unless they say otherwise. */
@@ -192,7 +243,7 @@ function environmentFromEnv(
     name: v.DYNATRACE_ENVIRONMENT ?? address.environmentId,
     address,
     ...token,
-    ingestToken: env.DYNATRACE_INGEST_TOKEN?.trim() || token.token,
+    ...readIngestToken(env, token),
     ...defaults,
     entityId: v.ENTITY_ID,
   };
@@ -238,7 +289,10 @@ export function loadConfigFromEnv(
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
   };
-  const environments = fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)];
+  const environments = withNetwork(
+    fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)],
+    env,
+  );
   return {
     host: v.HOST,
     port: v.PORT,
