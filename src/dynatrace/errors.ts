@@ -51,7 +51,10 @@ export class DynatraceHttpError extends DynatraceError {
     readonly retryAfterCapped = false,
   ) {
     const reason = reasonForStatus(status);
-    super(reason, describeStatus(status, path, apiMessage), isRetryableStatus(status));
+    const capNote = retryAfterCapped
+      ? "; it asked to wait over 1 h (or gave an unusable time): trying again in 1 h"
+      : "";
+    super(reason, `${describeStatus(status, path, apiMessage)}${capNote}`, isRetryableStatus(status));
   }
 }
 
