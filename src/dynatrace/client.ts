@@ -147,7 +147,7 @@ export class DynatraceClient {
     this.options.onResponse?.(req.endpoint, String(statusCode));
     const text = body.toString("utf8");
     if (statusCode < 200 || statusCode >= 300) {
-      if (statusCode === 401 || statusCode === 403) this.tokens.refresh();
+      if (statusCode === 401 || statusCode === 403) this.tokens.invalidate();
       const wait = parseServerWait(headers, this.now());
       throw new DynatraceHttpError(statusCode, req.path, this.apiErrorMessage(text), wait?.ms, wait?.capped);
     }

@@ -24,6 +24,7 @@ export function secretForms(secret: string): string[] {
     forms.add(part);
     forms.add(encodeURIComponent(part));
     forms.add(encodeURIComponent(part).replace(/%20/g, "+"));
+    forms.add(encodeURIComponent(part).replace(/[.!~*'()-]/g, (c) => `%${c.charCodeAt(0).toString(16)}`));
     const bytes = Buffer.from(part, "utf8");
     for (let k = 0; k < 3; k++) {
       const padded = Buffer.concat([Buffer.alloc(k), bytes]);

@@ -27,7 +27,8 @@ const REMEMBERED_TOKENS = 4;
  * The current API token of one client. A token given directly never changes. A token from a
  * file is re-read when the file changes: at most once per `minCheckIntervalMs` a `stat` of the
  * resolved path (so a Kubernetes `..data` symlink swap is seen) compares device, inode, size and
- * times, and {@link refresh} forces the check (after a 401/403, on reload). A changed, non-empty
+ * times; {@link refresh} checks at once (on reload) and {@link invalidate} makes the next
+ * request check (after a 401/403, so the retry uses a rotated token). A changed, non-empty
  * file replaces the token from the next request on, logged once at info naming the file (never
  * the token); a file that becomes unreadable or empty keeps the last good token, warned once.
  */
@@ -36,7 +37,8 @@ export class TokenSource {
   private readonly previous: string[] = [];
   private fingerprint: string | undefined;
   private lastCheck = Number.NEGATIVE_INFINITY;
-  private warned = false;
+  /** The warning last logged, so each kind of trouble is warned about once. */
+  private warned: string | undefined;
   private readonly minInterval: number;
   private readonly now: () => number;
 
@@ -56,6 +58,11 @@ export class TokenSource {
   /** Checks the file now, whatever the interval (after an auth failure, on reload). */
   refresh(): void {
     if (this.options.file) this.check();
+  }
+
+  /** Makes the next {@link current} check the file, whatever the interval (after a 401/403). */
+  invalidate(): void {
+    this.lastCheck = Number.NEGATIVE_INFINITY;
   }
 
   /** The current token and the last few before it, for redacting what servers echo. */
@@ -79,7 +86,7 @@ export class TokenSource {
     const next = text.trim();
     if (next === "") return this.warnOnce(`token file ${file} is empty; keeping the last good token`);
     this.fingerprint = seen.fingerprint;
-    this.warned = false;
+    this.warned = undefined;
     if (next === this.token) return;
     this.previous.unshift(this.token);
     this.previous.length = Math.min(this.previous.length, REMEMBERED_TOKENS);
@@ -97,8 +104,8 @@ export class TokenSource {
   }
 
   private warnOnce(message: string): void {
-    if (this.warned) return;
-    this.warned = true;
+    if (this.warned === message) return;
+    this.warned = message;
     this.options.logger?.warn({ ...this.options.context, file: this.options.file }, message);
   }
 }
