@@ -4,12 +4,11 @@ import type { DynatraceAddress } from "../config/url.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, parseServerWait } from "./backoff.js";
 import {
   BodyTooLargeError,
-  declaresMoreThan,
-  MAX_ERROR_BODY_BYTES,
+  boundedRequest,
+  ExchangeFailed,
   MAX_PAGE_BYTES,
   MAX_PUSH_ANSWER_BYTES,
-  readBounded,
-} from "./bounded-body.js";
+} from "./bounded-request.js";
 import { createDispatcher, proxySecrets } from "./dispatcher.js";
 import {
   DynatraceError,
@@ -19,7 +18,7 @@ import {
 } from "./errors.js";
 import { parseJsonExactIds } from "./exact-json.js";
 import { classifyNetworkError } from "./network-cause.js";
-import { cleanUpstreamText } from "./redact.js";
+import { apiErrorMessage, cleanUpstreamText } from "./redact.js";
 import { TokenSource } from "./token-source.js";
 
 /** Called once per HTTP attempt with the endpoint name and the status code (or failure kind). */
@@ -143,13 +142,35 @@ export class DynatraceClient {
     const limit = isPost
       ? (this.options.maxBodyBytes?.push ?? MAX_PUSH_ANSWER_BYTES)
       : (this.options.maxBodyBytes?.read ?? MAX_PAGE_BYTES);
-    const { statusCode, headers, body } = await this.exchange(req, limit, signal);
+    const { statusCode, headers, body } = await boundedRequest(this.dispatcher, {
+      origin: this.options.address.origin,
+      method: req.method,
+      path: req.fullPath,
+      body: req.body,
+      headers: {
+        authorization: `Api-Token ${this.tokens.current()}`,
+        accept: "application/json",
+        "user-agent": this.options.userAgent,
+        ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+      },
+      timeoutMs: this.options.timeoutMs,
+      limit,
+      signal,
+    }).catch((err: unknown) => {
+      throw this.failure(req, err, signal);
+    });
     this.options.onResponse?.(req.endpoint, String(statusCode));
     const text = body.toString("utf8");
     if (statusCode < 200 || statusCode >= 300) {
       if (statusCode === 401 || statusCode === 403) this.tokens.invalidate();
       const wait = parseServerWait(headers, this.now());
-      throw new DynatraceHttpError(statusCode, req.path, this.apiErrorMessage(text), wait?.ms, wait?.capped);
+      throw new DynatraceHttpError(
+        statusCode,
+        req.path,
+        apiErrorMessage(text, this.secrets()),
+        wait?.ms,
+        wait?.capped,
+      );
     }
     try {
       return req.parse(text);
@@ -162,51 +183,7 @@ export class DynatraceClient {
     }
   }
 
-  /** One request within the deadline; the body read up to `limit` (error bodies truncated). */
-  private async exchange(req: HttpCall, limit: number, signal?: AbortSignal) {
-    const timeoutMs = this.options.timeoutMs;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error("request deadline")), timeoutMs);
-    const onAbort = () => deadline.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    try {
-      const res = await this.dispatcher.request({
-        origin: this.options.address.origin,
-        method: req.method,
-        path: req.fullPath,
-        body: req.body,
-        headers: {
-          authorization: `Api-Token ${this.tokens.current()}`,
-          accept: "application/json",
-          "user-agent": this.options.userAgent,
-          ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: deadline.signal,
-      });
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      if (ok && declaresMoreThan(res.headers, limit)) {
-        res.body.destroy();
-        throw new BodyTooLargeError(limit);
-      }
-      const body = await readBounded(res.body, ok ? limit : MAX_ERROR_BODY_BYTES, !ok);
-      return { statusCode: res.statusCode, headers: res.headers, body };
-    } catch (err) {
-      throw this.failure(req, err, signal, deadline.signal.aborted && !signal?.aborted);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private failure(
-    req: HttpCall,
-    err: unknown,
-    signal: AbortSignal | undefined,
-    deadlineHit: boolean,
-  ): DynatraceError {
+  private failure(req: HttpCall, err: unknown, signal: AbortSignal | undefined): DynatraceError {
     if (err instanceof BodyTooLargeError) {
       this.options.onResponse?.(req.endpoint, "response_too_large");
       return new DynatraceProtocolError(
@@ -215,33 +192,22 @@ export class DynatraceClient {
         { retryable: req.method === "POST" },
       );
     }
-    const cause = classifyNetworkError(err, {
+    const failed = err instanceof ExchangeFailed ? err : new ExchangeFailed(err, false);
+    const cause = classifyNetworkError(failed.cause, {
       callerAborted: signal?.aborted ?? false,
-      deadlineMs: deadlineHit ? this.options.timeoutMs : undefined,
+      deadlineMs: failed.deadlineHit ? this.options.timeoutMs : undefined,
       proxied: this.options.proxy !== undefined,
     });
     this.options.onResponse?.(req.endpoint, cause.reason === "timeout" ? "timeout" : "network_error");
     return new DynatraceNetworkError(
       cause.reason,
       req.path,
-      err,
+      failed.cause,
       cleanUpstreamText(cause.code, this.secrets(), 80),
     );
   }
 
   private secrets(): string[] {
     return [...this.tokens.known(), ...proxySecrets(this.options.proxy)];
-  }
-
-  /** The `error.message` of Dynatrace's error envelope, redacted, single-line and cut for logs. */
-  private apiErrorMessage(text: string): string | undefined {
-    try {
-      const parsed = JSON.parse(text) as { error?: { message?: unknown } };
-      const message = parsed.error?.message;
-      if (typeof message === "string") return cleanUpstreamText(message, this.secrets());
-    } catch {
-      // Not the envelope (a proxy's HTML page, say): the status code alone has to do.
-    }
-    return undefined;
   }
 }

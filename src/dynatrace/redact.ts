@@ -59,3 +59,15 @@ export function cleanUpstreamText(text: string, secrets: readonly string[], max 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** The `error.message` of Dynatrace's error envelope, cleaned by {@link cleanUpstreamText}; else undefined. */
+export function apiErrorMessage(text: string, secrets: readonly string[]): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+    const message = parsed.error?.message;
+    if (typeof message === "string") return cleanUpstreamText(message, secrets);
+  } catch {
+    // Not the envelope (a proxy's HTML page, say): the status code alone has to do.
+  }
+  return undefined;
+}

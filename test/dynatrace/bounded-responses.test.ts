@@ -3,7 +3,7 @@ import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
-import { MAX_PAGE_BYTES } from "../../src/dynatrace/bounded-body.js";
+import { MAX_PAGE_BYTES } from "../../src/dynatrace/bounded-request.js";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
 import { DynatraceError } from "../../src/dynatrace/errors.js";
 import { createLogger } from "../../src/log/logger.js";

@@ -84,6 +84,7 @@ describe("upstream error text", () => {
       assert.ok(err instanceof DynatraceHttpError);
       const said = err.apiMessage ?? "";
       assert.ok(said.length <= 200, `${said.length} characters`);
+      // eslint-disable-next-line no-control-regex
       assert.doesNotMatch(said, /[\u0000-\u001f\u007f-\u009f]/);
       assert.match(said, /^bad request X-Injected: 1 \[31m y+…$/);
     } finally {
