@@ -115,6 +115,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
         return { ok: false, error: message };
       }
       const changes = await feedSet.reconcile(drainedEnvironments(next));
+      for (const s of senders) s.client.refreshToken();
       configMetrics.record(true, clock());
       logger.info(changes, "configuration reloaded");
       return { ok: true, ...changes };

@@ -123,6 +123,11 @@ export class DynatraceClient {
     return this.attempt({ method: "POST", endpoint, path, fullPath, body, parse: parseJsonExactIds }, signal);
   }
 
+  /** Checks the token file now (on reload), whatever the interval since the last check. */
+  refreshToken(): void {
+    this.tokens.refresh();
+  }
+
   /** Closes the connection pool; in-flight requests are aborted. */
   async close(): Promise<void> {
     await this.dispatcher.destroy();

@@ -97,6 +97,7 @@ export class FeedSet {
       const next = wanted.get(name);
       if (next && fingerprint(next) === feed.fingerprint) {
         changes.kept.push(name);
+        feed.client.refreshToken();
         continue;
       }
       await this.remove(feed);

@@ -37,7 +37,9 @@ describe("network errors", () => {
   });
 
   test("when the tenant drops the connection on every request, then the failure is a retryable network error", async () => {
-    const t = await startFakeTenant((req) => req.socket.destroy());
+    const t = await startFakeTenant((req) => {
+      req.socket.destroy();
+    });
     tenants.push(t);
     for (const call of ["get", "post"] as const) {
       const err = await failureAt(t.url, call);

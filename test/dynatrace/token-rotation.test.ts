@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config/load-file.js";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
 import { DynatraceHttpError } from "../../src/dynatrace/errors.js";
 import { TokenSource } from "../../src/dynatrace/token-source.js";
@@ -151,6 +153,33 @@ describe("token rotation under a running exporter", () => {
       assert.equal(sim.pushed.length, 1);
     } finally {
       await client.close();
+      await sim.close();
+    }
+  });
+
+  test("when a config file's tokenFile is rotated and the configuration reloaded, then the environment is kept, not restarted, and drains use the new token", async () => {
+    const sim = new SimulatedDynatrace({ token: OLD });
+    await sim.listen();
+    const volume = secretVolume(OLD);
+    const file = join(tempDir(), "envs.yml");
+    writeFileSync(
+      file,
+      `environments:\n  - name: prod\n    url: ${sim.url}\n    tokenFile: ${volume.file}\n`,
+    );
+    const app = createApp(loadConfig({}, file), {
+      logger: createLogger("silent"),
+      reloadConfig: () => loadConfig({}, file),
+    });
+    try {
+      assert.equal(await app.drainAll(), true);
+      sim.token = NEW;
+      volume.rotate(NEW);
+      const outcome = await app.reload();
+      assert.deepEqual(outcome, { ok: true, kept: ["prod"], started: [], stopped: [] });
+      assert.equal(await app.drainAll(), true);
+      assert.equal(sim.requests.at(-1)?.authorization, `Api-Token ${NEW}`);
+    } finally {
+      await app.stop();
       await sim.close();
     }
   });
