@@ -42,6 +42,8 @@ export interface ClientOptions {
   proxy?: string | undefined;
   /** Extra PEM CA certificates for the tenant's TLS. */
   ca?: string | undefined;
+  /** Keep-alive connections to the environment (default 4); requests beyond them queue. */
+  connections?: number;
   /** Largest 2xx body read, for GETs (feed pages) and POSTs (push answers). */
   maxBodyBytes?: { read?: number; push?: number };
 }
@@ -74,7 +76,7 @@ export class DynatraceClient {
 
   constructor(private readonly options: ClientOptions) {
     this.dispatcher = createDispatcher(options.address.origin, {
-      connections: 4,
+      connections: options.connections ?? 4,
       proxy: options.proxy,
       ca: options.ca,
     });

@@ -7,7 +7,7 @@ export interface DispatcherOptions {
   connections: number;
   /** Proxy URL (`http://user:pass@host:port`) when the environment is reached through one. */
   proxy?: string | undefined;
-  /** PEM certificates trusted for the tenant's TLS in addition to Node's built-in roots. */
+  /** PEM certificates trusted for the tenant's (and an https:// proxy's) TLS, beside Node's roots. */
   ca?: string | undefined;
 }
 
@@ -29,7 +29,8 @@ export function createDispatcher(origin: string, options: DispatcherOptions): Di
     uri: options.proxy,
     connections: options.connections,
     proxyTunnel: origin.startsWith("https:"),
-    ...(tls ? { requestTls: tls } : {}),
+    // The same CAs serve an https:// proxy's own certificate: internal proxies use internal CAs too.
+    ...(tls ? { requestTls: tls, proxyTls: tls } : {}),
   });
 }
 
