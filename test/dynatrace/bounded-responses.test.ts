@@ -190,4 +190,41 @@ describe("bounded responses", () => {
       await app.stop();
     }
   });
+
+  test("when a drain meets a trickling body, then it fails as timeout at HTTP_TIMEOUT with dynatrace_up 0", async () => {
+    const t = await tenant(async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      while (!res.destroyed) {
+        res.write(" ");
+        await sleep(100);
+      }
+    });
+    const config = loadConfigFromEnv({
+      DYNATRACE_URL: t.url,
+      DYNATRACE_API_TOKEN: FAKE_TOKEN,
+      DYNATRACE_ENVIRONMENT: "test",
+      HTTP_TIMEOUT: "1s",
+      HOST: "127.0.0.1",
+      PORT: "0",
+    });
+    const app = createApp(config, {
+      logger: createLogger("info", new LogCapture()),
+      backoff: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 },
+    });
+    try {
+      const started = Date.now();
+      assert.equal(await app.drainAll(), false);
+      const took = Date.now() - started;
+      assert.ok(took >= 1900 && took < 6000, `two attempts of 1 s took ${took} ms`);
+      assert.equal(t.requests.length, 2);
+      const text = (await app.metricsText(false)).body.toString();
+      assert.equal(value(text, "dynatrace_up", { environment: "test" }), 0);
+      assert.equal(
+        value(text, "dynatrace_drain_errors_total", { environment: "test", reason: "timeout" }),
+        1,
+      );
+    } finally {
+      await app.stop();
+    }
+  });
 });
