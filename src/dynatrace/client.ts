@@ -181,7 +181,8 @@ export class DynatraceClient {
     }
     try {
       return req.parse(text);
-    } catch {
+    } catch (err) {
+      if (err instanceof DynatraceError) throw err;
       throw new DynatraceProtocolError(
         "malformed_response",
         `response from ${req.path} is not valid JSON (${body.length} bytes)`,
