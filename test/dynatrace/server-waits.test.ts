@@ -98,7 +98,7 @@ describe("server-requested waits", () => {
   });
 
   test("when the feed is answered 429 with absurd or garbage waits, then each drain loop makes a bounded number of requests per second", async () => {
-    const values = ["1000000000000", "2147483648", "-5", "garbage", YEARS_AHEAD];
+    const values = ["1000000000000", "1e12", "2147483648", "-5", "garbage", YEARS_AHEAD];
     const apps = await Promise.all(
       values.map(async (retryAfter) => {
         const t = await startFakeTenant((_req, res) => {
@@ -122,7 +122,7 @@ describe("server-requested waits", () => {
       // A rate needs a span of time: before the cap, the overflowing waits made ~400 requests/s.
       await sleep(3000);
       for (const { t, retryAfter } of apps) {
-        const usable = retryAfter !== "-5" && retryAfter !== "garbage";
+        const usable = !["1e12", "-5", "garbage"].includes(retryAfter);
         const budget = usable ? 1 : 8;
         assert.ok(
           t.requests.length >= 1 && t.requests.length <= budget,
