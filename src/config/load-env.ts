@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { proxyFor, readCaFile, readProxySettings } from "./network.js";
+import { withNetwork } from "./network.js";
+import { readIngestToken, readTokenFile } from "./token-files.js";
 import { type AppConfig, type EnvironmentConfig, LOG_LEVELS, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -152,20 +152,6 @@ const envSchema = z.object({
   ADMIN_TOKENS: list,
 });
 
-/** A token file's trimmed content; a {@link ConfigError} naming `where` when unreadable or empty. */
-export function readTokenFile(where: string, file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new ConfigError(where, `cannot read ${file} (${code})`);
-  }
-  const token = text.trim();
-  if (token === "") throw new ConfigError(where, `${file} is empty`);
-  return token;
-}
-
 function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
   const direct = env.DYNATRACE_API_TOKEN;
   const file = env.DYNATRACE_API_TOKEN_FILE;
@@ -184,39 +170,6 @@ function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: 
     "DYNATRACE_API_TOKEN",
     "is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
   );
-}
-
-/** The ingest token: DYNATRACE_INGEST_TOKEN, DYNATRACE_INGEST_TOKEN_FILE, else the feed token (and its file). */
-function readIngestToken(
-  env: Env,
-  feed: { token: string; tokenFile?: string },
-): { ingestToken: string; ingestTokenFile?: string } {
-  const direct = env.DYNATRACE_INGEST_TOKEN?.trim();
-  const file = env.DYNATRACE_INGEST_TOKEN_FILE?.trim();
-  if (direct && file) {
-    throw new ConfigError(
-      "DYNATRACE_INGEST_TOKEN_FILE",
-      "set only one of DYNATRACE_INGEST_TOKEN and DYNATRACE_INGEST_TOKEN_FILE",
-    );
-  }
-  if (file) return { ingestToken: readTokenFile("DYNATRACE_INGEST_TOKEN_FILE", file), ingestTokenFile: file };
-  if (direct) return { ingestToken: direct };
-  return { ingestToken: feed.token, ...(feed.tokenFile ? { ingestTokenFile: feed.tokenFile } : {}) };
-}
-
-/**
- * Adds what every environment's connections share: its proxy (HTTPS_PROXY/HTTP_PROXY unless
- * NO_PROXY lists it) and, unless the config file gave it its own, the CA of DYNATRACE_CA_FILE.
- */
-function withNetwork(environments: EnvironmentConfig[], env: Env): EnvironmentConfig[] {
-  const proxies = readProxySettings(env);
-  const caFile = env.DYNATRACE_CA_FILE?.trim() || undefined;
-  const ca = caFile ? readCaFile("DYNATRACE_CA_FILE", caFile) : undefined;
-  return environments.map((e) => ({
-    ...e,
-    proxy: proxyFor(e.address.origin, proxies),
-    ...(e.caFile === undefined && caFile ? { caFile, ca } : {}),
-  }));
 }
 
 /** What environments inherit from the environment variables unless they say otherwise. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { readCaFile } from "./network.js";
+import { readTokenFile } from "./token-files.js";
 import { type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
 import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
@@ -91,21 +92,6 @@ function substitute(value: unknown, env: Env, file: string, path: PropertyKey[])
     );
   }
   return value;
-}
-
-function readTokenFile(where: string, path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      where,
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
-    );
-  }
-  const token = text.trim();
-  if (token === "") throw new ConfigError(where, `${path} is empty`);
-  return token;
 }
 
 function toEnvironment(

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors.js";
+import type { EnvironmentConfig } from "./types.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -102,4 +103,19 @@ export function readCaFile(where: string, path: string): string {
     throw new ConfigError(where, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
   return text;
+}
+
+/**
+ * Adds what every environment's connections share: its proxy (HTTPS_PROXY/HTTP_PROXY unless
+ * NO_PROXY lists it) and, unless the config file gave it its own, the CA of DYNATRACE_CA_FILE.
+ */
+export function withNetwork(environments: EnvironmentConfig[], env: Env): EnvironmentConfig[] {
+  const proxies = readProxySettings(env);
+  const caFile = env.DYNATRACE_CA_FILE?.trim() || undefined;
+  const ca = caFile ? readCaFile("DYNATRACE_CA_FILE", caFile) : undefined;
+  return environments.map((e) => ({
+    ...e,
+    proxy: proxyFor(e.address.origin, proxies),
+    ...(e.caFile === undefined && caFile ? { caFile, ca } : {}),
+  }));
 }
