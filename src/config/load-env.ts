@@ -28,7 +28,7 @@ export const ENV_VARS = {
   LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
   HTTP_TIMEOUT: {
     default: "30s",
-    doc: "Deadline of each Dynatrace API request attempt: connect, headers and the whole body.",
+    doc: "Longest wait for an API answer's headers and between body chunks; a whole request is cut off at twice this.",
   },
   DYNATRACE_INGEST_TOKEN: { default: undefined, doc: "Token for relayed pushes (else the API token)." },
   DYNATRACE_INGEST_TOKEN_FILE: {

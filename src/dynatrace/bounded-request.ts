@@ -60,8 +60,10 @@ export interface BoundedRequest {
   path: string;
   body?: string | undefined;
   headers: Record<string, string>;
-  /** Deadline of the whole exchange (connect, headers, body), also undici's per-phase timeouts. */
+  /** Longest wait for the headers once sent, and between two body chunks (undici's timeouts). */
   timeoutMs: number;
+  /** Deadline of the whole exchange from the call: queueing, connect, headers and the whole body. */
+  deadlineMs: number;
   /** Largest 2xx body; error bodies are cut at {@link MAX_ERROR_BODY_BYTES} instead. */
   limit: number;
   signal?: AbortSignal | undefined;
@@ -86,14 +88,14 @@ export class ExchangeFailed extends Error {
 }
 
 /**
- * Makes one request and reads its answer, all within `timeoutMs` (a server trickling a byte a
- * second fails at the deadline, not at its pace) and `limit` bytes. Throws
+ * Makes one request and reads its answer, all within `deadlineMs` (a server trickling a byte a
+ * second fails at the deadline, not at its pace), headers and each chunk within `timeoutMs`, and `limit` bytes. Throws
  * {@link BodyTooLargeError} when the 2xx body is too large, {@link ExchangeFailed} otherwise.
  */
 export async function boundedRequest(dispatcher: Dispatcher, req: BoundedRequest): Promise<BoundedResponse> {
-  const { signal, timeoutMs, limit } = req;
+  const { signal, timeoutMs, deadlineMs, limit } = req;
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error("request deadline")), timeoutMs);
+  const timer = setTimeout(() => deadline.abort(new Error("request deadline")), deadlineMs);
   // A listener removed afterwards, not AbortSignal.any: the caller's signal lives for the process.
   const onAbort = () => deadline.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });

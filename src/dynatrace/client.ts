@@ -29,7 +29,10 @@ export interface ClientOptions {
   address: DynatraceAddress;
   /** A fixed token, or a {@link TokenSource} asked before every request (token files). */
   token: string | TokenSource;
-  /** Deadline of one request attempt: connect, headers and the whole body (HTTP_TIMEOUT). */
+  /**
+   * HTTP_TIMEOUT: the longest wait for headers and between body chunks. The whole attempt
+   * (queueing for a connection, connect, headers, whole body) has twice this as its deadline.
+   */
   timeoutMs: number;
   userAgent: string;
   backoff?: BackoffPolicy;
@@ -73,6 +76,7 @@ export class DynatraceClient {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly maxServerWaitMs: number;
+  private readonly deadlineMs: number;
 
   constructor(private readonly options: ClientOptions) {
     this.dispatcher = createDispatcher(options.address.origin, {
@@ -86,6 +90,9 @@ export class DynatraceClient {
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? Date.now;
     this.maxServerWaitMs = options.maxServerWaitMs ?? 60_000;
+    // Twice the phase timeout: time queued for a connection and a slow connect count, yet a server
+    // that trickles bytes (each gap within the phase timeout) is still cut off.
+    this.deadlineMs = 2 * options.timeoutMs;
   }
 
   /**
@@ -161,6 +168,7 @@ export class DynatraceClient {
         ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
       },
       timeoutMs: this.options.timeoutMs,
+      deadlineMs: this.deadlineMs,
       limit,
       signal,
     }).catch((err: unknown) => {
@@ -203,7 +211,7 @@ export class DynatraceClient {
     const failed = err instanceof ExchangeFailed ? err : new ExchangeFailed(err, false);
     const cause = classifyNetworkError(failed.cause, {
       callerAborted: signal?.aborted ?? false,
-      deadlineMs: failed.deadlineHit ? this.options.timeoutMs : undefined,
+      deadlineMs: failed.deadlineHit ? this.deadlineMs : undefined,
       proxied: this.options.proxy !== undefined,
     });
     this.options.onResponse?.(req.endpoint, cause.reason === "timeout" ? "timeout" : "network_error");
