@@ -45,7 +45,7 @@ export function parseCli(argv: string[]): CliOptions {
 /** The `--help` text: flags, then every environment variable with its default. */
 export function helpText(): string {
   const vars = Object.entries(ENV_VARS)
-    .map(([name, v]) => `  ${name.padEnd(26)}${v.doc}${v.default ? ` Default: ${v.default}.` : ""}`)
+    .map(([name, v]) => `  ${name.padEnd(28)}${v.doc}${v.default ? ` Default: ${v.default}.` : ""}`)
     .join("\n");
   return `${NAME} ${VERSION}
 Exports counts of Dynatrace events as Prometheus metrics.

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { parseByteSize } from "./byte-size.js";
 import { ConfigError } from "./errors.js";
 import { envSecrets, quote, scrubbing } from "./secrets.js";
 import { trustedProxyList } from "./trusted-proxies.js";
+import { withNetwork } from "./network.js";
+import { readIngestToken, readTokenFile } from "./token-files.js";
 import { type AppConfig, type EnvironmentConfig, LOG_LEVELS, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -28,8 +29,19 @@ export const ENV_VARS = {
   PORT: { default: "9721", doc: "HTTP port." },
   HOST: { default: "0.0.0.0", doc: "HTTP listen address." },
   LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
-  HTTP_TIMEOUT: { default: "30s", doc: "Timeout for each Dynatrace API request." },
+  HTTP_TIMEOUT: {
+    default: "30s",
+    doc: "Longest wait for an API answer's headers and between body chunks; a whole request is cut off at twice this.",
+  },
   DYNATRACE_INGEST_TOKEN: { default: undefined, doc: "Token for relayed pushes (else the API token)." },
+  DYNATRACE_INGEST_TOKEN_FILE: {
+    default: undefined,
+    doc: "File holding the ingest token instead; token files are re-read when they change.",
+  },
+  DYNATRACE_CA_FILE: { default: undefined, doc: "PEM file of extra CAs trusted for the tenant's TLS." },
+  HTTPS_PROXY: { default: undefined, doc: "Proxy for https:// tenants (https_proxy read first)." },
+  HTTP_PROXY: { default: undefined, doc: "Proxy for http:// tenants (http_proxy read first)." },
+  NO_PROXY: { default: undefined, doc: "Comma list of hosts (.suffix, host:port, *) reached without proxy." },
   RELAY_TOKENS: { default: "", doc: "Comma list of tokens agents use to post alarms." },
   RELAY_ALLOW_ANONYMOUS: { default: "false", doc: "Accept alarms without a token (true/false)." },
   RELAY_DATA_DIR: { default: "./data", doc: "Directory of the relay's durable outbox." },
@@ -177,7 +189,7 @@ const envSchema = z.object({
   WEB_MAX_CONNECTIONS: positiveInt,
 });
 
-function readToken(env: Env): { token: string; tokenSource: string } {
+function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
   const direct = env.DYNATRACE_API_TOKEN;
   const file = env.DYNATRACE_API_TOKEN_FILE;
   if (direct && file) {
@@ -187,16 +199,8 @@ function readToken(env: Env): { token: string; tokenSource: string } {
     );
   }
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `cannot read ${file} (${code})`);
-    }
-    const token = text.trim();
-    if (token === "") throw new ConfigError("DYNATRACE_API_TOKEN_FILE", `${file} is empty`);
-    return { token, tokenSource: `DYNATRACE_API_TOKEN_FILE (${file})` };
+    const token = readTokenFile("DYNATRACE_API_TOKEN_FILE", file);
+    return { token, tokenSource: `DYNATRACE_API_TOKEN_FILE (${file})`, tokenFile: file };
   }
   if (direct?.trim()) return { token: direct.trim(), tokenSource: "DYNATRACE_API_TOKEN" };
   throw new ConfigError(
@@ -230,7 +234,7 @@ function environmentFromEnv(
     name: v.DYNATRACE_ENVIRONMENT ?? address.environmentId,
     address,
     ...token,
-    ingestToken: env.DYNATRACE_INGEST_TOKEN?.trim() || token.token,
+    ...readIngestToken(env, token),
     ...defaults,
     entityId: v.ENTITY_ID,
   };
@@ -289,7 +293,10 @@ export function buildConfig(
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
     maxPages: v.FEED_MAX_PAGES,
   };
-  const environments = fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)];
+  const environments = withNetwork(
+    fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)],
+    env,
+  );
   return {
     host: v.HOST,
     port: v.PORT,

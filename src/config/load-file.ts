@@ -5,6 +5,8 @@ import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { buildConfig, type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
 import { envSecrets, fileSecrets, quote, scrubbing } from "./secrets.js";
+import { readCaFile } from "./network.js";
+import { readTokenFile } from "./token-files.js";
 import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
 import { parseDynatraceUrl } from "./url.js";
 
@@ -32,6 +34,8 @@ const environmentSchema = z.strictObject({
   token: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
   ingestToken: z.string().min(1).optional(),
+  ingestTokenFile: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
   apiVersion: z
     .enum(["v1", "v2"], { error: (i) => `unsupported value ${quote(i.input)} (supported: v1, v2)` })
     .optional(),
@@ -95,21 +99,6 @@ function substitute(value: unknown, env: Env, file: string, path: PropertyKey[])
   return value;
 }
 
-function readTokenFile(where: string, path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      where,
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`,
-    );
-  }
-  const token = text.trim();
-  if (token === "") throw new ConfigError(where, `${path} is empty`);
-  return token;
-}
-
 function toEnvironment(
   e: FileEnvironment,
   i: number,
@@ -121,6 +110,18 @@ function toEnvironment(
     throw new ConfigError(where, "set exactly one of token and tokenFile");
   }
   const token = e.token ?? readTokenFile(`${where}.tokenFile`, e.tokenFile as string);
+  if (e.ingestToken !== undefined && e.ingestTokenFile !== undefined) {
+    throw new ConfigError(where, "set at most one of ingestToken and ingestTokenFile");
+  }
+  const ingest =
+    e.ingestTokenFile !== undefined
+      ? {
+          ingestToken: readTokenFile(`${where}.ingestTokenFile`, e.ingestTokenFile),
+          ingestTokenFile: e.ingestTokenFile,
+        }
+      : e.ingestToken !== undefined
+        ? { ingestToken: e.ingestToken }
+        : { ingestToken: token, ingestTokenFile: e.tokenFile };
   const env: EnvironmentConfig = {
     name: e.name,
     address: e.url,
@@ -129,7 +130,9 @@ function toEnvironment(
       e.token !== undefined
         ? `${file} environments[${i}].token`
         : `${file} environments[${i}].tokenFile (${e.tokenFile})`,
-    ingestToken: e.ingestToken ?? token,
+    ...ingest,
+    tokenFile: e.tokenFile,
+    ...(e.caFile !== undefined ? { caFile: e.caFile, ca: readCaFile(`${where}.caFile`, e.caFile) } : {}),
     apiVersion: e.apiVersion ?? d.apiVersion,
     drainIntervalMs: e.drainInterval ?? d.drainIntervalMs,
     windowMs: e.window ?? d.windowMs,

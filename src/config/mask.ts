@@ -1,9 +1,11 @@
 import { formatDuration } from "./duration.js";
+import { maskProxyUrl } from "./network.js";
 import type { AppConfig } from "./types.js";
 
 /**
  * The effective configuration as a plain object fit for printing (`--check-config`, the landing
- * page): durations in Prometheus form, and every token replaced by a mask that reveals nothing of it.
+ * page): durations in Prometheus form, every token replaced by a mask that reveals nothing of it,
+ * and proxy URLs shown without their user and password.
  */
 export function maskConfig(config: AppConfig): Record<string, unknown> {
   return {
@@ -19,6 +21,9 @@ export function maskConfig(config: AppConfig): Record<string, unknown> {
       token: "<redacted>",
       ingestToken: "<redacted>",
       tokenSource: e.tokenSource,
+      ingestTokenFile: e.ingestTokenFile ?? null,
+      proxy: maskProxyUrl(e.proxy),
+      caFile: e.caFile ?? null,
       apiVersion: e.apiVersion,
       drainInterval: formatDuration(e.drainIntervalMs),
       eventsWindow: formatDuration(e.windowMs),

@@ -15,6 +15,16 @@ export interface EnvironmentConfig {
   tokenSource: string;
   /** Token for pushing relayed events (DYNATRACE_INGEST_TOKEN, else the feed token). */
   ingestToken: string;
+  /** File the feed token is read from; re-read when it changes (rotation without restart). */
+  tokenFile?: string | undefined;
+  /** File the ingest token is read from (else the feed token's file when the feed token is used). */
+  ingestTokenFile?: string | undefined;
+  /** Proxy URL this environment is reached through (HTTPS_PROXY/HTTP_PROXY minus NO_PROXY). Secret. */
+  proxy?: string | undefined;
+  /** PEM file of extra CAs for the tenant's TLS (DYNATRACE_CA_FILE or `caFile`). */
+  caFile?: string | undefined;
+  /** The certificates read from {@link caFile}. */
+  ca?: string | undefined;
   /** Which events feed is read: v1 `/api/v1/events` or v2 `/api/v2/events`. */
   apiVersion: "v1" | "v2";
   drainIntervalMs: number;

@@ -1,7 +1,15 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { Pool } from "undici";
+import type { Dispatcher } from "undici";
 import type { DynatraceAddress } from "../config/url.js";
-import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, serverRetryDelay } from "./backoff.js";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, parseServerWait } from "./backoff.js";
+import {
+  BodyTooLargeError,
+  boundedRequest,
+  ExchangeFailed,
+  MAX_PAGE_BYTES,
+  MAX_PUSH_ANSWER_BYTES,
+} from "./bounded-request.js";
+import { createDispatcher, proxySecrets } from "./dispatcher.js";
 import {
   DynatraceError,
   DynatraceHttpError,
@@ -9,6 +17,9 @@ import {
   DynatraceProtocolError,
 } from "./errors.js";
 import { parseJsonExactIds } from "./exact-json.js";
+import { classifyNetworkError } from "./network-cause.js";
+import { apiErrorMessage, cleanUpstreamText } from "./redact.js";
+import { TokenSource } from "./token-source.js";
 
 /** Called once per HTTP attempt with the endpoint name and the status code (or failure kind). */
 export type ResponseObserver = (endpoint: string, code: string) => void;
@@ -16,7 +27,12 @@ export type ResponseObserver = (endpoint: string, code: string) => void;
 /** What a {@link DynatraceClient} needs; everything but address, token and timeout has a default. */
 export interface ClientOptions {
   address: DynatraceAddress;
-  token: string;
+  /** A fixed token, or a {@link TokenSource} asked before every request (token files). */
+  token: string | TokenSource;
+  /**
+   * HTTP_TIMEOUT: the longest wait for headers and between body chunks. The whole attempt
+   * (queueing for a connection, connect, headers, whole body) has twice this as its deadline.
+   */
   timeoutMs: number;
   userAgent: string;
   backoff?: BackoffPolicy;
@@ -25,9 +41,15 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   onResponse?: ResponseObserver;
+  /** Proxy URL this environment is reached through (already chosen with NO_PROXY). */
+  proxy?: string | undefined;
+  /** Extra PEM CA certificates for the tenant's TLS. */
+  ca?: string | undefined;
+  /** Keep-alive connections to the environment (default 4); requests beyond them queue. */
+  connections?: number;
+  /** Largest 2xx body read, for GETs (feed pages) and POSTs (push answers). */
+  maxBodyBytes?: { read?: number; push?: number };
 }
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 interface HttpCall {
   method: "GET" | "POST";
@@ -41,23 +63,36 @@ interface HttpCall {
 }
 
 /**
- * HTTP client for one Dynatrace environment: keep-alive connection pool, token header, exact
- * 64-bit ids, and retries with backoff for 429, 5xx and network errors. It knows nothing of
- * Prometheus or express; callers observe requests through `onResponse`.
+ * HTTP client for one Dynatrace environment: keep-alive connection pool (through the proxy when
+ * there is one), current token header, exact 64-bit ids, and retries with backoff for 429, 5xx
+ * and network errors. Every attempt is bounded: a deadline over the whole request, a body cap,
+ * server waits capped at one hour. Error text from upstream is redacted and cut before it is
+ * kept. It knows nothing of Prometheus or express; callers observe requests through `onResponse`.
  */
 export class DynatraceClient {
-  private readonly pool: Pool;
+  private readonly dispatcher: Dispatcher;
+  private readonly tokens: TokenSource;
   private readonly backoff: BackoffPolicy;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly maxServerWaitMs: number;
+  private readonly deadlineMs: number;
 
   constructor(private readonly options: ClientOptions) {
-    this.pool = new Pool(options.address.origin, { connections: 4, pipelining: 1 });
+    this.dispatcher = createDispatcher(options.address.origin, {
+      connections: options.connections ?? 4,
+      proxy: options.proxy,
+      ca: options.ca,
+    });
+    this.tokens =
+      typeof options.token === "string" ? new TokenSource({ token: options.token }) : options.token;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? Date.now;
     this.maxServerWaitMs = options.maxServerWaitMs ?? 60_000;
+    // Twice the phase timeout: time queued for a connection and a slow connect count, yet a server
+    // that trickles bytes (each gap within the phase timeout) is still cut off.
+    this.deadlineMs = 2 * options.timeoutMs;
   }
 
   /**
@@ -89,16 +124,22 @@ export class DynatraceClient {
 
   /**
    * POSTs a JSON body once and returns the parsed answer. No retry here: pushes are not idempotent,
-   * so retrying is the relay outbox's decision. Throws a {@link DynatraceError} subclass on failure.
+   * so retrying is the relay outbox's decision. An answer that is not JSON (a proxy's or captive
+   * portal's page) throws a retryable {@link DynatraceProtocolError}: it is no proof of delivery.
    */
   async postJson(endpoint: string, path: string, body: string, signal?: AbortSignal): Promise<unknown> {
     const fullPath = `${this.options.address.basePath}${path}`;
     return this.attempt({ method: "POST", endpoint, path, fullPath, body, parse: parseJsonExactIds }, signal);
   }
 
+  /** Checks the token file now (on reload), whatever the interval since the last check. */
+  refreshToken(): void {
+    this.tokens.refresh();
+  }
+
   /** Closes the connection pool; in-flight requests are aborted. */
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await this.dispatcher.destroy();
   }
 
   private retryWait(err: unknown, attempt: number, signal?: AbortSignal): number | undefined {
@@ -111,80 +152,78 @@ export class DynatraceClient {
   }
 
   private async attempt(req: HttpCall, signal?: AbortSignal): Promise<unknown> {
-    const { endpoint, path } = req;
-    let statusCode: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
-    try {
-      const res = await this.pool.request({
-        method: req.method,
-        path: req.fullPath,
-        body: req.body,
-        headers: {
-          authorization: `Api-Token ${this.options.token}`,
-          accept: "application/json",
-          "user-agent": this.options.userAgent,
-          ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
-        },
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-        signal,
-      });
-      statusCode = res.statusCode;
-      headers = res.headers;
-      text = await readBody(res.body, statusCode < 300 ? Number.POSITIVE_INFINITY : MAX_ERROR_BODY);
-    } catch (err) {
-      const kind = classifyNetworkError(err, signal);
-      this.options.onResponse?.(endpoint, kind === "timeout" ? "timeout" : "network_error");
-      throw new DynatraceNetworkError(kind, path, err);
-    }
-    this.options.onResponse?.(endpoint, String(statusCode));
+    const isPost = req.method === "POST";
+    const limit = isPost
+      ? (this.options.maxBodyBytes?.push ?? MAX_PUSH_ANSWER_BYTES)
+      : (this.options.maxBodyBytes?.read ?? MAX_PAGE_BYTES);
+    const { statusCode, headers, body } = await boundedRequest(this.dispatcher, {
+      origin: this.options.address.origin,
+      method: req.method,
+      path: req.fullPath,
+      body: req.body,
+      headers: {
+        authorization: `Api-Token ${this.tokens.current()}`,
+        accept: "application/json",
+        "user-agent": this.options.userAgent,
+        ...(req.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+      },
+      timeoutMs: this.options.timeoutMs,
+      deadlineMs: this.deadlineMs,
+      limit,
+      signal,
+    }).catch((err: unknown) => {
+      throw this.failure(req, err, signal);
+    });
+    this.options.onResponse?.(req.endpoint, String(statusCode));
+    const text = body.toString("utf8");
     if (statusCode < 200 || statusCode >= 300) {
+      if (statusCode === 401 || statusCode === 403) this.tokens.invalidate();
+      const wait = parseServerWait(headers, this.now());
       throw new DynatraceHttpError(
         statusCode,
-        path,
-        apiErrorMessage(text)?.replaceAll(this.options.token, "<redacted>"),
-        serverRetryDelay(headers, this.now()),
+        req.path,
+        apiErrorMessage(text, this.secrets()),
+        wait?.ms,
+        wait?.capped,
       );
     }
     try {
       return req.parse(text);
-    } catch {
-      // A push was accepted whatever its answer says; only a read needs the body.
-      if (req.method === "POST") return undefined;
+    } catch (err) {
+      if (err instanceof DynatraceError) throw err;
       throw new DynatraceProtocolError(
         "malformed_response",
-        `response from ${path} is not valid JSON (${text.length} bytes)`,
+        `response from ${req.path} is not valid JSON (${body.length} bytes)`,
+        { retryable: isPost },
       );
     }
   }
-}
 
-async function readBody(body: AsyncIterable<Buffer> & { text(): Promise<string> }, limit: number) {
-  if (limit === Number.POSITIVE_INFINITY) return body.text();
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) {
-    if (size < limit) chunks.push(chunk);
-    size += chunk.length;
+  private failure(req: HttpCall, err: unknown, signal: AbortSignal | undefined): DynatraceError {
+    if (err instanceof BodyTooLargeError) {
+      this.options.onResponse?.(req.endpoint, "response_too_large");
+      return new DynatraceProtocolError(
+        "response_too_large",
+        `response from ${req.path} is larger than ${err.limit} bytes; not read further`,
+        { retryable: req.method === "POST" },
+      );
+    }
+    const failed = err instanceof ExchangeFailed ? err : new ExchangeFailed(err, false);
+    const cause = classifyNetworkError(failed.cause, {
+      callerAborted: signal?.aborted ?? false,
+      deadlineMs: failed.deadlineHit ? this.deadlineMs : undefined,
+      proxied: this.options.proxy !== undefined,
+    });
+    this.options.onResponse?.(req.endpoint, cause.reason === "timeout" ? "timeout" : "network_error");
+    return new DynatraceNetworkError(
+      cause.reason,
+      req.path,
+      failed.cause,
+      cleanUpstreamText(cause.code, this.secrets(), 80),
+    );
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
-}
 
-function classifyNetworkError(err: unknown, signal?: AbortSignal): "timeout" | "network" | "aborted" {
-  if (signal?.aborted) return "aborted";
-  const code = (err as { code?: string }).code ?? "";
-  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? "timeout" : "network";
-}
-
-/** The `error.message` of Dynatrace's error envelope, shortened and made single-line for logs. */
-function apiErrorMessage(text: string): string | undefined {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
-    const message = parsed.error?.message;
-    if (typeof message === "string") return message.replace(/\s+/g, " ").slice(0, 200);
-  } catch {
-    // Not the envelope (a proxy's HTML page, say): the status code alone has to do.
+  private secrets(): string[] {
+    return [...this.tokens.known(), ...proxySecrets(this.options.proxy)];
   }
-  return undefined;
 }

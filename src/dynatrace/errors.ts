@@ -7,9 +7,15 @@ export type FailureReason =
   | "client_error"
   | "timeout"
   | "network"
+  | "tls"
+  | "proxy"
   | "malformed_response"
+  | "response_too_large"
   | "paging_loop"
   | "aborted";
+
+/** Reasons of a request that never got a complete answer. */
+export type NetworkReason = "timeout" | "network" | "tls" | "proxy" | "aborted";
 
 /**
  * Base class of every error the Dynatrace client raises. `reason` is a stable machine-readable
@@ -34,20 +40,36 @@ export class DynatraceHttpError extends DynatraceError {
   constructor(
     readonly status: number,
     readonly path: string,
+    /** The envelope's `error.message`, already redacted and cut to ~200 single-line characters. */
     readonly apiMessage: string | undefined,
-    /** Milliseconds the server asked us to wait (Retry-After / X-RateLimit-Reset), if it said. */
+    /**
+     * Milliseconds the server asked us to wait (Retry-After / X-RateLimit-Reset), if it said,
+     * never above one hour ({@link MAX_SERVER_WAIT_MS} in backoff.ts).
+     */
     readonly retryAfterMs: number | undefined,
+    /** True when the server asked for more than the cap (or nonsense) and the cap was used instead. */
+    readonly retryAfterCapped = false,
   ) {
     const reason = reasonForStatus(status);
-    super(reason, describeStatus(status, path, apiMessage), isRetryableStatus(status));
+    const capNote = retryAfterCapped
+      ? "; it asked to wait over 1 h (or gave an unusable time): trying again in 1 h"
+      : "";
+    super(reason, `${describeStatus(status, path, apiMessage)}${capNote}`, isRetryableStatus(status));
   }
 }
 
-/** The request never got a complete answer (refused, reset, timed out, truncated). */
+/**
+ * The request never got a complete answer: refused, reset, DNS, TLS, a proxy that failed or
+ * refused (407/502 on CONNECT), or the deadline. Always retryable unless aborted by the caller:
+ * these say "the environment cannot be reached now", never "this request is bad".
+ * `code` is a short readable cause (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `proxy 407`,
+ * `deadline 30000ms`), never a secret.
+ */
 export class DynatraceNetworkError extends DynatraceError {
   override readonly name = "DynatraceNetworkError";
-  constructor(reason: "timeout" | "network" | "aborted", path: string, cause: unknown) {
-    const detail = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : "";
+  readonly code: string | undefined;
+  constructor(reason: NetworkReason, path: string, cause: unknown, code?: string) {
+    const detail = code ?? (cause instanceof Error ? (cause as Error & { code?: string }).code : undefined);
     super(
       reason,
       `request to ${path} failed: ${reason}${detail ? ` (${detail})` : ""}`,
@@ -56,14 +78,22 @@ export class DynatraceNetworkError extends DynatraceError {
         cause,
       },
     );
+    this.code = detail;
   }
 }
 
-/** The answer arrived but is not the documented shape, or paging cannot terminate. */
+/** Reasons of an answer that arrived but cannot be used. */
+export type ProtocolReason = "malformed_response" | "paging_loop" | "response_too_large";
+
+/**
+ * The answer arrived but is not the documented shape, is larger than allowed, or paging cannot
+ * terminate. Not retryable unless the caller says so (a push whose answer is unreadable is a
+ * failed attempt worth repeating; a feed page that is, is not worth repeating within a drain).
+ */
 export class DynatraceProtocolError extends DynatraceError {
   override readonly name = "DynatraceProtocolError";
-  constructor(reason: "malformed_response" | "paging_loop", message: string) {
-    super(reason, message, false);
+  constructor(reason: ProtocolReason, message: string, options: { retryable?: boolean } = {}) {
+    super(reason, message, options.retryable ?? false);
   }
 }
 

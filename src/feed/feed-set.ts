@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig } from "../config/types.js";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import { DynatraceClient } from "../dynatrace/client.js";
+import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics, FeedView } from "../metrics/feed-metrics.js";
 import { USER_AGENT } from "../version.js";
@@ -94,8 +95,9 @@ export class FeedSet {
     const wanted = new Map(environments.map((e) => [e.name, e]));
     for (const [name, feed] of this.feeds) {
       const next = wanted.get(name);
-      if (next && JSON.stringify(next) === feed.fingerprint) {
+      if (next && fingerprint(next) === feed.fingerprint) {
         changes.kept.push(name);
+        feed.client.refreshToken();
         continue;
       }
       await this.remove(feed);
@@ -128,7 +130,14 @@ export class FeedSet {
     const store = new EventStore(d.clock);
     const client = new DynatraceClient({
       address: env.address,
-      token: env.token,
+      token: new TokenSource({
+        token: env.token,
+        file: env.tokenFile,
+        logger: d.logger,
+        context: { environment: env.name, use: "feed" },
+      }),
+      proxy: env.proxy,
+      ca: env.ca,
       timeoutMs: d.httpTimeoutMs,
       userAgent: USER_AGENT,
       backoff: d.backoff,
@@ -150,7 +159,7 @@ export class FeedSet {
     const drainOnce = (signal?: AbortSignal) => d.limit(() => drainer.drainOnce(signal));
     return {
       env,
-      fingerprint: JSON.stringify(env),
+      fingerprint: fingerprint(env),
       view: { environment: env.name, store, retainZeroMs: env.windowMs, up: () => drainer.up() },
       drainer,
       client,
@@ -158,4 +167,13 @@ export class FeedSet {
       drainOnce,
     };
   }
+}
+
+/** The settings as text; a token read from a file is left out: its client follows the file itself. */
+function fingerprint(env: EnvironmentConfig): string {
+  return JSON.stringify({
+    ...env,
+    token: env.tokenFile ? undefined : env.token,
+    ingestToken: env.ingestTokenFile ? undefined : env.ingestToken,
+  });
 }

@@ -24,7 +24,10 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   "client_error",
   "timeout",
   "network",
+  "tls",
+  "proxy",
   "malformed_response",
+  "response_too_large",
   "paging_loop",
 ];
 

@@ -3,6 +3,7 @@ import { ConfigError } from "../config/errors.js";
 import type { AppConfig } from "../config/types.js";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import { DynatraceClient } from "../dynatrace/client.js";
+import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
@@ -54,7 +55,14 @@ export function buildRelay(
     ? config.environments.map((env) => {
         const client = new DynatraceClient({
           address: env.address,
-          token: env.ingestToken,
+          token: new TokenSource({
+            token: env.ingestToken,
+            file: env.ingestTokenFile,
+            logger: deps.logger,
+            context: { environment: env.name, use: "ingest" },
+          }),
+          proxy: env.proxy,
+          ca: env.ca,
           timeoutMs: config.httpTimeoutMs,
           userAgent: USER_AGENT,
           now: deps.clock,
