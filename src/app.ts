@@ -133,6 +133,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     authLimiter,
     reload,
     adminTokens: config.adminTokens,
+    deadLetters: relayParts.deadLetters,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ENV_VARS } from "./config/load-env.js";
+import { DEAD_LETTERS_USAGE } from "./dead-letters-cli.js";
 import { NAME, VERSION } from "./version.js";
 
 /** What the command line asked for. */
@@ -55,6 +56,11 @@ Flags:
   --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
   --demo            Run against a built-in simulated Dynatrace environment.
   --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).
+
+Commands:
+  ${NAME} ${DEAD_LETTERS_USAGE}
+                    See, replay or delete dead-lettered alarms in the outbox (safe beside a running
+                    server; docs/dead-letters.md).
 
 Environment variables:
 ${vars}

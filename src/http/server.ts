@@ -10,6 +10,8 @@ import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
 import { requireAdmin } from "./admin-auth.js";
+import { createDeadLetterRouter } from "./dead-letter-routes.js";
+import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -26,6 +28,8 @@ export interface HttpDeps {
   reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
   /** Bearer tokens of the admin endpoints (ADMIN_TOKENS); empty turns them off. */
   adminTokens: readonly string[];
+  /** The dead-letter table (`/-/dead-letters`); undefined when the relay is off. */
+  deadLetters?: DeadLetterAdmin;
 }
 
 /**
@@ -81,6 +85,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (outcome.ok) res.json({ status: "reloaded", ...outcome });
     else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));
   });
+
+  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.logger));
 
   app.get("/", (_req, res) => {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));

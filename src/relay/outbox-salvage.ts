@@ -1,0 +1,154 @@
+import { rmSync } from "node:fs";
+import Database from "better-sqlite3";
+import { withRepairedHeader } from "./outbox-integrity.js";
+
+/** What a salvage copied out of a damaged outbox. */
+export interface SalvageResult {
+  /** Queued alarms copied into the fresh outbox. */
+  queued: number;
+  deadLetters: number;
+  /** Ids that could not be read (a damaged page), and rows read but unusable (garbled content). */
+  unreadable: number;
+  /** False when not even the schema could be read. */
+  readable: boolean;
+}
+
+/** Seeks past the last readable id before giving up when the file no longer says its highest id. */
+const BLIND_PROBES = 100_000;
+
+/**
+ * Copies every row that can still be read from the damaged file into `dst` (the fresh outbox,
+ * schema in place), keeping ids so acceptance order holds. Rows are read in id order and a damaged
+ * page is stepped over id by id; when the header itself is damaged, a copy with a rewritten header
+ * is tried. The dedupe keys are not salvaged: at worst a duplicate passes once.
+ */
+export function salvageInto(dst: Database.Database, damaged: string): SalvageResult {
+  const first = salvageFrom(dst, damaged);
+  if (first.readable) return first;
+  const copy = withRepairedHeader(damaged);
+  try {
+    return salvageFrom(dst, copy);
+  } finally {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${copy}${suffix}`, { force: true });
+  }
+}
+
+function salvageFrom(dst: Database.Database, file: string): SalvageResult {
+  let src: Database.Database | undefined;
+  let tables: string[];
+  try {
+    src = new Database(file, { fileMustExist: true, timeout: 1000 });
+    tables = src.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[];
+  } catch {
+    closeQuietly(src);
+    return { queued: 0, deadLetters: 0, unreadable: 0, readable: false };
+  }
+  const from = src;
+  try {
+    return dst.transaction(() => {
+      const queued = tables.includes("outbox") ? copyTable(from, dst, "outbox") : none();
+      const dead = tables.includes("dead_letters") ? copyTable(from, dst, "dead_letters") : none();
+      return {
+        queued: queued.copied,
+        deadLetters: dead.copied,
+        unreadable: queued.unreadable + dead.unreadable,
+        readable: true,
+      };
+    })();
+  } finally {
+    closeQuietly(src);
+  }
+}
+
+function none() {
+  return { copied: 0, unreadable: 0 };
+}
+
+function copyTable(src: Database.Database, dst: Database.Database, table: string) {
+  const columns = sharedColumns(src, dst, table);
+  if (columns.length === 0) return none();
+  const list = columns.join(", ");
+  const range = src.prepare(`SELECT ${list} FROM ${table} WHERE id > ? ORDER BY id`);
+  const insert = dst.prepare(
+    `INSERT OR IGNORE INTO ${table} (${list}) VALUES (${columns.map(() => "?").join(", ")})`,
+  );
+  const ceiling = highestId(src, table);
+  let cursor = 0;
+  let lastRead = 0;
+  let copied = 0;
+  let unreadable = 0;
+  for (;;) {
+    try {
+      for (const row of range.iterate(cursor) as Iterable<Record<string, unknown>>) {
+        cursor = Number(row.id);
+        lastRead = cursor;
+        if (usable(row) && tryInsert(insert, columns, row)) copied++;
+        else unreadable++;
+      }
+      return { copied, unreadable };
+    } catch {
+      // The page holding the next row is damaged: step over one id and seek again.
+      cursor++;
+      unreadable++;
+      if (cursor > (ceiling ?? lastRead + BLIND_PROBES)) return { copied, unreadable };
+    }
+  }
+}
+
+function sharedColumns(src: Database.Database, dst: Database.Database, table: string): string[] {
+  try {
+    const names = (db: Database.Database) =>
+      (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    const theirs = new Set(names(src));
+    return names(dst).filter((c) => theirs.has(c));
+  } catch {
+    return [];
+  }
+}
+
+/** The highest id the damaged file still states (AUTOINCREMENT's counter, or the last row). */
+function highestId(src: Database.Database, table: string): number | undefined {
+  const candidates: number[] = [];
+  const attempts = [
+    () => src.prepare("SELECT seq FROM sqlite_sequence WHERE name = ?").pluck().get(table),
+    () => src.prepare(`SELECT max(id) FROM ${table}`).pluck().get(),
+  ];
+  for (const read of attempts) {
+    try {
+      const n = Number(read());
+      if (Number.isSafeInteger(n) && n > 0) candidates.push(n);
+    } catch {
+      // That part of the file is damaged too.
+    }
+  }
+  return candidates.length > 0 ? Math.max(...candidates) : undefined;
+}
+
+/** Rows with garbled content would fail every delivery; they are counted as unreadable instead. */
+function usable(row: Record<string, unknown>): boolean {
+  if (typeof row.environment !== "string" || row.environment === "") return false;
+  if ("api" in row && row.api !== "v1" && row.api !== "v2") return false;
+  if (typeof row.payload !== "string") return false;
+  try {
+    const body: unknown = JSON.parse(row.payload);
+    return typeof body === "object" && body !== null;
+  } catch {
+    return false;
+  }
+}
+
+function tryInsert(insert: Database.Statement, columns: string[], row: Record<string, unknown>): boolean {
+  try {
+    return insert.run(...columns.map((c) => row[c])).changes === 1;
+  } catch {
+    return false;
+  }
+}
+
+function closeQuietly(db: Database.Database | undefined): void {
+  try {
+    db?.close();
+  } catch {
+    // Closing a damaged file can fail; nothing more to read from it.
+  }
+}
