@@ -170,10 +170,10 @@ function renderTable(total: number, items: DeadLetterSummary[]): string {
   return `${[line(COLUMNS), ...rows.map(line)].join("\n")}\n${more}`;
 }
 
-/** An error on one line, at most 60 characters. */
+/** An error on one line, at most 100 characters. */
 function short(text: string): string {
   const one = text.replace(/\s+/g, " ").trim();
-  return one.length > 60 ? `${one.slice(0, 59)}…` : one;
+  return one.length > 100 ? `${one.slice(0, 99)}…` : one;
 }
 
 function pretty(payload: string): string {
