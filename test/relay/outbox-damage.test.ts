@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { request } from "undici";
+import { createApp } from "../../src/app.js";
+import { loadConfigFromEnv } from "../../src/config/load-env.js";
+import { createLogger } from "../../src/log/logger.js";
+import { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { value } from "../helpers/exposition.js";
+import { startHarness } from "../helpers/harness.js";
+import { LogCapture } from "../helpers/log-capture.js";
+import { until } from "../helpers/wait.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const TOKEN = "damage-relay-token";
+const QUEUED = 300;
+const PAGE = 4096;
+const FILE = "relay-outbox.sqlite";
+
+interface Exporter {
+  base: string;
+  /** Parsed log lines so far. */
+  readonly logs: Record<string, unknown>[];
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts the exporter as its own process on `dataDir`; resolves once it listens (or rejects with its stderr). */
+async function startProcess(sim: SimulatedDynatrace, dataDir: string): Promise<Exporter> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...settings(sim, dataDir) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let pending = "";
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on("data", (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === "exporter listening") resolve(Number(entry.port));
+      }
+    });
+    void exited.then((code) => reject(new Error(`exporter exited (${code}): ${stderr}`)));
+    setTimeout(() => reject(new Error(`exporter did not start: ${stderr}`)), 30_000).unref();
+  });
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  return { base: `http://127.0.0.1:${port}`, logs, alive: () => child.exitCode === null, stop };
+}
+
+/** The same exporter built in this process (quicker; the process case is covered once above). */
+async function startInProcess(sim: SimulatedDynatrace, dataDir: string): Promise<Exporter> {
+  const capture = new LogCapture();
+  const app = createApp(loadConfigFromEnv(settings(sim, dataDir)), { logger: createLogger("info", capture) });
+  const { port } = await app.start();
+  let stopped = false;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    get logs() {
+      return capture.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    alive: () => !stopped,
+    stop: async () => {
+      stopped = true;
+      await app.stop();
+    },
+  };
+}
+
+function settings(sim: SimulatedDynatrace, dataDir: string): Record<string, string> {
+  return {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DYNATRACE_URL: sim.url,
+    DYNATRACE_API_TOKEN: sim.token,
+    DYNATRACE_ENVIRONMENT: "test",
+    RELAY_TOKENS: TOKEN,
+    RELAY_DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+  };
+}
+
+async function metrics(base: string): Promise<string> {
+  const res = await request(`${base}/metrics`);
+  return res.body.text();
+}
+
+/** Overwrites `length` bytes at `offset` with random bytes (the file is closed: the server is stopped). */
+function scribble(file: string, offset: number, length: number): void {
+  const fd = openSync(file, "r+");
+  try {
+    writeSync(fd, randomBytes(length), 0, length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const alarmOf = (p: Record<string, unknown>) => String((p.customProperties as Record<string, unknown>).alarm);
+
+describe("a damaged outbox", () => {
+  let template: string;
+  const acked: string[] = [];
+  const children: Exporter[] = [];
+  after(async () => {
+    await Promise.all(children.map((c) => c.stop()));
+  });
+
+  before(async () => {
+    // A few hundred alarms queued while the tenant refuses them, then a clean stop.
+    const h = await startHarness({ relay: true, realClock: true });
+    const base = await h.start();
+    h.sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "push");
+    for (let i = 0; i < QUEUED; i++) {
+      const res = await request(`${base}/api/v1/alarms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          host: "web01",
+          chart: "disk",
+          alarm: `a${i}`,
+          status: "CRITICAL",
+          info: "x".repeat(400),
+        }),
+      });
+      await res.body.dump();
+      assert.equal(res.statusCode, 202);
+      acked.push(`a${i}`);
+    }
+    await h.close();
+    template = h.dataDir;
+    // The last connection to close folds the WAL into the file: what is damaged below is all there is.
+    new Database(join(template, FILE)).close();
+    assert.equal(existsSync(join(template, `${FILE}-wal`)), false);
+  });
+
+  /** Copies the queued outbox, damages it, starts the exporter on it, and checks the outcome. */
+  async function startOnDamaged(damage: (file: string) => void, start = startInProcess) {
+    const dir = mkdtempSync(join(tmpdir(), "dtee-damage-"));
+    cpSync(template, dir, { recursive: true });
+    damage(join(dir, FILE));
+    const sim = new SimulatedDynatrace();
+    await sim.listen();
+    try {
+      const first = await start(sim, dir);
+      children.push(first);
+      return { dir, sim, first };
+    } catch (err) {
+      await sim.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Every recovered alarm is delivered exactly once, the loss is what the marker implies, and a
+   * second start finds a sound outbox: nothing re-sent, nothing reported again.
+   */
+  async function checkRecovery(
+    dir: string,
+    sim: SimulatedDynatrace,
+    first: Exporter,
+    recovered: number,
+    start = startInProcess,
+  ) {
+    try {
+      await until(() => sim.pushed.length >= recovered, 20_000, `${recovered} recovered alarms delivered`);
+      const m = await metrics(first.base);
+      await until(
+        async () =>
+          value(await metrics(first.base), "dynatrace_relay_queue_depth", { environment: "test" }) === 0,
+        10_000,
+        "queue empty",
+      );
+      const delivered = sim.pushed.map(alarmOf);
+      assert.equal(delivered.length, recovered, "recovered alarms delivered exactly once");
+      assert.equal(new Set(delivered).size, delivered.length, "no duplicates");
+      assert.ok(
+        delivered.every((a) => acked.includes(a)),
+        "only acknowledged alarms",
+      );
+      assert.equal(value(m, "dynatrace_relay_outbox_lost_alarms"), QUEUED - recovered);
+      assert.ok(first.alive(), "still running");
+      await first.stop();
+
+      const second = await start(sim, dir);
+      children.push(second);
+      const m2 = await metrics(second.base);
+      assert.equal(value(m2, "dynatrace_relay_outbox_lost_alarms"), 0, "a loss is reported once");
+      assert.equal(value(m2, "dynatrace_relay_queue_depth", { environment: "test" }), 0);
+      assert.equal(second.logs.filter((l) => l.level === 50).length, 0, JSON.stringify(second.logs));
+      await second.stop();
+      assert.equal(sim.pushed.length, recovered, "nothing re-sent after a restart");
+    } finally {
+      await sim.close();
+    }
+  }
+
+  const pages = (file: string) => Math.floor(statSync(file).size / PAGE);
+  const cases: [string, (file: string) => void, typeof startProcess][] = [
+    // The one case run as real processes: what an operator's restart does.
+    ["the header", (f) => scribble(f, 0, 100), startProcess],
+    ["the first data page", (f) => scribble(f, PAGE, PAGE), startInProcess],
+    ["a page in the middle", (f) => scribble(f, Math.floor(pages(f) / 2) * PAGE, PAGE), startInProcess],
+    ["the last page", (f) => scribble(f, (pages(f) - 1) * PAGE, PAGE), startInProcess],
+    ["its second half (truncated)", (f) => truncateSync(f, Math.floor(statSync(f).size / 2)), startInProcess],
+  ];
+  for (const [where, damage, start] of cases) {
+    test(`when ${where} of the outbox is damaged, then the file is moved aside, what can be read is delivered once, and the loss is reported`, async (t) => {
+      const { dir, sim, first } = await startOnDamaged(damage, start);
+      const report = first.logs.find((l) => String(l.msg).includes("is damaged: moved it to"));
+      assert.ok(report, "the damage is logged");
+      assert.equal(report.level, 50, "at error level");
+      const recovered = Number(report.queued);
+      t.diagnostic(`recovered ${recovered} of ${QUEUED}, unreadable ${String(report.unreadable)}`);
+      assert.ok(existsSync(String(report.damagedCopy)), "the damaged copy is kept");
+      assert.ok(readdirSync(dir).some((n) => n.startsWith(`${FILE}.corrupt-`)));
+      const lost = first.logs.find((l) =>
+        String(l.msg).includes("alarms are lost unless restored from backup"),
+      );
+      if (recovered < QUEUED) {
+        assert.equal(lost?.lostAlarms, QUEUED - recovered);
+        assert.equal(lost?.level, 50);
+      } else {
+        assert.equal(lost, undefined);
+      }
+      if (where === "the header") assert.equal(recovered, QUEUED, "a damaged header alone loses nothing");
+      await checkRecovery(dir, sim, first, recovered, start);
+    });
+  }
+
+  test("when the outbox was truncated to 0 bytes, then the exporter starts and reports every queued alarm lost", async () => {
+    const { dir, sim, first } = await startOnDamaged((f) => truncateSync(f, 0));
+    const lost = first.logs.find((l) =>
+      String(l.msg).includes("alarms are lost unless restored from backup"),
+    );
+    assert.equal(lost?.level, 50);
+    assert.match(String(lost?.msg), new RegExp(`held ${QUEUED} alarms at .* and is now empty`));
+    await checkRecovery(dir, sim, first, 0);
+  });
+
+  test("when the outbox file is missing, then the exporter starts and reports every queued alarm lost", async () => {
+    const { dir, sim, first } = await startOnDamaged((f) => rmSync(f));
+    const lost = first.logs.find((l) =>
+      String(l.msg).includes("alarms are lost unless restored from backup"),
+    );
+    assert.equal(lost?.level, 50);
+    assert.match(String(lost?.msg), /and is now missing/);
+    await checkRecovery(dir, sim, first, 0);
+  });
+});

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import type { OutboundAlarm } from "../../src/relay/alarm.js";
+import { Outbox } from "../../src/relay/outbox.js";
+import { OutboxReadError } from "../../src/relay/outbox-errors.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PAGE = 4096;
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const options = { clock: () => 1_000_000, dedupeWindowMs: 60_000, queueLimit: 10_000 };
+const alarm = (i: number): OutboundAlarm => ({
+  source: "native",
+  dedupeKey: `k${i}`,
+  api: "v1",
+  body: { title: `alarm ${i}`, description: "x".repeat(400) },
+});
+
+describe("outbox read errors at run time", () => {
+  test("when a page goes bad under a running outbox, then reads of it throw OutboxReadError and the rest stays readable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dtee-readerr-"));
+    dirs.push(dir);
+    const first = new Outbox(dir, options);
+    await first.enqueue(
+      "env",
+      Array.from({ length: 300 }, (_, i) => alarm(i)),
+    );
+    first.close();
+    const o = new Outbox(dir, options);
+    try {
+      const file = join(dir, "relay-outbox.sqlite");
+      const middle = Math.floor(statSync(file).size / PAGE / 2) * PAGE;
+      const fd = openSync(file, "r+");
+      writeSync(fd, randomBytes(PAGE), 0, PAGE, middle);
+      closeSync(fd);
+      // A commit by another connection makes ours drop its page cache, so the next read sees the disk.
+      const other = new Database(file, { timeout: 5000 });
+      other.prepare("INSERT INTO recent_keys (key, seen_at) VALUES ('elsewhere', 1)").run();
+      other.close();
+
+      let readable = 0;
+      const errors: OutboxReadError[] = [];
+      for (let after = 0; after <= 300;) {
+        try {
+          const head = o.head("env", after);
+          if (!head) break;
+          readable++;
+          after = head.id;
+        } catch (err) {
+          assert.ok(err instanceof OutboxReadError, `a typed error, not ${String(err)}`);
+          errors.push(err);
+          after++;
+        }
+      }
+      assert.ok(errors.length > 0, "the damaged page was read");
+      assert.match(errors[0]?.code ?? "", /^SQLITE_CORRUPT/);
+      assert.ok(readable > 250, `the other pages stay readable (${readable})`);
+      assert.equal(o.depth("env"), 300, "the depth keeps its last value");
+    } finally {
+      o.close();
+    }
+  });
+
+  test("when no outbox can be opened at all, then the exporter exits once with code 2 and one line naming RELAY_DATA_DIR", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dtee-unopenable-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "relay-outbox.sqlite"));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        DYNATRACE_URL: "https://abc12345.live.dynatrace.com",
+        DYNATRACE_API_TOKEN: "dt0c01.TOKEN",
+        RELAY_TOKENS: "relay-token",
+        RELAY_DATA_DIR: dir,
+        PORT: "0",
+        HOST: "127.0.0.1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const [code] = (await once(child, "exit")) as [number | null];
+    clearTimeout(timer);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /^configuration error: RELAY_DATA_DIR: cannot open the outbox in /);
+  });
+});
