@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { withRepairedHeader } from "./outbox-integrity.js";
+import { scanTableLeaves } from "./outbox-page-scan.js";
 
 /** What a salvage copied out of a damaged outbox. */
 export interface SalvageResult {
@@ -19,8 +20,10 @@ const BLIND_PROBES = 100_000;
 /**
  * Copies every row that can still be read from the damaged file into `dst` (the fresh outbox,
  * schema in place), keeping ids so acceptance order holds. Rows are read in id order and a damaged
- * page is stepped over id by id; when the header itself is damaged, a copy with a rewritten header
- * is tried. The dedupe keys are not salvaged: at worst a duplicate passes once.
+ * page is stepped over id by id, and queued alarms no query reaches (a damaged interior page) are
+ * read from the leaf pages directly, if the queue's index still says they are queued; when the
+ * header itself is damaged, a copy with a rewritten header is tried. The dedupe keys are not
+ * salvaged: at worst a duplicate passes once.
  */
 export function salvageInto(dst: Database.Database, damaged: string): SalvageResult {
   const first = salvageFrom(dst, damaged);
@@ -47,7 +50,13 @@ function salvageFrom(dst: Database.Database, file: string): SalvageResult {
   try {
     return dst.transaction(() => {
       const queued = tables.includes("outbox") ? copyTable(from, dst, "outbox") : none();
+      if (queued.unreadable > 0) {
+        const found = copyFromLeaves(from, dst, file);
+        queued.copied += found.added;
+        queued.unreadable = found.missing ?? queued.unreadable;
+      }
       const dead = tables.includes("dead_letters") ? copyTable(from, dst, "dead_letters") : none();
+      keepIdsUnique(from, dst);
       return {
         queued: queued.copied,
         deadLetters: dead.copied,
@@ -95,6 +104,48 @@ function copyTable(src: Database.Database, dst: Database.Database, table: string
   }
 }
 
+/**
+ * Second pass for queued alarms: rows on leaf pages no query reached. Only ids the index
+ * `outbox_by_environment` lists are taken, so a freed page's delivered alarms never come back.
+ * Returns how many rows it added, and how many queued alarms the index lists that are still missing.
+ */
+function copyFromLeaves(
+  src: Database.Database,
+  dst: Database.Database,
+  file: string,
+): { added: number; missing?: number } {
+  const live = new Set<number>();
+  try {
+    const ids = src
+      .prepare("SELECT id FROM outbox INDEXED BY outbox_by_environment ORDER BY environment, id")
+      .pluck();
+    for (const id of ids.iterate() as Iterable<number>) live.add(Number(id));
+  } catch {
+    // What was read of the index still counts; without an index nothing is taken.
+  }
+  if (live.size === 0) return { added: 0 };
+  const columns = (src.pragma("table_info(outbox)") as { name: string; cid: number }[])
+    .sort((a, b) => a.cid - b.cid)
+    .map((c) => c.name);
+  const wanted = sharedColumns(src, dst, "outbox");
+  const insert = dst.prepare(
+    `INSERT OR IGNORE INTO outbox (${wanted.join(", ")}) VALUES (${wanted.map(() => "?").join(", ")})`,
+  );
+  let added = 0;
+  for (const record of scanTableLeaves(file)) {
+    if (!live.has(record.rowid) || record.values.length > columns.length) continue;
+    const row: Record<string, unknown> = {};
+    columns.forEach((name, i) => (row[name] = record.values[i] ?? null));
+    row.id = record.rowid;
+    if (usable(row) && tryInsert(insert, wanted, row)) {
+      added++;
+      live.delete(record.rowid);
+    }
+  }
+  const have = new Set(dst.prepare("SELECT id FROM outbox").pluck().all() as number[]);
+  return { added, missing: [...live].filter((id) => !have.has(id)).length };
+}
+
 function sharedColumns(src: Database.Database, dst: Database.Database, table: string): string[] {
   try {
     const names = (db: Database.Database) =>
@@ -104,6 +155,22 @@ function sharedColumns(src: Database.Database, dst: Database.Database, table: st
   } catch {
     return [];
   }
+}
+
+/**
+ * New alarms must get ids above every id the damaged file used: a dead letter keeps its alarm's
+ * id, and a reused one would collide when that new alarm is dead-lettered in turn.
+ */
+function keepIdsUnique(src: Database.Database, dst: Database.Database): void {
+  const mine = (table: string) => Number(dst.prepare(`SELECT max(id) FROM ${table}`).pluck().get() ?? 0);
+  const seq = Math.max(
+    highestId(src, "outbox") ?? 0,
+    highestId(src, "dead_letters") ?? 0,
+    mine("outbox"),
+    mine("dead_letters"),
+  );
+  dst.prepare("DELETE FROM sqlite_sequence WHERE name = 'outbox'").run();
+  dst.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)").run(seq);
 }
 
 /** The highest id the damaged file still states (AUTOINCREMENT's counter, or the last row). */
