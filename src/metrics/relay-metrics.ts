@@ -83,7 +83,12 @@ export class RelayMetrics {
       collect() {
         const o = outbox();
         for (const environment of environments) {
-          const oldest = o?.oldestCreatedAt(environment);
+          let oldest: number | undefined;
+          try {
+            oldest = o?.oldestCreatedAt(environment);
+          } catch {
+            continue; // A damaged page: the scrape goes on with the last value (see OutboxReadError).
+          }
           this.set({ environment }, oldest === undefined ? 0 : Math.max(0, clock() - oldest) / 1000);
         }
       },

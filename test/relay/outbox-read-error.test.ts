@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { Registry } from "prom-client";
+import { RelayMetrics } from "../../src/metrics/relay-metrics.js";
 import type { OutboundAlarm } from "../../src/relay/alarm.js";
 import { Outbox } from "../../src/relay/outbox.js";
 import { OutboxReadError } from "../../src/relay/outbox-errors.js";
@@ -27,7 +29,7 @@ const alarm = (i: number): OutboundAlarm => ({
 });
 
 describe("outbox read errors at run time", () => {
-  test("when a page goes bad under a running outbox, then reads of it throw OutboxReadError and the rest stays readable", async () => {
+  test("when a page goes bad under a running outbox, then reads of it throw OutboxReadError, the rest stays readable and scrapes go on", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dtee-readerr-"));
     dirs.push(dir);
     const first = new Outbox(dir, options);
@@ -39,12 +41,20 @@ describe("outbox read errors at run time", () => {
     const o = new Outbox(dir, options);
     try {
       const file = join(dir, "relay-outbox.sqlite");
-      const middle = Math.floor(statSync(file).size / PAGE / 2) * PAGE;
+      const other = new Database(file, { timeout: 5000 });
+      // The page holding the oldest alarm (read by every scrape), and one in the middle.
+      const first = other
+        .prepare(
+          "SELECT pageno FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY path LIMIT 1",
+        )
+        .pluck()
+        .get() as number;
       const fd = openSync(file, "r+");
-      writeSync(fd, randomBytes(PAGE), 0, PAGE, middle);
+      for (const page of [first, Math.floor(statSync(file).size / PAGE / 2) + 1]) {
+        writeSync(fd, randomBytes(PAGE), 0, PAGE, (page - 1) * PAGE);
+      }
       closeSync(fd);
       // A commit by another connection makes ours drop its page cache, so the next read sees the disk.
-      const other = new Database(file, { timeout: 5000 });
       other.prepare("INSERT INTO recent_keys (key, seen_at) VALUES ('elsewhere', 1)").run();
       other.close();
 
@@ -66,6 +76,15 @@ describe("outbox read errors at run time", () => {
       assert.match(errors[0]?.code ?? "", /^SQLITE_CORRUPT/);
       assert.ok(readable > 250, `the other pages stay readable (${readable})`);
       assert.equal(o.depth("env"), 300, "the depth keeps its last value");
+      assert.throws(() => o.oldestCreatedAt("env"), OutboxReadError);
+      const registry = new Registry();
+      new RelayMetrics(
+        registry,
+        () => o,
+        ["env"],
+        () => 1_000_000,
+      );
+      assert.match(await registry.metrics(), /dynatrace_relay_queue_depth\{environment="env"\} 300/);
     } finally {
       o.close();
     }
