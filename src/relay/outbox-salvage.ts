@@ -16,6 +16,8 @@ export interface SalvageResult {
 
 /** Seeks past the last readable id before giving up when the file no longer says its highest id. */
 const BLIND_PROBES = 100_000;
+/** Failed seeks in a row after which the leaf pass takes over (when the index lists the queue). */
+const SEEKS_BEFORE_LEAVES = 256;
 
 /**
  * Copies every row that can still be read from the damaged file into `dst` (the fresh outbox,
@@ -49,13 +51,19 @@ function salvageFrom(dst: Database.Database, file: string): SalvageResult {
   const from = src;
   try {
     return dst.transaction(() => {
-      const queued = tables.includes("outbox") ? copyTable(from, dst, "outbox") : none();
-      if (queued.unreadable > 0) {
-        const found = copyFromLeaves(from, dst, file);
+      const live = tables.includes("outbox") ? liveIds(from) : new Set<number>();
+      // With the index to go by, a long damaged stretch is left to the leaf pass (seconds, not minutes).
+      const queued = tables.includes("outbox")
+        ? copyTable(from, dst, "outbox", live.size > 0 ? SEEKS_BEFORE_LEAVES : Number.POSITIVE_INFINITY)
+        : none();
+      if (queued.unreadable > 0 && live.size > 0) {
+        const found = copyFromLeaves(from, dst, file, live);
         queued.copied += found.added;
-        queued.unreadable = found.missing ?? queued.unreadable;
+        queued.unreadable = found.missing;
       }
-      const dead = tables.includes("dead_letters") ? copyTable(from, dst, "dead_letters") : none();
+      const dead = tables.includes("dead_letters")
+        ? copyTable(from, dst, "dead_letters", Number.POSITIVE_INFINITY)
+        : none();
       keepIdsUnique(from, dst);
       return {
         queued: queued.copied,
@@ -73,7 +81,7 @@ function none() {
   return { copied: 0, unreadable: 0 };
 }
 
-function copyTable(src: Database.Database, dst: Database.Database, table: string) {
+function copyTable(src: Database.Database, dst: Database.Database, table: string, maxFailedSeeks: number) {
   const columns = sharedColumns(src, dst, table);
   if (columns.length === 0) return none();
   const list = columns.join(", ");
@@ -86,11 +94,13 @@ function copyTable(src: Database.Database, dst: Database.Database, table: string
   let lastRead = 0;
   let copied = 0;
   let unreadable = 0;
+  let failedSeeks = 0;
   for (;;) {
     try {
       for (const row of range.iterate(cursor) as Iterable<Record<string, unknown>>) {
         cursor = Number(row.id);
         lastRead = cursor;
+        failedSeeks = 0;
         if (usable(row) && tryInsert(insert, columns, row)) copied++;
         else unreadable++;
       }
@@ -99,9 +109,25 @@ function copyTable(src: Database.Database, dst: Database.Database, table: string
       // The page holding the next row is damaged: step over one id and seek again.
       cursor++;
       unreadable++;
-      if (cursor > (ceiling ?? lastRead + BLIND_PROBES)) return { copied, unreadable };
+      failedSeeks++;
+      const end = ceiling ?? lastRead + BLIND_PROBES;
+      if (cursor > end || failedSeeks > maxFailedSeeks) return { copied, unreadable };
     }
   }
+}
+
+/** Ids of queued alarms as the index `outbox_by_environment` lists them (what of it can be read). */
+function liveIds(src: Database.Database): Set<number> {
+  const live = new Set<number>();
+  try {
+    const ids = src
+      .prepare("SELECT id FROM outbox INDEXED BY outbox_by_environment ORDER BY environment, id")
+      .pluck();
+    for (const id of ids.iterate() as Iterable<number>) live.add(Number(id));
+  } catch {
+    // What was read of the index still counts; without an index the leaf pass takes nothing.
+  }
+  return live;
 }
 
 /**
@@ -113,17 +139,8 @@ function copyFromLeaves(
   src: Database.Database,
   dst: Database.Database,
   file: string,
-): { added: number; missing?: number } {
-  const live = new Set<number>();
-  try {
-    const ids = src
-      .prepare("SELECT id FROM outbox INDEXED BY outbox_by_environment ORDER BY environment, id")
-      .pluck();
-    for (const id of ids.iterate() as Iterable<number>) live.add(Number(id));
-  } catch {
-    // What was read of the index still counts; without an index nothing is taken.
-  }
-  if (live.size === 0) return { added: 0 };
+  live: Set<number>,
+): { added: number; missing: number } {
   const columns = (src.pragma("table_info(outbox)") as { name: string; cid: number }[])
     .sort((a, b) => a.cid - b.cid)
     .map((c) => c.name);
