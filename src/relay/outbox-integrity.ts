@@ -13,8 +13,8 @@ export type OutboxFileState =
 const DAMAGE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 /**
- * Checks the outbox file with `PRAGMA quick_check` on a connection of its own (about 0.1 s for
- * 100,000 queued alarms; it reads every page once). Damage is reported as a state; anything else
+ * Checks the outbox file with `PRAGMA quick_check` on a connection of its own (about 0.4 s for
+ * 100,000 queued alarms, 42 MB; it reads every page once). Damage is reported as a state; anything else
  * (permissions, a directory in the way) is thrown, since starting cannot help with it.
  */
 export function checkOutboxFile(file: string): OutboxFileState {
