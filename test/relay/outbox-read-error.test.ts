@@ -7,11 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
+import { request } from "undici";
 import { Registry } from "prom-client";
 import { RelayMetrics } from "../../src/metrics/relay-metrics.js";
 import type { OutboundAlarm } from "../../src/relay/alarm.js";
 import { Outbox } from "../../src/relay/outbox.js";
 import { OutboxReadError } from "../../src/relay/outbox-errors.js";
+import { startHarness } from "../helpers/harness.js";
+import { until } from "../helpers/wait.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PAGE = 4096;
@@ -87,6 +90,78 @@ describe("outbox read errors at run time", () => {
       assert.match(await registry.metrics(), /dynatrace_relay_queue_depth\{environment="env"\} 300/);
     } finally {
       o.close();
+    }
+  });
+
+  test("when a dead-letter page goes bad under the running exporter, then the dead-letter endpoints answer 503 and everything else keeps serving", async () => {
+    const h = await startHarness({ relay: true, realClock: true, env: { ADMIN_TOKENS: "admin" } });
+    try {
+      const base = await h.start();
+      // Dynatrace's verdict about the alarm itself: the one answer that dead-letters.
+      const violation = JSON.stringify({
+        error: {
+          code: 400,
+          message: "Constraints violated.",
+          constraintViolations: [{ path: "title", message: "bad" }],
+        },
+      });
+      h.sim.injectFault(
+        { kind: "status", status: 400, headers: { "content-type": "application/json" }, body: violation },
+        40,
+        "push",
+      );
+      for (let i = 0; i < 40; i++) {
+        const res = await request(`${base}/api/v1/alarms`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            host: "h",
+            chart: "c",
+            alarm: `d${i}`,
+            status: "WARNING",
+            info: "z".repeat(400),
+          }),
+        });
+        await res.body.dump();
+      }
+      await until(() => h.app.relay.summary()?.[0]?.deadLetters === 40, 15_000, "40 dead letters");
+      const file = join(h.dataDir, "relay-outbox.sqlite");
+      const other = new Database(file, { timeout: 5000 });
+      other.pragma("wal_checkpoint(TRUNCATE)");
+      const pages = other
+        .prepare("SELECT pageno FROM dbstat WHERE name = 'dead_letters' AND pagetype = 'leaf'")
+        .pluck()
+        .all() as number[];
+      const fd = openSync(file, "r+");
+      for (const page of pages) writeSync(fd, randomBytes(PAGE), 0, PAGE, (page - 1) * PAGE);
+      closeSync(fd);
+      other.prepare("INSERT INTO recent_keys (key, seen_at) VALUES ('elsewhere', 1)").run();
+      other.close();
+
+      const list = await request(`${base}/-/dead-letters`, { headers: { authorization: "Bearer admin" } });
+      assert.equal(list.statusCode, 503);
+      const body = (await list.body.json()) as { error: { code: number; message: string } };
+      assert.equal(body.error.code, 503);
+      assert.match(body.error.message, /relay outbox read failed/);
+      for (const path of ["/healthz", "/metrics"]) {
+        const res = await request(`${base}${path}`);
+        await res.body.dump();
+        assert.equal(res.statusCode, 200, path);
+      }
+      const accepted = await request(`${base}/api/v1/alarms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ host: "h", chart: "c", alarm: "after", status: "WARNING" }),
+      });
+      await accepted.body.dump();
+      assert.equal(accepted.statusCode, 202, "intake goes on");
+      await until(
+        () => h.sim.pushed.some((p) => (p.customProperties as Record<string, unknown>).alarm === "after"),
+        15_000,
+        "the new alarm delivered",
+      );
+    } finally {
+      await h.close();
     }
   });
 
