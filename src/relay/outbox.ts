@@ -6,8 +6,8 @@ import type { OutboundAlarm, UpstreamApi } from "./alarm.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DeadLetterTable } from "./dead-letters.js";
 import { guardStatements } from "./outbox-errors.js";
-import { MarkerWriter } from "./outbox-marker.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxDatabase } from "./outbox-open.js";
+import { OutboxWatch } from "./outbox-watch.js";
 
 /** A queued alarm as stored. */
 export interface QueuedAlarm {
@@ -365,9 +365,7 @@ export class Outbox {
   private readonly logger: Logger;
   /** What opening the file found: damage, salvage, alarms lost. */
   readonly opened: OutboxOpenReport;
-  private watchTimer: NodeJS.Timeout | undefined;
-  private dataVersion = 0;
-  private marker: MarkerWriter | undefined;
+  private watcher: OutboxWatch | undefined;
   private readonly externalListeners: (() => void)[] = [];
   private deadLetterTableOf: DeadLetterTable | undefined;
 
@@ -401,38 +399,21 @@ export class Outbox {
     for (const [environment, n] of fresh) this.depths.set(environment, n);
   }
 
-  /**
-   * Once a second, between turns of the event loop (never inside a group commit): notices commits
-   * of other connections by `PRAGMA data_version` and recounts, and keeps the marker current
-   * (written at most every 2 s, and only when the depths changed).
-   */
   private startWatch(markerPath: string): void {
-    this.dataVersion = this.db.pragma("data_version", { simple: true }) as number;
-    this.marker = new MarkerWriter(markerPath, this.opened.instance, 2000, (err) =>
-      this.logger.warn({ err: err.message }, "cannot write the relay outbox marker file"),
-    );
-    this.marker.update(this.depths, Date.now(), true);
-    this.watchTimer = setInterval(() => this.watch(), 1000).unref();
-  }
-
-  private watch(): void {
-    if (this.closed) return;
-    try {
-      const version = this.db.pragma("data_version", { simple: true }) as number;
-      if (version !== this.dataVersion) {
-        this.dataVersion = version;
+    this.watcher = new OutboxWatch({
+      db: this.db,
+      logger: this.logger,
+      markerPath,
+      instance: this.opened.instance,
+      depths: () => this.depths,
+      onExternalChange: () => {
         this.recount();
         for (const listener of this.externalListeners) listener();
-      }
-    } catch (err) {
-      // A damaged page: the depths keep their last values; delivery reports the read errors.
-      this.logger.warn({ err: (err as Error).message }, "cannot re-read the relay queue depths");
-    }
-    this.marker?.update(this.depths, Date.now());
+      },
+    });
   }
 
   private stopWatch(): void {
-    clearInterval(this.watchTimer);
-    if (!this.closed) this.marker?.update(this.depths, Date.now(), true);
+    if (!this.closed) this.watcher?.stop();
   }
 }
