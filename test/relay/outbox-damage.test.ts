@@ -149,7 +149,7 @@ describe("a damaged outbox", () => {
 
   before(async () => {
     // A few hundred alarms queued while the tenant refuses them, then a clean stop.
-    const h = await startHarness({ relay: true, realClock: true });
+    const h = await startHarness({ relay: true, realClock: true, env: { HTTP_TIMEOUT: "10s" } });
     const base = await h.start();
     h.sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "push");
     // Ten at a time: each answer waits for its fsync, so one by one would take seconds.
@@ -290,7 +290,7 @@ describe("a damaged outbox", () => {
   }
 
   test("when the queue's root page is damaged after deliveries freed pages, then no delivered alarm is sent again", async () => {
-    const h = await startHarness({ relay: true, realClock: true });
+    const h = await startHarness({ relay: true, realClock: true, env: { HTTP_TIMEOUT: "10s" } });
     const base = await h.start();
     const post = async (name: string) => {
       const res = await request(`${base}/api/v1/alarms`, {

@@ -94,7 +94,11 @@ describe("outbox read errors at run time", () => {
   });
 
   test("when a dead-letter page goes bad under the running exporter, then the dead-letter endpoints answer 503 and everything else keeps serving", async () => {
-    const h = await startHarness({ relay: true, realClock: true, env: { ADMIN_TOKENS: "admin" } });
+    const h = await startHarness({
+      relay: true,
+      realClock: true,
+      env: { ADMIN_TOKENS: "admin", HTTP_TIMEOUT: "10s" },
+    });
     try {
       const base = await h.start();
       // Dynatrace's verdict about the alarm itself: the one answer that dead-letters.
