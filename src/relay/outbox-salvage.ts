@@ -1,7 +1,8 @@
 import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { withRepairedHeader } from "./outbox-integrity.js";
-import { scanTableLeaves } from "./outbox-page-scan.js";
+import { copyFromLeaves, liveIds } from "./outbox-salvage-leaves.js";
+import { sharedColumns, tryInsert, usable } from "./outbox-salvage-rows.js";
 
 /** What a salvage copied out of a damaged outbox. */
 export interface SalvageResult {
@@ -82,12 +83,11 @@ function none() {
 }
 
 function copyTable(src: Database.Database, dst: Database.Database, table: string, maxFailedSeeks: number) {
-  const columns = sharedColumns(src, dst, table);
+  const { columns, select } = sharedColumns(src, dst, table);
   if (columns.length === 0) return none();
-  const list = columns.join(", ");
-  const range = src.prepare(`SELECT ${list} FROM ${table} WHERE id > ? ORDER BY id`);
+  const range = src.prepare(`SELECT ${select} FROM ${table} WHERE id > ? ORDER BY id`);
   const insert = dst.prepare(
-    `INSERT OR IGNORE INTO ${table} (${list}) VALUES (${columns.map(() => "?").join(", ")})`,
+    `INSERT OR IGNORE INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
   );
   const ceiling = highestId(src, table);
   let cursor = 0;
@@ -113,64 +113,6 @@ function copyTable(src: Database.Database, dst: Database.Database, table: string
       const end = ceiling ?? lastRead + BLIND_PROBES;
       if (cursor > end || failedSeeks > maxFailedSeeks) return { copied, unreadable };
     }
-  }
-}
-
-/** Ids of queued alarms as the index `outbox_by_environment` lists them (what of it can be read). */
-function liveIds(src: Database.Database): Set<number> {
-  const live = new Set<number>();
-  try {
-    const ids = src
-      .prepare("SELECT id FROM outbox INDEXED BY outbox_by_environment ORDER BY environment, id")
-      .pluck();
-    for (const id of ids.iterate() as Iterable<number>) live.add(Number(id));
-  } catch {
-    // What was read of the index still counts; without an index the leaf pass takes nothing.
-  }
-  return live;
-}
-
-/**
- * Second pass for queued alarms: rows on leaf pages no query reached. Only ids the index
- * `outbox_by_environment` lists are taken, so a freed page's delivered alarms never come back.
- * Returns how many rows it added, and how many queued alarms the index lists that are still missing.
- */
-function copyFromLeaves(
-  src: Database.Database,
-  dst: Database.Database,
-  file: string,
-  live: Set<number>,
-): { added: number; missing: number } {
-  const columns = (src.pragma("table_info(outbox)") as { name: string; cid: number }[])
-    .sort((a, b) => a.cid - b.cid)
-    .map((c) => c.name);
-  const wanted = sharedColumns(src, dst, "outbox");
-  const insert = dst.prepare(
-    `INSERT OR IGNORE INTO outbox (${wanted.join(", ")}) VALUES (${wanted.map(() => "?").join(", ")})`,
-  );
-  let added = 0;
-  for (const record of scanTableLeaves(file)) {
-    if (!live.has(record.rowid) || record.values.length > columns.length) continue;
-    const row: Record<string, unknown> = {};
-    columns.forEach((name, i) => (row[name] = record.values[i] ?? null));
-    row.id = record.rowid;
-    if (usable(row) && tryInsert(insert, wanted, row)) {
-      added++;
-      live.delete(record.rowid);
-    }
-  }
-  const have = new Set(dst.prepare("SELECT id FROM outbox").pluck().all() as number[]);
-  return { added, missing: [...live].filter((id) => !have.has(id)).length };
-}
-
-function sharedColumns(src: Database.Database, dst: Database.Database, table: string): string[] {
-  try {
-    const names = (db: Database.Database) =>
-      (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
-    const theirs = new Set(names(src));
-    return names(dst).filter((c) => theirs.has(c));
-  } catch {
-    return [];
   }
 }
 
@@ -206,27 +148,6 @@ function highestId(src: Database.Database, table: string): number | undefined {
     }
   }
   return candidates.length > 0 ? Math.max(...candidates) : undefined;
-}
-
-/** Rows with garbled content would fail every delivery; they are counted as unreadable instead. */
-function usable(row: Record<string, unknown>): boolean {
-  if (typeof row.environment !== "string" || row.environment === "") return false;
-  if ("api" in row && row.api !== "v1" && row.api !== "v2") return false;
-  if (typeof row.payload !== "string") return false;
-  try {
-    const body: unknown = JSON.parse(row.payload);
-    return typeof body === "object" && body !== null;
-  } catch {
-    return false;
-  }
-}
-
-function tryInsert(insert: Database.Statement, columns: string[], row: Record<string, unknown>): boolean {
-  try {
-    return insert.run(...columns.map((c) => row[c])).changes === 1;
-  } catch {
-    return false;
-  }
 }
 
 function closeQuietly(db: Database.Database | undefined): void {
