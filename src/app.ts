@@ -155,6 +155,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     maxScrapes: config.web.maxRequests,
     web,
     trustedProxies: config.web.trustedProxies,
+    deadLetters: relayParts.deadLetters,
   });
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ENV_VARS } from "./config/load-env.js";
+import { DEAD_LETTERS_USAGE } from "./dead-letters-cli.js";
 import { NAME, VERSION } from "./version.js";
 
 /** What the command line asked for. */
@@ -62,6 +63,11 @@ Flags:
   --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).
   --web.config.file FILE
                     TLS, basic auth and headers in exporter-toolkit's format (same as WEB_CONFIG_FILE).
+
+Commands:
+  ${NAME} ${DEAD_LETTERS_USAGE}
+                    See, replay or delete dead-lettered alarms in the outbox (safe beside a running
+                    server; docs/dead-letters.md).
 
 Environment variables:
 ${vars}

@@ -8,12 +8,14 @@ import { maskConfig } from "./config/mask.js";
 import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
 import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
+import { runDeadLettersCli } from "./dead-letters-cli.js";
 import { type Demo, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
 import { VERSION } from "./version.js";
 
 /** Exit codes: 0 fine, 1 a run that failed (`--once`, `--check-config`), 2 a usage or config error. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "dead-letters") return runDeadLettersCli(argv.slice(1), process.env);
   let cli: ReturnType<typeof parseCli>;
   try {
     cli = parseCli(argv);

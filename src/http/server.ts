@@ -15,6 +15,8 @@ import type { WebConfigSource } from "../web/web-config.js";
 import { webConfigGuard } from "../web/web-auth.js";
 import { clientCertGuard } from "../web/web-server.js";
 import { readinessHandler } from "./readiness.js";
+import { createDeadLetterRouter } from "./dead-letter-routes.js";
+import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
 import type { Relay } from "../relay/relay-service.js";
 
 /** What the HTTP layer reads; it owns no state of its own. */
@@ -37,6 +39,8 @@ export interface HttpDeps {
   web?: WebConfigSource;
   /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES); empty trusts none. */
   trustedProxies?: readonly string[];
+  /** The dead-letter table (`/-/dead-letters`); undefined when the relay is off. */
+  deadLetters?: DeadLetterAdmin;
 }
 
 /**
@@ -119,6 +123,8 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (outcome.ok) res.json({ status: "reloaded", ...outcome });
     else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));
   });
+
+  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.logger));
 
   app.get("/", (_req, res) => {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));

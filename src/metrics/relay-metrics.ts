@@ -19,6 +19,8 @@ export class RelayMetrics {
   readonly deadLetters: Counter<"environment">;
   readonly deliveryDuration: Histogram<"environment">;
   readonly authFailures: Counter;
+  readonly deadLettersReplayed: Counter<"environment">;
+  readonly deadLettersPurged: Counter<"environment">;
 
   constructor(
     registry: Registry,
@@ -81,7 +83,12 @@ export class RelayMetrics {
       collect() {
         const o = outbox();
         for (const environment of environments) {
-          const oldest = o?.oldestCreatedAt(environment);
+          let oldest: number | undefined;
+          try {
+            oldest = o?.oldestCreatedAt(environment);
+          } catch {
+            continue; // A damaged page: the scrape goes on with the last value (see OutboxReadError).
+          }
           this.set({ environment }, oldest === undefined ? 0 : Math.max(0, clock() - oldest) / 1000);
         }
       },
@@ -92,6 +99,39 @@ export class RelayMetrics {
       this.delivered.inc({ environment }, 0);
       this.deadLetters.inc({ environment }, 0);
     }
+    this.deadLettersReplayed = new Counter({
+      name: "dynatrace_relay_dead_letters_replayed_total",
+      help: "Dead letters put back at the end of the queue by this process (POST /-/dead-letters/replay). Replays by the dead-letters CLI are logged by the CLI, not counted here.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.deadLettersPurged = new Counter({
+      name: "dynatrace_relay_dead_letters_purged_total",
+      help: "Dead letters deleted by this process (POST /-/dead-letters/purge). Purges by the dead-letters CLI are logged by the CLI, not counted here.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    for (const environment of environments) {
+      this.deadLettersReplayed.inc({ environment }, 0);
+      this.deadLettersPurged.inc({ environment }, 0);
+    }
+    new Gauge({
+      name: "dynatrace_relay_outbox_lost_alarms",
+      help: "Alarms the outbox marker file says were queued that the outbox no longer held at start (missing, emptied, damaged or replaced file); 0 normally. Those alarms are lost unless restored from backup.",
+      registers,
+      collect() {
+        this.set(outbox()?.opened.lostAlarms ?? 0);
+      },
+    });
+    new Gauge({
+      name: "dynatrace_relay_outbox_recovered_alarms",
+      help: "Queued alarms and dead letters copied out of a damaged outbox file at start (the damaged file is kept beside it as relay-outbox.sqlite.corrupt-<time>); 0 when the file was sound.",
+      registers,
+      collect() {
+        const s = outbox()?.opened.salvage;
+        this.set(s ? s.queued + s.deadLetters : 0);
+      },
+    });
   }
 
   /** Counts a failed attempt. */

@@ -7,6 +7,7 @@ import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
+import { DeadLetterService } from "./dead-letter-service.js";
 import { Outbox } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
@@ -16,6 +17,8 @@ export interface RelayParts {
   relay: RelayService;
   outbox: Outbox | undefined;
   senders: { sender: RelaySender; client: DynatraceClient }[];
+  /** The admin side of the dead-letter table; undefined when the relay is off. */
+  deadLetters: DeadLetterService | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export function buildRelay(
         clock: deps.clock,
         dedupeWindowMs: config.relay.dedupeWindowMs,
         queueLimit: config.relay.queueLimit,
+        logger: deps.logger,
       });
     } catch (err) {
       throw new ConfigError(
@@ -90,5 +94,11 @@ export function buildRelay(
     metrics,
     new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
   );
-  return { relay, outbox, senders };
+  const wake = (environment?: string) => {
+    for (const s of senders) if (environment === undefined || s.name === environment) s.sender.wake();
+  };
+  // Alarms replayed by the dead-letters CLI (another process) go out without waiting for a poll.
+  outbox?.onExternalChange(() => wake());
+  const deadLetters = outbox && new DeadLetterService(outbox, metrics, deps.logger, deps.clock, wake);
+  return { relay, outbox, senders, deadLetters };
 }

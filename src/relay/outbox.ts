@@ -1,8 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { createLogger, type Logger } from "../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "./alarm.js";
 import { Checkpointer } from "./checkpointer.js";
+import { DeadLetterTable } from "./dead-letters.js";
+import { guardStatements } from "./outbox-errors.js";
+import { MARKER_FILE, type OutboxOpenReport, openOutboxDatabase } from "./outbox-open.js";
+import { OutboxWatch } from "./outbox-watch.js";
 
 /** A queued alarm as stored. */
 export interface QueuedAlarm {
@@ -96,15 +101,30 @@ export class Outbox {
 
   constructor(
     dataDir: string,
-    private readonly options: { clock: () => number; dedupeWindowMs: number; queueLimit: number },
+    private readonly options: {
+      clock: () => number;
+      dedupeWindowMs: number;
+      queueLimit: number;
+      /** Where a damaged or vanished outbox is reported (default: silent). */
+      logger?: Logger;
+    },
   ) {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, "relay-outbox.sqlite");
-    this.db = new Database(file, { timeout: 5000 });
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.logger = options.logger ?? createLogger("silent");
+    // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
+    const opened = openOutboxDatabase(file, {
+      logger: this.logger,
+      now: options.clock(),
+      prepare: (db) => {
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = FULL");
+        db.exec(SCHEMA);
+      },
+    });
+    this.db = opened.db;
+    this.opened = opened.report;
     this.checkpointer = this.startCheckpointer(file);
-    this.db.exec(SCHEMA);
     const db = this.db;
     this.statements = {
       // One statement: a new key, or one last seen before the window, is (re)stamped and changes a
@@ -136,7 +156,9 @@ export class Outbox {
         "SELECT COUNT(*) AS n FROM dead_letters WHERE environment = ?",
       ),
     };
+    guardStatements(this.statements);
     for (const row of this.statements.counts.all()) this.depths.set(row.environment, row.n);
+    this.startWatch(join(dataDir, MARKER_FILE));
   }
 
   /**
@@ -348,6 +370,7 @@ export class Outbox {
   close(): void {
     clearTimeout(this.retryTimer);
     this.flush();
+    this.stopWatch();
     this.closed = true;
     this.db.close();
     void this.checkpointer?.stop();
@@ -356,5 +379,62 @@ export class Outbox {
   private prune(now: number): void {
     this.statements.prune.run(now - this.options.dedupeWindowMs);
     this.lastPrune = now;
+  }
+
+  // Durability: dead letters, changes by other processes, the marker file (see outbox-open.ts).
+
+  private readonly logger: Logger;
+  /** What opening the file found: damage, salvage, alarms lost. */
+  readonly opened: OutboxOpenReport;
+  private watcher: OutboxWatch | undefined;
+  private readonly externalListeners: (() => void)[] = [];
+  private deadLetterTableOf: DeadLetterTable | undefined;
+
+  /** The dead-letter table on this connection (list, show, replay, purge). */
+  deadLetterTable(): DeadLetterTable {
+    this.deadLetterTableOf ??= new DeadLetterTable(this.db, this.options.clock);
+    return this.deadLetterTableOf;
+  }
+
+  /** Calls `listener` when another process (the dead-letters CLI) changed the outbox. */
+  onExternalChange(listener: () => void): void {
+    this.externalListeners.push(listener);
+  }
+
+  /**
+   * Re-reads the queue depths from the file, less the removals not yet written. Needed after
+   * writes that bypass {@link enqueue} (a replay) and after other processes' writes.
+   */
+  recount(): void {
+    const fresh = new Map<string, number>();
+    for (const row of this.statements.counts.all()) fresh.set(row.environment, row.n);
+    if (this.removals.length > 0) {
+      const pending = this.db
+        .prepare<[string], { environment: string; n: number }>(
+          "SELECT environment, COUNT(*) AS n FROM outbox WHERE id IN (SELECT value FROM json_each(?)) GROUP BY environment",
+        )
+        .all(JSON.stringify(this.removals));
+      for (const p of pending) fresh.set(p.environment, Math.max(0, (fresh.get(p.environment) ?? 0) - p.n));
+    }
+    this.depths.clear();
+    for (const [environment, n] of fresh) this.depths.set(environment, n);
+  }
+
+  private startWatch(markerPath: string): void {
+    this.watcher = new OutboxWatch({
+      db: this.db,
+      logger: this.logger,
+      markerPath,
+      instance: this.opened.instance,
+      depths: () => this.depths,
+      onExternalChange: () => {
+        this.recount();
+        for (const listener of this.externalListeners) listener();
+      },
+    });
+  }
+
+  private stopWatch(): void {
+    if (!this.closed) this.watcher?.stop();
   }
 }

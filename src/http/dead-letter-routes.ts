@@ -1,0 +1,95 @@
+import express, { type NextFunction, type Request, type Response, Router } from "express";
+import type { Logger } from "../log/logger.js";
+import type { RawDeadLetterFilter } from "../relay/dead-letter-filter.js";
+import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
+import { DeadLetterFilterError, OutboxStorageError } from "../relay/outbox-errors.js";
+import { requireAdmin } from "./admin-auth.js";
+import { errorBody } from "./errors.js";
+
+/**
+ * `/-/dead-letters`: list (`GET /?environment=&since=&id=&limit=`), show (`GET /:id`, with the
+ * payload), replay and purge (`POST /replay`, `POST /purge`, filters as a JSON body or query).
+ * Every route needs an admin token; answers are JSON; a bad filter is 400, an unknown id 404, a
+ * damaged outbox 503. Mounted by the HTTP app; `admin` is undefined when the relay is off (404).
+ */
+export function createDeadLetterRouter(
+  admin: DeadLetterAdmin | undefined,
+  adminTokens: readonly string[],
+  logger: Logger,
+): Router {
+  const router = Router();
+  router.use(requireAdmin(adminTokens));
+  router.use((_req, res, next) => {
+    if (admin) next();
+    else
+      res.status(404).json(errorBody(404, "the relay is off (no RELAY_TOKENS): there are no dead letters"));
+  });
+  const body = express.json({ limit: "16kb", strict: true, type: () => true });
+  const on = (handle: (a: DeadLetterAdmin, req: Request, res: Response) => void) => {
+    return (req: Request, res: Response, next: NextFunction) => {
+      try {
+        if (admin) handle(admin, req, res);
+      } catch (err) {
+        answerError(err, res, next, logger);
+      }
+    };
+  };
+
+  router.get(
+    "/",
+    on((a, req, res) => {
+      res.json(a.list(filterOf(req), req.query.limit ?? 100));
+    }),
+  );
+  router.get(
+    "/:id",
+    on((a, req, res) => {
+      const id = String(req.params.id);
+      const found = a.show(id);
+      if (found) res.json(found);
+      else res.status(404).json(errorBody(404, `no dead letter with id ${id}`));
+    }),
+  );
+  router.post(
+    "/replay",
+    body,
+    on((a, req, res) => {
+      res.json(a.replay(filterOf(req)));
+    }),
+  );
+  router.post(
+    "/purge",
+    body,
+    on((a, req, res) => {
+      const all = (req.body as { all?: unknown } | undefined)?.all === true || req.query.all === "true";
+      res.json(a.purge(filterOf(req), all));
+    }),
+  );
+  return router;
+}
+
+/** Filters from the query string, overridden by a JSON body's fields. */
+function filterOf(req: Request): RawDeadLetterFilter {
+  const b: unknown = req.body ?? {};
+  if (typeof b !== "object" || b === null || Array.isArray(b)) {
+    throw new DeadLetterFilterError("the body must be a JSON object of filters");
+  }
+  const q = req.query as Record<string, unknown>;
+  const fromBody = b as Record<string, unknown>;
+  const pick = (name: string) => (fromBody[name] !== undefined ? fromBody[name] : q[name]);
+  return { environment: pick("environment"), since: pick("since"), id: pick("id") };
+}
+
+function answerError(err: unknown, res: Response, next: NextFunction, logger: Logger): void {
+  if (err instanceof DeadLetterFilterError) {
+    res.status(400).json(errorBody(400, err.message));
+  } else if (err instanceof OutboxStorageError) {
+    logger.error(
+      { err: err.message, code: err.code },
+      "dead-letter request failed: the outbox cannot be read",
+    );
+    res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
+  } else {
+    next(err);
+  }
+}
