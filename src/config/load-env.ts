@@ -46,6 +46,10 @@ export const ENV_VARS = {
     default: "",
     doc: "Comma list of bearer tokens for the admin endpoints (/-/reload, /-/dead-letters); unset: off.",
   },
+  RELAY_CONCURRENCY: {
+    default: "16",
+    doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -138,6 +142,7 @@ const envSchema = z.object({
   RELAY_QUEUE_LIMIT: positiveInt,
   RELAY_DEDUPE_WINDOW: duration(0),
   ADMIN_TOKENS: list,
+  RELAY_CONCURRENCY: positiveInt.refine((n) => n <= 256, "must be at most 256"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string } {
@@ -260,6 +265,7 @@ export function loadConfigFromEnv(
       maxAgeMs: v.RELAY_MAX_AGE,
       queueLimit: v.RELAY_QUEUE_LIMIT,
       dedupeWindowMs: v.RELAY_DEDUPE_WINDOW,
+      concurrency: v.RELAY_CONCURRENCY,
     },
   };
 }

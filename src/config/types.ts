@@ -28,7 +28,13 @@ export interface EnvironmentConfig {
   /** Passed to the API as `entityId` when set. */
   entityId: string | undefined;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
-  relay?: { eventType?: (typeof V1_PUSH_EVENT_TYPES)[number]; source?: string; tag?: string };
+  relay?: {
+    eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];
+    source?: string;
+    tag?: string;
+    /** Deliveries in flight at once for this environment (over RELAY_CONCURRENCY). */
+    concurrency?: number;
+  };
 }
 
 /** Event types the relay may push with the v1 API. */
@@ -60,6 +66,8 @@ export interface RelayConfig {
   maxAgeMs: number;
   queueLimit: number;
   dedupeWindowMs: number;
+  /** Most deliveries in flight at once per environment (RELAY_CONCURRENCY). */
+  concurrency: number;
 }
 
 /** The whole effective configuration of one exporter process. */

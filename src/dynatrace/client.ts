@@ -25,6 +25,8 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   onResponse?: ResponseObserver;
+  /** Connections kept to the environment (default 4); the relay sets its delivery concurrency. */
+  connections?: number;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
@@ -53,7 +55,7 @@ export class DynatraceClient {
   private readonly maxServerWaitMs: number;
 
   constructor(private readonly options: ClientOptions) {
-    this.pool = new Pool(options.address.origin, { connections: 4, pipelining: 1 });
+    this.pool = new Pool(options.address.origin, { connections: options.connections ?? 4, pipelining: 1 });
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? Date.now;

@@ -72,6 +72,7 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ala
       source: "alertmanager",
       ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
       dedupeKey: `am:${a.fingerprint ?? contentKey("labels", a.labels)}:${a.status}:${a.startsAt}`,
+      identity: `am:${a.fingerprint ?? contentKey("labels", a.labels)}`,
       payload: withRequiredFields({
         eventType: defaults.eventType,
         source: ALERTMANAGER_SOURCE,
