@@ -27,7 +27,7 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
         r.environment,
         String(r.queued),
         r.oldestCreatedAt === undefined ? "none waiting" : iso(r.oldestCreatedAt),
-        String(r.deadLetters),
+        Number.isNaN(r.deadLetters) ? "outbox unreadable" : String(r.deadLetters),
         upstreamState(r),
       ]
         .map((c) => `<td>${escapeHtml(c)}</td>`)

@@ -109,7 +109,15 @@ export class RelayMetrics {
       collect() {
         const o = outbox();
         for (const environment of environments) {
-          const oldest = o?.oldestCreatedAt(environment);
+          let oldest: number | undefined;
+          try {
+            oldest = o?.oldestCreatedAt(environment);
+          } catch {
+            // An unreadable outbox must not fail the scrape: the sender counts it in
+            // dynatrace_relay_outbox_errors_total; this series is skipped until it reads again.
+            this.remove({ environment });
+            continue;
+          }
           this.set({ environment }, oldest === undefined ? 0 : Math.max(0, clock() - oldest) / 1000);
         }
       },

@@ -11,8 +11,11 @@ const PAGE = 5000;
 export class DeliveryQueue {
   private entries: QueueEntry[] = [];
   private lastId = 0;
-  /** Delivered or dead-lettered alarms whose removal may not be on disk yet: never picked again. */
-  private readonly settled = new Set<number>();
+  /**
+   * Delivered or dead-lettered alarms whose removal may not be on disk yet, never picked again: id
+   * to a fingerprint of the row, so that a row reusing the id (a table rebuilt) is not mistaken.
+   */
+  private readonly settled = new Map<number, string>();
   private settledInEntries = 0;
   /** Entries before this index are all settled (delivery mostly finishes in order). */
   private start = 0;
@@ -32,7 +35,7 @@ export class DeliveryQueue {
     for (;;) {
       const rows = this.outbox.entries(this.environment, this.lastId, PAGE);
       for (const r of rows) {
-        if (!this.settled.has(r.id)) this.entries.push(r);
+        if (!this.isSettled(r)) this.entries.push(r);
         this.lastId = r.id;
       }
       if (rows.length < PAGE) return;
@@ -43,20 +46,20 @@ export class DeliveryQueue {
   rebuild(): void {
     const known = new Map(this.entries.map((e) => [e.id, e]));
     const fresh: QueueEntry[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = this.outbox.entries(this.environment, after, PAGE);
       fresh.push(...rows);
       if (rows.length < PAGE) break;
       after = (rows[rows.length - 1] as QueueEntry).id;
     }
-    const onDisk = new Set(fresh.map((e) => e.id));
-    for (const id of this.settled) if (!onDisk.has(id)) this.settled.delete(id);
+    const onDisk = new Map(fresh.map((e) => [e.id, fingerprint(e)]));
+    for (const [id, f] of this.settled) if (onDisk.get(id) !== f) this.settled.delete(id);
     this.entries = fresh
-      .filter((e) => !this.settled.has(e.id))
+      .filter((e) => !this.isSettled(e))
       .map((e) => ({ ...e, nextAttemptAt: Math.max(e.nextAttemptAt, known.get(e.id)?.nextAttemptAt ?? 0) }));
     this.settledInEntries = 0;
     this.start = 0;
-    this.lastId = Math.max(this.lastId, fresh[fresh.length - 1]?.id ?? 0);
+    this.lastId = fresh[fresh.length - 1]?.id ?? 0;
   }
 
   /**
@@ -65,7 +68,7 @@ export class DeliveryQueue {
    * identities' heads that are not due yet (when fewer than `slots` were found).
    */
   pick(slots: number, busy: ReadonlySet<string>, now: number): { due: QueueEntry[]; nextDueAt?: number } {
-    while (this.start < this.entries.length && this.settled.has((this.entries[this.start] as QueueEntry).id)) {
+    while (this.start < this.entries.length && this.isSettled(this.entries[this.start] as QueueEntry)) {
       this.start++;
     }
     const seen = new Set(busy);
@@ -73,7 +76,7 @@ export class DeliveryQueue {
     let nextDueAt: number | undefined;
     for (let i = this.start; i < this.entries.length && due.length < slots; i++) {
       const e = this.entries[i] as QueueEntry;
-      if (this.settled.has(e.id) || seen.has(e.identity)) continue;
+      if (this.isSettled(e) || seen.has(e.identity)) continue;
       seen.add(e.identity);
       if (e.nextAttemptAt <= now) due.push(e);
       else nextDueAt = Math.min(nextDueAt ?? e.nextAttemptAt, e.nextAttemptAt);
@@ -83,13 +86,14 @@ export class DeliveryQueue {
 
   /** Waiting alarms accepted at or before `cutoff`, except those in `busyIds`. */
   olderThan(cutoff: number, busyIds: ReadonlySet<number>): QueueEntry[] {
-    return this.entries.filter((e) => e.createdAt <= cutoff && !busyIds.has(e.id) && !this.settled.has(e.id));
+    return this.entries.filter((e) => e.createdAt <= cutoff && !busyIds.has(e.id) && !this.isSettled(e));
   }
 
   /** The alarm left the queue (delivered or dead-lettered): it is never picked again. */
   settle(id: number): void {
     if (this.settled.has(id)) return;
-    this.settled.add(id);
+    const e = this.find(id);
+    this.settled.set(id, e ? fingerprint(e) : "");
     this.settledInEntries++;
     if (this.settledInEntries > 1024 && this.settledInEntries * 2 > this.entries.length) this.compact();
   }
@@ -105,8 +109,13 @@ export class DeliveryQueue {
     for (const e of this.entries) e.nextAttemptAt = Math.min(e.nextAttemptAt, now);
   }
 
+  private isSettled(e: QueueEntry): boolean {
+    const f = this.settled.get(e.id);
+    return f !== undefined && (f === "" || f === fingerprint(e));
+  }
+
   private compact(): void {
-    this.entries = this.entries.filter((e) => !this.settled.has(e.id));
+    this.entries = this.entries.filter((e) => !this.isSettled(e));
     this.settledInEntries = 0;
     this.start = 0;
   }
@@ -124,4 +133,8 @@ export class DeliveryQueue {
     }
     return undefined;
   }
+}
+
+function fingerprint(e: QueueEntry): string {
+  return `${e.createdAt}\u0000${e.identity}`;
 }

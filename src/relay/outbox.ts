@@ -134,7 +134,9 @@ export class Outbox {
         "SELECT id, COALESCE(identity, dedupe_key) AS identity, created_at AS createdAt, next_attempt_at AS nextAttemptAt FROM outbox WHERE environment = ? AND id > ? ORDER BY id LIMIT ?",
       ),
       byId: db.prepare<[number], Record<string, unknown>>("SELECT * FROM outbox WHERE id = ?"),
-      release: db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE environment = ? AND next_attempt_at > ?"),
+      release: db.prepare(
+        "UPDATE outbox SET next_attempt_at = ? WHERE environment = ? AND next_attempt_at > ?",
+      ),
       remove: db.prepare("DELETE FROM outbox WHERE id = ?"),
       reschedule: db.prepare(
         "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",

@@ -90,10 +90,19 @@ export class RelayService implements Relay {
       return {
         environment,
         queued: outbox.depth(environment),
-        oldestCreatedAt: outbox.oldestCreatedAt(environment),
-        deadLetters: outbox.deadLetters(environment),
+        oldestCreatedAt: orUndefined(() => outbox.oldestCreatedAt(environment)),
+        deadLetters: orUndefined(() => outbox.deadLetters(environment)) ?? Number.NaN,
         ...(upstream ? { upstream } : {}),
       };
     });
+  }
+}
+
+/** A read of an outbox that may be unreadable (the page still renders; the sender reports it). */
+function orUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
 }

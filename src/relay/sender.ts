@@ -65,7 +65,7 @@ export class RelaySender {
   private nextDueAt: number | undefined;
   /** The time the last cycle decided with. */
   private cycleAt = 0;
-  private lastRebuild = 0;
+  private lastRebuild = Number.NEGATIVE_INFINITY;
   private lastSweep = 0;
   private outboxPausedUntil = 0;
   private outboxFailing = false;
@@ -168,7 +168,10 @@ export class RelaySender {
     const ticket = this.limit.begin();
     const attempt = this.attempt(alarm, ticket)
       .catch((err: unknown) => {
-        this.deps.logger.error({ environment, id: alarm.id, err }, "relay delivery attempt failed unexpectedly");
+        this.deps.logger.error(
+          { environment, id: alarm.id, err },
+          "relay delivery attempt failed unexpectedly",
+        );
       })
       .finally(() => {
         this.inFlight.delete(alarm.id);
@@ -222,6 +225,8 @@ export class RelaySender {
     const { environment, metrics, logger, clock } = this.deps;
     metrics.outboxErrors.inc({ environment });
     this.outboxPausedUntil = clock() + IDLE_RECHECK_MS;
+    // What the file holds may have changed under the error (restored, rebuilt): re-read it all.
+    this.lastRebuild = Number.NEGATIVE_INFINITY;
     if (this.outboxFailing) return;
     this.outboxFailing = true;
     logger.error(
