@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import type { Logger } from "../log/logger.js";
@@ -74,6 +75,8 @@ export class RelaySender {
     const { environment, metrics, logger, outbox } = deps;
     this.queue = new DeliveryQueue(outbox, environment);
     this.limit = new ConcurrencyLimit(deps.concurrency ?? 16);
+    // Every attempt in flight listens for the shutdown: not a leak, up to the concurrency limit.
+    setMaxListeners(this.limit.max + 10, this.abort.signal);
     this.health = new UpstreamHealth(environment, deps.backoff, logger, (up) =>
       metrics.upstreamUp.set({ environment }, up ? 1 : 0),
     );
