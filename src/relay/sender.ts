@@ -3,12 +3,14 @@ import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
 import type { Logger } from "../log/logger.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
-import { type AttemptOutcome, outcomeOfAnswer, outcomeOfError } from "./attempt-outcome.js";
+import type { AttemptOutcome } from "./attempt-outcome.js";
 import { ConcurrencyLimit } from "./concurrency.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
+import { pushOnce } from "./push-attempt.js";
 import type { Outbox, QueuedAlarm } from "./outbox.js";
 import { UpstreamHealth, type UpstreamStatus } from "./upstream-health.js";
+import { Waker } from "./waker.js";
 
 /** Everything a {@link RelaySender} works with. */
 export interface SenderDeps {
@@ -31,12 +33,6 @@ export interface SenderDeps {
   attemptTimeoutMs?: number;
 }
 
-/** Endpoint names and paths of the two push APIs, as `dynatrace_api_requests_total` names them. */
-const UPSTREAM = {
-  v1: { endpoint: "v1_push", path: "/api/v1/events" },
-  v2: { endpoint: "v2_ingest", path: "/api/v2/events/ingest" },
-} as const;
-
 /** Longest the sender sleeps without looking at the outbox (rows another process added). */
 const IDLE_RECHECK_MS = 5000;
 const REBUILD_EVERY_MS = 60_000;
@@ -53,8 +49,7 @@ const EXPIRY_SWEEP_EVERY_MS = 1000;
 export class RelaySender {
   private stopping = false;
   private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly waker = new Waker();
   private readonly abort = new AbortController();
   private readonly queue: DeliveryQueue;
   private readonly limit: ConcurrencyLimit;
@@ -92,8 +87,7 @@ export class RelaySender {
 
   /** New alarms are queued (or an attempt ended): look at the queue without waiting. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
   /** The upstream's state, for the landing page. */
@@ -114,24 +108,26 @@ export class RelaySender {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       try {
-        this.cycle();
-        if (this.outboxFailing) {
+        if (this.cycle() && this.outboxFailing) {
           this.outboxFailing = false;
           this.deps.logger.info({ environment: this.deps.environment }, "relay outbox readable again");
         }
       } catch (err) {
         this.outboxError(err);
       }
-      await this.idle(this.waitMs());
+      await this.waker.sleep(this.stopping ? 0 : this.waitMs());
     }
   }
 
-  /** Reads the queue, dead-letters expired alarms, and starts what the limits allow. */
-  private cycle(): void {
+  /**
+   * Reads the queue, dead-letters expired alarms, and starts what the limits allow. False when it
+   * did not read the outbox (paused after an error).
+   */
+  private cycle(): boolean {
     const now = this.deps.clock();
     this.cycleAt = now;
     this.nextDueAt = undefined;
-    if (now < this.outboxPausedUntil) return;
+    if (now < this.outboxPausedUntil) return false;
     this.recorder.retryPendingWrites();
     if (now - this.lastRebuild >= REBUILD_EVERY_MS) {
       this.queue.rebuild();
@@ -141,9 +137,9 @@ export class RelaySender {
       this.recorder.expire(now, new Set(this.inFlight.keys()));
       this.lastSweep = now;
     }
-    if (now < this.health.resumeAt) return;
+    if (now < this.health.resumeAt) return true;
     const slots = (this.health.isUp ? this.limit.value : 1) - this.inFlight.size;
-    if (slots <= 0) return;
+    if (slots <= 0) return true;
     const { due, nextDueAt } = this.queue.pick(slots, new Set(this.inFlight.values()), now);
     this.nextDueAt = nextDueAt;
     for (const entry of due) {
@@ -151,6 +147,7 @@ export class RelaySender {
       if (!alarm) this.queue.settle(entry.id);
       else this.launch(alarm);
     }
+    return true;
   }
 
   /**
@@ -186,24 +183,8 @@ export class RelaySender {
   }
 
   private async attempt(alarm: QueuedAlarm, ticket: number): Promise<void> {
-    const target = UPSTREAM[alarm.api];
-    const deadline = AbortSignal.timeout(this.deps.attemptTimeoutMs ?? 60_000);
-    let outcome: AttemptOutcome;
-    try {
-      const answer = await this.deps.client.postJson(
-        target.endpoint,
-        target.path,
-        alarm.payload,
-        AbortSignal.any([this.abort.signal, deadline]),
-      );
-      outcome = outcomeOfAnswer(alarm.api, answer);
-    } catch (err) {
-      outcome = outcomeOfError(err);
-    }
-    if (outcome.kind === "aborted" && !this.abort.signal.aborted) {
-      const message = `delivery attempt took longer than ${this.deps.attemptTimeoutMs ?? 60_000} ms`;
-      outcome = { kind: "refused", reason: "timeout", message, retryAfterMs: undefined };
-    }
+    const deadline = this.deps.attemptTimeoutMs ?? 60_000;
+    const outcome = await pushOnce(this.deps.client, alarm, this.abort.signal, deadline);
     this.adapt(outcome, ticket);
     this.recorder.record(alarm, outcome);
   }
@@ -236,23 +217,5 @@ export class RelaySender {
       { environment, err },
       "relay outbox cannot be read or written; delivery for this environment paused, retrying every 5 s",
     );
-  }
-
-  private idle(ms: number): Promise<void> {
-    if (this.woken || this.stopping) {
-      this.woken = false;
-      // A macrotask, not a microtask: a loop of wakes can never starve the HTTP server.
-      return new Promise((resolve) => setImmediate(resolve));
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.wakeUp = done;
-    });
   }
 }

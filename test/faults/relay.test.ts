@@ -42,7 +42,13 @@ describe("relay delivery under upstream faults", () => {
           method: "POST",
           headers: { authorization: `Bearer ${harness.relayToken}`, "content-type": "application/json" },
           // One alarm's transitions (one identity): delivered in acceptance order.
-          body: JSON.stringify({ host: "web01", chart: "system.cpu", alarm: "f", status: "WARNING", time: i + 1 }),
+          body: JSON.stringify({
+            host: "web01",
+            chart: "system.cpu",
+            alarm: "f",
+            status: "WARNING",
+            time: i + 1,
+          }),
         });
         assert.equal(res.statusCode, 202);
         await res.body.dump();

@@ -8,7 +8,7 @@ import request from "supertest";
 import { request as undiciRequest } from "undici";
 import { value } from "../helpers/exposition.js";
 import { FakeTenant } from "../helpers/fake-tenant.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { startHarness } from "../helpers/harness.js";
 import { until } from "../helpers/wait.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -7,7 +7,7 @@ import { FakeTenant, type TenantAnswer } from "../helpers/fake-tenant.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { until } from "../helpers/wait.js";
 
-let cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
