@@ -13,9 +13,9 @@ export class DeliveryQueue {
   private lastId = 0;
   /**
    * Delivered or dead-lettered alarms whose removal may not be on disk yet, never picked again: id
-   * to a fingerprint of the row, so that a row reusing the id (a table rebuilt) is not mistaken.
+   * to its entry, so that a row reusing the id (a table rebuilt) is not mistaken for it.
    */
-  private readonly settled = new Map<number, string>();
+  private readonly settled = new Map<number, QueueEntry | undefined>();
   private settledInEntries = 0;
   /** Entries before this index are all settled (delivery mostly finishes in order). */
   private start = 0;
@@ -52,8 +52,11 @@ export class DeliveryQueue {
       if (rows.length < PAGE) break;
       after = (rows[rows.length - 1] as QueueEntry).id;
     }
-    const onDisk = new Map(fresh.map((e) => [e.id, fingerprint(e)]));
-    for (const [id, f] of this.settled) if (onDisk.get(id) !== f) this.settled.delete(id);
+    const onDisk = new Map(fresh.map((e) => [e.id, e]));
+    for (const [id, e] of this.settled) {
+      const row = onDisk.get(id);
+      if (!row || (e && !sameRow(e, row))) this.settled.delete(id);
+    }
     this.entries = fresh
       .filter((e) => !this.isSettled(e))
       .map((e) => ({ ...e, nextAttemptAt: Math.max(e.nextAttemptAt, known.get(e.id)?.nextAttemptAt ?? 0) }));
@@ -92,8 +95,7 @@ export class DeliveryQueue {
   /** The alarm left the queue (delivered or dead-lettered): it is never picked again. */
   settle(id: number): void {
     if (this.settled.has(id)) return;
-    const e = this.find(id);
-    this.settled.set(id, e ? fingerprint(e) : "");
+    this.settled.set(id, this.find(id));
     this.settledInEntries++;
     if (this.settledInEntries > 1024 && this.settledInEntries * 2 > this.entries.length) this.compact();
   }
@@ -110,8 +112,9 @@ export class DeliveryQueue {
   }
 
   private isSettled(e: QueueEntry): boolean {
-    const f = this.settled.get(e.id);
-    return f !== undefined && (f === "" || f === fingerprint(e));
+    if (!this.settled.has(e.id)) return false;
+    const settled = this.settled.get(e.id);
+    return settled === undefined || sameRow(settled, e);
   }
 
   private compact(): void {
@@ -135,6 +138,7 @@ export class DeliveryQueue {
   }
 }
 
-function fingerprint(e: QueueEntry): string {
-  return `${e.createdAt}\u0000${e.identity}`;
+/** Whether two entries with one id are the same row (not a rebuilt table reusing the id). */
+function sameRow(a: QueueEntry, b: QueueEntry): boolean {
+  return a.createdAt === b.createdAt && a.identity === b.identity;
 }
