@@ -121,24 +121,27 @@ export class RelaySender {
 
   /**
    * Reads the queue, dead-letters expired alarms, and starts what the limits allow. False when it
-   * did not read the outbox (paused after an error).
+   * did not read the outbox (paused after an error, or nothing could start and no timer was due:
+   * a wake-up per accepted alarm then costs no query while every slot is busy).
    */
   private cycle(): boolean {
     const now = this.deps.clock();
     this.cycleAt = now;
     this.nextDueAt = undefined;
     if (now < this.outboxPausedUntil) return false;
-    this.recorder.retryPendingWrites();
+    const sweep = now - this.lastSweep >= EXPIRY_SWEEP_EVERY_MS;
+    const paused = now < this.health.resumeAt;
+    const slots = paused ? 0 : (this.health.isUp ? this.limit.value : 1) - this.inFlight.size;
+    if (slots <= 0 && !sweep) return false;
     if (now - this.lastRebuild >= REBUILD_EVERY_MS) {
       this.queue.rebuild();
       this.lastRebuild = now;
     } else this.queue.refresh();
-    if (now - this.lastSweep >= EXPIRY_SWEEP_EVERY_MS) {
+    if (sweep) {
+      this.recorder.retryPendingWrites();
       this.recorder.expire(now, new Set(this.inFlight.keys()));
       this.lastSweep = now;
     }
-    if (now < this.health.resumeAt) return true;
-    const slots = (this.health.isUp ? this.limit.value : 1) - this.inFlight.size;
     if (slots <= 0) return true;
     const { due, nextDueAt } = this.queue.pick(slots, new Set(this.inFlight.values()), now);
     this.nextDueAt = nextDueAt;
