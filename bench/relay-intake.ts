@@ -120,6 +120,9 @@ const app = createApp(
     RELAY_TOKENS: TOKEN,
     RELAY_DATA_DIR: dataDir,
     RELAY_QUEUE_LIMIT: "1000000",
+    ...(process.env.BENCH_RELAY_CONCURRENCY
+      ? { RELAY_CONCURRENCY: process.env.BENCH_RELAY_CONCURRENCY }
+      : {}),
     HOST: "127.0.0.1",
     PORT: "0",
   }),

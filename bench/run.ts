@@ -8,7 +8,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { printTargets, RESULTS_DIR, type TargetResult, writeResults } from "./lib/report.js";
 
-const SUITE = ["drain-throughput", "api-cost", "memory", "scrape-latency", "relay-intake", "soak"];
+const SUITE = [
+  "drain-throughput",
+  "api-cost",
+  "memory",
+  "scrape-latency",
+  "relay-intake",
+  "relay-delivery",
+  "soak",
+];
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((n) => !SUITE.includes(n));

@@ -82,6 +82,10 @@ export const ENV_VARS = {
     doc: "Comma list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.",
   },
   WEB_MAX_CONNECTIONS: { default: "1024", doc: "Open HTTP connections at most; further ones are closed." },
+  RELAY_CONCURRENCY: {
+    default: "16",
+    doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -187,6 +191,7 @@ const envSchema = z.object({
   }),
   TRUSTED_PROXIES: list.transform((items, ctx) => trustedProxyList(items, ctx)),
   WEB_MAX_CONNECTIONS: positiveInt,
+  RELAY_CONCURRENCY: positiveInt.refine((n) => n <= 256, "must be at most 256"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
@@ -325,6 +330,7 @@ export function buildConfig(
       queueLimit: v.RELAY_QUEUE_LIMIT,
       dedupeWindowMs: v.RELAY_DEDUPE_WINDOW,
       alertmanagerMaxBodyBytes: v.RELAY_ALERTMANAGER_MAX_BODY,
+      concurrency: v.RELAY_CONCURRENCY,
     },
   };
 }

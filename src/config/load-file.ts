@@ -56,6 +56,7 @@ const environmentSchema = z.strictObject({
         .optional(),
       source: z.string().min(1).optional(),
       tag: z.string().min(1).optional(),
+      concurrency: z.number().int().min(1).max(256).optional(),
     })
     .optional(),
 });

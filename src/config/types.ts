@@ -40,7 +40,13 @@ export interface EnvironmentConfig {
   /** Most pages one read of the feed may take (FEED_MAX_PAGES, file key `maxPages`). */
   maxPages?: number;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
-  relay?: { eventType?: (typeof V1_PUSH_EVENT_TYPES)[number]; source?: string; tag?: string };
+  relay?: {
+    eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];
+    source?: string;
+    tag?: string;
+    /** Deliveries in flight at once for this environment (over RELAY_CONCURRENCY). */
+    concurrency?: number;
+  };
 }
 
 /** Event types the relay may push with the v1 API. */
@@ -74,6 +80,8 @@ export interface RelayConfig {
   dedupeWindowMs: number;
   /** Body limit of the Alertmanager endpoint in bytes (RELAY_ALERTMANAGER_MAX_BODY). */
   alertmanagerMaxBodyBytes: number;
+  /** Most deliveries in flight at once per environment (RELAY_CONCURRENCY). */
+  concurrency: number;
 }
 
 /** The whole effective configuration of one exporter process. */

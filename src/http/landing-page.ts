@@ -10,6 +10,14 @@ function iso(ms: number | undefined): string {
   return ms === undefined ? "never" : new Date(ms).toISOString();
 }
 
+/** Only the stable reason code is shown: upstream error text stays in the (redacted) log. */
+function upstreamState(r: RelayQueueState): string {
+  const u = r.upstream;
+  if (!u) return "";
+  if (u.up) return "accepting";
+  return `refusing since ${iso(u.since)} (${u.reason ?? "unknown"}); delivery paused and retried`;
+}
+
 function relaySection(relay: RelayQueueState[] | undefined): string {
   if (!relay) {
     return "<h2>Alarm relay</h2>\n<p>Off: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true) to accept alarms.</p>";
@@ -20,7 +28,8 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
         r.environment,
         String(r.queued),
         r.oldestCreatedAt === undefined ? "none waiting" : iso(r.oldestCreatedAt),
-        String(r.deadLetters),
+        Number.isNaN(r.deadLetters) ? "outbox unreadable" : String(r.deadLetters),
+        upstreamState(r),
       ]
         .map((c) => `<td>${escapeHtml(c)}</td>`)
         .join(""),
@@ -28,7 +37,7 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
     .map((cells) => `<tr>${cells}</tr>`)
     .join("\n");
   return `<h2>Alarm relay</h2>
-<table><tr><th>Environment</th><th>Queued</th><th>Oldest queued since</th><th>Dead letters</th></tr>
+<table><tr><th>Environment</th><th>Queued</th><th>Oldest queued since</th><th>Dead letters</th><th>Upstream</th></tr>
 ${rows}
 </table>`;
 }

@@ -21,6 +21,10 @@ export class RelayMetrics {
   readonly authFailures: Counter;
   readonly deadLettersReplayed: Counter<"environment">;
   readonly deadLettersPurged: Counter<"environment">;
+  readonly upstreamUp: Gauge<"environment">;
+  readonly concurrency: Gauge<"environment">;
+  readonly inFlight: Gauge<"environment">;
+  readonly outboxErrors: Counter<"environment">;
 
   constructor(
     registry: Registry,
@@ -49,7 +53,7 @@ export class RelayMetrics {
     });
     this.deadLetters = new Counter({
       name: "dynatrace_relay_dead_letters_total",
-      help: "Alarms given up on (permanent 4xx, RELAY_MAX_ATTEMPTS or RELAY_MAX_AGE reached) and moved to the dead-letter table.",
+      help: "Alarms given up on and moved to the dead-letter table: a verdict about the alarm (400, 413, other 4xx but 401/403/404/407/408/429, a v2 item status other than OK) or RELAY_MAX_AGE reached (reason expired). Environment-level failures never dead-letter.",
       labelNames: ["environment"] as const,
       registers,
     });
@@ -63,6 +67,30 @@ export class RelayMetrics {
     this.authFailures = new Counter({
       name: "dynatrace_relay_auth_failures_total",
       help: "Relay requests with a missing or wrong token. After 10 from one address within a minute, that address gets 429 until the minute is over.",
+      registers,
+    });
+    this.upstreamUp = new Gauge({
+      name: "dynatrace_relay_upstream_up",
+      help: "1 when the last delivery attempt reached Dynatrace and it accepted or judged the alarm; 0 while the environment refuses (401, 403, 404, 407, 408, 429, 5xx, a 2xx that is not the documented answer) or is unreachable (DNS, connection, TLS, proxy). While 0, delivery pauses and retries with backoff; nothing is dead-lettered for it.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.concurrency = new Gauge({
+      name: "dynatrace_relay_delivery_concurrency",
+      help: "Deliveries allowed in flight at once for the environment: RELAY_CONCURRENCY, halved on 429 and grown back by one per that many successes (AIMD). One probe at a time while the upstream is down.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: "dynatrace_relay_deliveries_in_flight",
+      help: "Delivery attempts waiting for Dynatrace's answer.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
+    this.outboxErrors = new Counter({
+      name: "dynatrace_relay_outbox_errors_total",
+      help: "Outbox reads or writes by the sender that failed (disk, corruption); delivery for the environment pauses 5 s after each, nothing is re-sent for it.",
+      labelNames: ["environment"] as const,
       registers,
     });
     new Gauge({
@@ -98,6 +126,8 @@ export class RelayMetrics {
         for (const outcome of OUTCOMES) this.received.inc({ environment, source, outcome }, 0);
       this.delivered.inc({ environment }, 0);
       this.deadLetters.inc({ environment }, 0);
+      this.outboxErrors.inc({ environment }, 0);
+      this.upstreamUp.set({ environment }, 1);
     }
     this.deadLettersReplayed = new Counter({
       name: "dynatrace_relay_dead_letters_replayed_total",

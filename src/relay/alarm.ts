@@ -34,6 +34,11 @@ export interface Alarm {
    * say "HOST entities tagged <host>", v2 can select the host by name.
    */
   attachHost?: string;
+  /**
+   * What makes alarms "the same alarm" for ordering (its WARNING, CRITICAL, CLEAR sequence is
+   * delivered in acceptance order); undefined means the dedupe key.
+   */
+  identity?: string;
 }
 
 /** Upstream API generation of a queued alarm. */
@@ -45,6 +50,8 @@ export interface OutboundAlarm {
   dedupeKey: string;
   api: UpstreamApi;
   body: object;
+  /** Ordering identity (see {@link Alarm.identity}); undefined means the dedupe key. */
+  identity?: string;
 }
 
 /** What every input mapper needs from the relay configuration. */
@@ -93,4 +100,21 @@ export function withRequiredFields(p: V1EventCreation): V1EventCreation {
   }
   if (p.eventType === "CUSTOM_CONFIGURATION") out.configuration ??= summary;
   return out;
+}
+
+/** Identity of a netdata alarm: its host and `chart.alarm`, whichever input format carried it. */
+export function netdataIdentity(host: string, chartAlarm: string): string {
+  return `netdata:${JSON.stringify([host, chartAlarm])}`;
+}
+
+const NETDATA_DESCRIPTION = /^Netdata Notification for: (.+) (\S+) is \S+$/s;
+
+/**
+ * Identity of a v1 push sent by netdata's notifier: host and `chart.alarm` from its description
+ * (`Netdata Notification for: <host> <chart>.<alarm> is <status>`), else its title.
+ */
+export function netdataPushIdentity(p: { description?: string; title?: string }): string | undefined {
+  const m = NETDATA_DESCRIPTION.exec(p.description ?? "");
+  if (m) return netdataIdentity(m[1] as string, m[2] as string);
+  return p.title === undefined ? undefined : `netdata-title:${p.title}`;
 }

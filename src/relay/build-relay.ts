@@ -69,6 +69,7 @@ export function buildRelay(
           ca: env.ca,
           timeoutMs: config.httpTimeoutMs,
           userAgent: USER_AGENT,
+          connections: env.relay?.concurrency ?? config.relay.concurrency,
           now: deps.clock,
           onResponse: (endpoint, code) => deps.onResponse(env.name, endpoint, code),
         });
@@ -82,6 +83,8 @@ export function buildRelay(
           backoff: deps.backoff,
           maxAttempts: config.relay.maxAttempts,
           maxAgeMs: config.relay.maxAgeMs,
+          concurrency: env.relay?.concurrency ?? config.relay.concurrency,
+          attemptTimeoutMs: 2 * config.httpTimeoutMs + 1000,
         });
         return { sender, client, name: env.name };
       })

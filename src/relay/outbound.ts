@@ -11,6 +11,7 @@ export function toOutbound(alarm: Alarm, api: UpstreamApi): OutboundAlarm {
     dedupeKey: alarm.dedupeKey,
     api,
     body: api === "v1" ? alarm.payload : v2Body(alarm),
+    ...(alarm.identity === undefined ? {} : { identity: alarm.identity }),
   };
 }
 

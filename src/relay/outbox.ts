@@ -8,6 +8,7 @@ import { DeadLetterTable } from "./dead-letters.js";
 import { guardStatements } from "./outbox-errors.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxDatabase } from "./outbox-open.js";
 import { OutboxWatch } from "./outbox-watch.js";
+import { migrateOutbox } from "./outbox-migrate.js";
 
 /** A queued alarm as stored. */
 export interface QueuedAlarm {
@@ -19,6 +20,16 @@ export interface QueuedAlarm {
   payload: string;
   createdAt: number;
   attempts: number;
+  nextAttemptAt: number;
+  /** Ordering identity: the alarm's own, else (rows written before it existed) its dedupe key. */
+  identity: string;
+}
+
+/** What delivery scheduling needs of a queued alarm, without its body. */
+export interface QueueEntry {
+  id: number;
+  identity: string;
+  createdAt: number;
   nextAttemptAt: number;
 }
 
@@ -120,6 +131,7 @@ export class Outbox {
         db.pragma("journal_mode = WAL");
         db.pragma("synchronous = FULL");
         db.exec(SCHEMA);
+        migrateOutbox(db);
       },
     });
     this.db = opened.db;
@@ -134,10 +146,17 @@ export class Outbox {
       ),
       prune: db.prepare("DELETE FROM recent_keys WHERE seen_at < ?"),
       insert: db.prepare(
-        "INSERT INTO outbox (environment, source, dedupe_key, api, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (environment, source, dedupe_key, api, payload, created_at, next_attempt_at, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       head: db.prepare<[string, number], Record<string, unknown>>(
         "SELECT * FROM outbox WHERE environment = ? AND id > ? ORDER BY id LIMIT 1",
+      ),
+      entries: db.prepare<[string, number, number], QueueEntry>(
+        "SELECT id, COALESCE(identity, dedupe_key) AS identity, created_at AS createdAt, next_attempt_at AS nextAttemptAt FROM outbox WHERE environment = ? AND id > ? ORDER BY id LIMIT ?",
+      ),
+      byId: db.prepare<[number], Record<string, unknown>>("SELECT * FROM outbox WHERE id = ?"),
+      release: db.prepare(
+        "UPDATE outbox SET next_attempt_at = ? WHERE environment = ? AND next_attempt_at > ?",
       ),
       remove: db.prepare("DELETE FROM outbox WHERE id = ?"),
       reschedule: db.prepare(
@@ -266,7 +285,16 @@ export class Outbox {
         continue;
       }
       const body = JSON.stringify(alarm.body);
-      const info = s.insert.run(p.environment, alarm.source, alarm.dedupeKey, alarm.api, body, now, now);
+      const info = s.insert.run(
+        p.environment,
+        alarm.source,
+        alarm.dedupeKey,
+        alarm.api,
+        body,
+        now,
+        now,
+        alarm.identity ?? null,
+      );
       ids.push(Number(info.lastInsertRowid));
     }
     added.set(p.environment, (added.get(p.environment) ?? 0) + ids.length);
@@ -279,18 +307,26 @@ export class Outbox {
    */
   head(environment: string, afterId = 0): QueuedAlarm | undefined {
     const r = this.statements.head.get(environment, afterId);
-    if (!r) return undefined;
-    return {
-      id: r.id as number,
-      environment: r.environment as string,
-      source: r.source as string,
-      dedupeKey: r.dedupe_key as string,
-      api: r.api as UpstreamApi,
-      payload: r.payload as string,
-      createdAt: r.created_at as number,
-      attempts: r.attempts as number,
-      nextAttemptAt: r.next_attempt_at as number,
-    };
+    return r ? toQueuedAlarm(r) : undefined;
+  }
+
+  /**
+   * Up to `limit` queued alarms of the environment with an id above `afterId`, in acceptance
+   * order, without their bodies: what the sender schedules by. Throws when the file cannot be read.
+   */
+  entries(environment: string, afterId: number, limit: number): QueueEntry[] {
+    return this.statements.entries.all(environment, afterId, limit);
+  }
+
+  /** The queued alarm with this id, body included; undefined once it left the queue. */
+  get(id: number): QueuedAlarm | undefined {
+    const r = this.statements.byId.get(id);
+    return r ? toQueuedAlarm(r) : undefined;
+  }
+
+  /** Makes every alarm of the environment that waits for a later retry due at `now`. */
+  release(environment: string, now: number): void {
+    this.statements.release.run(now, environment, now);
   }
 
   /**
@@ -437,4 +473,19 @@ export class Outbox {
   private stopWatch(): void {
     if (!this.closed) this.watcher?.stop();
   }
+}
+
+function toQueuedAlarm(r: Record<string, unknown>): QueuedAlarm {
+  return {
+    id: r.id as number,
+    environment: r.environment as string,
+    source: r.source as string,
+    dedupeKey: r.dedupe_key as string,
+    api: r.api as UpstreamApi,
+    payload: r.payload as string,
+    createdAt: r.created_at as number,
+    attempts: r.attempts as number,
+    nextAttemptAt: r.next_attempt_at as number,
+    identity: (r.identity as string | null) ?? (r.dedupe_key as string),
+  };
 }

@@ -126,6 +126,7 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
     source: "alertmanager",
     ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
     dedupeKey: `am:${a.fingerprint ?? contentKey("labels", a.labels)}:${a.status}:${a.startsAt}`,
+    identity: `am:${a.fingerprint ?? contentKey("labels", a.labels)}`,
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: ALERTMANAGER_SOURCE,

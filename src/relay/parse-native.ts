@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type Alarm, hostAttachRules, type MappingDefaults, withRequiredFields } from "./alarm.js";
+import {
+  type Alarm,
+  hostAttachRules,
+  type MappingDefaults,
+  netdataIdentity,
+  withRequiredFields,
+} from "./alarm.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 const name = z.string().min(1).max(1000);
@@ -41,6 +47,7 @@ export function parseNativeAlarm(body: unknown, defaults: MappingDefaults): Alar
     source: "native",
     ...(defaults.tag === undefined ? { attachHost: a.host } : {}),
     dedupeKey: `native:${JSON.stringify([a.host, a.chart, a.alarm, a.status, a.time ?? null])}`,
+    identity: netdataIdentity(a.host, `${a.chart}.${a.alarm}`),
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: defaults.source,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
-import { type Alarm, contentKey, type Tag, type V1EventCreation } from "./alarm.js";
+import { type Alarm, contentKey, netdataPushIdentity, type Tag, type V1EventCreation } from "./alarm.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 const NEEDS_DESCRIPTION = new Set([
@@ -113,6 +113,7 @@ export function parseV1Push(body: unknown, idempotencyKey: string | undefined): 
   return {
     source: fromNetdata ? "netdata" : "v1",
     dedupeKey: idempotencyKey ? `key:${idempotencyKey}` : contentKey(fromNetdata ? "netdata" : "v1", payload),
+    ...(fromNetdata ? { identity: netdataPushIdentity(payload) } : {}),
     payload,
   };
 }

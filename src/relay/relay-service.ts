@@ -3,6 +3,7 @@ import type { RelayMetrics } from "../metrics/relay-metrics.js";
 import type { InputSource, MappingDefaults, OutboundAlarm } from "./alarm.js";
 import { type EnqueueResult, type Outbox, OutboxUnavailableError } from "./outbox.js";
 import type { RelaySender } from "./sender.js";
+import type { UpstreamStatus } from "./upstream-health.js";
 
 /** What the HTTP layer asks of the relay. */
 export interface Relay {
@@ -35,6 +36,8 @@ export interface RelayQueueState {
   queued: number;
   oldestCreatedAt: number | undefined;
   deadLetters: number;
+  /** Whether Dynatrace takes this environment's alarms now; undefined without a sender. */
+  upstream?: UpstreamStatus;
 }
 
 /**
@@ -93,11 +96,24 @@ export class RelayService implements Relay {
   summary(): RelayQueueState[] | undefined {
     const outbox = this.outbox;
     if (!outbox) return undefined;
-    return this.environments.map((environment) => ({
-      environment,
-      queued: outbox.depth(environment),
-      oldestCreatedAt: outbox.oldestCreatedAt(environment),
-      deadLetters: outbox.deadLetters(environment),
-    }));
+    return this.environments.map((environment) => {
+      const upstream = this.senders.get(environment)?.status();
+      return {
+        environment,
+        queued: outbox.depth(environment),
+        oldestCreatedAt: orUndefined(() => outbox.oldestCreatedAt(environment)),
+        deadLetters: orUndefined(() => outbox.deadLetters(environment)) ?? Number.NaN,
+        ...(upstream ? { upstream } : {}),
+      };
+    });
+  }
+}
+
+/** A read of an outbox that may be unreadable (the page still renders; the sender reports it). */
+function orUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
 }

@@ -1,10 +1,16 @@
+import { setMaxListeners } from "node:events";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
-import { backoffDelay } from "../dynatrace/backoff.js";
 import type { DynatraceClient } from "../dynatrace/client.js";
-import { DynatraceError, DynatraceHttpError } from "../dynatrace/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
+import type { AttemptOutcome } from "./attempt-outcome.js";
+import { ConcurrencyLimit } from "./concurrency.js";
+import { DeliveryQueue } from "./delivery-queue.js";
+import { OutcomeRecorder } from "./outcome-recorder.js";
+import { pushOnce } from "./push-attempt.js";
 import type { Outbox, QueuedAlarm } from "./outbox.js";
+import { UpstreamHealth, type UpstreamStatus } from "./upstream-health.js";
+import { Waker } from "./waker.js";
 
 /** Everything a {@link RelaySender} works with. */
 export interface SenderDeps {
@@ -15,148 +21,204 @@ export interface SenderDeps {
   logger: Logger;
   clock: () => number;
   backoff: BackoffPolicy;
+  /** Kept for configuration compatibility: environment-level failures never count (see docs). */
   maxAttempts: number;
   maxAgeMs: number;
+  /** Most deliveries in flight at once (RELAY_CONCURRENCY); default 16. */
+  concurrency?: number;
+  /**
+   * Longest one attempt may take, queueing for a connection included (HTTP_TIMEOUT bounds only
+   * the gaps); past it the attempt counts as a timeout. Default 60 s.
+   */
+  attemptTimeoutMs?: number;
 }
 
-/** Endpoint names and paths of the two push APIs, as `dynatrace_api_requests_total` names them. */
-const UPSTREAM = {
-  v1: { endpoint: "v1_push", path: "/api/v1/events" },
-  v2: { endpoint: "v2_ingest", path: "/api/v2/events/ingest" },
-} as const;
+/** Longest the sender sleeps without looking at the outbox (rows another process added). */
+const IDLE_RECHECK_MS = 5000;
+const REBUILD_EVERY_MS = 60_000;
+const EXPIRY_SWEEP_EVERY_MS = 1000;
 
 /**
- * Delivers one environment's queued alarms to `POST /api/v1/events`, one at a time in acceptance
- * order (a failing head blocks the rest, so order per source holds). 429, 5xx and network errors
- * are retried with backoff (or the server's Retry-After); other 4xx, RELAY_MAX_ATTEMPTS or
- * RELAY_MAX_AGE move the alarm to the dead-letter table. Delivery is at-least-once: an alarm leaves
- * the outbox only after Dynatrace answered 2xx.
+ * Delivers one environment's queued alarms: several at once (up to the concurrency limit, which
+ * AIMD adapts to 429s), never two of one identity, each identity's alarms in acceptance order.
+ * Environment-level refusals pause the environment and are retried with backoff, one probe at a
+ * time, until Dynatrace answers again; only a verdict about the alarm itself, or RELAY_MAX_AGE,
+ * dead-letters it. At-least-once: an alarm leaves the outbox only after Dynatrace's documented
+ * success answer. No outbox error or upstream answer can stop or spin the loop.
  */
 export class RelaySender {
   private stopping = false;
   private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly waker = new Waker();
   private readonly abort = new AbortController();
-  /**
-   * Id of the last alarm delivered or dead-lettered by this process. Removals are written later
-   * (and a full disk delays them), so the next head is looked up after this id: a delivered
-   * alarm is never sent again by this process.
-   */
-  private lastDone = 0;
+  private readonly queue: DeliveryQueue;
+  private readonly limit: ConcurrencyLimit;
+  private readonly health: UpstreamHealth;
+  private readonly recorder: OutcomeRecorder;
+  /** Alarm id to identity of the attempts in flight. */
+  private readonly inFlight = new Map<number, string>();
+  private readonly attempts = new Set<Promise<void>>();
+  private nextDueAt: number | undefined;
+  /** The time the last cycle decided with. */
+  private cycleAt = 0;
+  private lastRebuild = Number.NEGATIVE_INFINITY;
+  private lastSweep = 0;
+  private outboxPausedUntil = 0;
+  private outboxFailing = false;
 
-  constructor(private readonly deps: SenderDeps) {}
+  constructor(private readonly deps: SenderDeps) {
+    const { environment, metrics, logger, outbox } = deps;
+    this.queue = new DeliveryQueue(outbox, environment);
+    this.limit = new ConcurrencyLimit(deps.concurrency ?? 16);
+    // Every attempt in flight listens for the shutdown: not a leak, up to the concurrency limit.
+    setMaxListeners(this.limit.max + 10, this.abort.signal);
+    this.health = new UpstreamHealth(environment, deps.backoff, logger, (up) =>
+      metrics.upstreamUp.set({ environment }, up ? 1 : 0),
+    );
+    this.recorder = new OutcomeRecorder(deps, this.queue, (err) => this.outboxError(err));
+    metrics.upstreamUp.set({ environment }, 1);
+    metrics.concurrency.set({ environment }, this.limit.value);
+    metrics.inFlight.set({ environment }, 0);
+  }
 
   start(): void {
     this.running ??= this.loop();
   }
 
-  /** New alarms are queued: deliver without waiting for the next poll. */
+  /** New alarms are queued (or an attempt ended): look at the queue without waiting. */
   wake(): void {
-    this.wakeUp?.();
+    this.waker.wake();
   }
 
-  /** Lets the delivery in flight finish (at most `graceMs`), keeps the rest queued. */
+  /** The upstream's state, for the landing page. */
+  status(): UpstreamStatus {
+    return this.health.status();
+  }
+
+  /** Stops starting attempts, lets those in flight finish (at most `graceMs`), keeps the rest queued. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
     this.wake();
-    const timer = setTimeout(() => this.abort.abort(new Error("shutting down")), graceMs);
     await this.running;
+    const timer = setTimeout(() => this.abort.abort(new Error("shutting down")), graceMs);
+    await Promise.allSettled([...this.attempts]);
     clearTimeout(timer);
   }
 
   private async loop(): Promise<void> {
-    const { outbox, environment, clock } = this.deps;
     while (!this.stopping) {
-      const head = outbox.head(environment, this.lastDone);
-      if (!head) {
-        await this.idle(60_000);
-        continue;
-      }
-      const wait = head.nextAttemptAt - clock();
-      if (wait > 0) {
-        await this.idle(wait);
-        continue;
-      }
       try {
-        await this.deliver(head);
+        if (this.cycle() && this.outboxFailing) {
+          this.outboxFailing = false;
+          this.deps.logger.info({ environment: this.deps.environment }, "relay outbox readable again");
+        }
       } catch (err) {
-        // The loop must outlive anything (a disk error, a bug): log, pause, and carry on.
-        this.deps.logger.error({ environment, err }, "relay sender error; retrying in 5 s");
-        await this.idle(5000);
+        this.outboxError(err);
       }
+      await this.waker.sleep(this.stopping ? 0 : this.waitMs());
     }
   }
 
-  private remove(a: QueuedAlarm): void {
-    this.deps.outbox.markDelivered(a);
-    this.lastDone = a.id;
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-  }
-
-  private async deliver(a: QueuedAlarm): Promise<void> {
-    const { client, outbox, metrics, environment, clock, logger } = this.deps;
-    const attempts = a.attempts + 1;
-    try {
-      const target = UPSTREAM[a.api];
-      const answer = await client.postJson(target.endpoint, target.path, a.payload, this.abort.signal);
-      const rejected = a.api === "v2" ? rejectedItems(answer) : [];
-      if (rejected.length > 0) {
-        // A 201 can carry failed items; retrying the same body cannot fix them.
-        metrics.failures.inc({ environment, reason: "item_rejected" });
-        outbox.deadLetter(a, attempts, "item_rejected", `ingest item status ${rejected.join(", ")}`);
-        metrics.deadLetters.inc({ environment });
-        logger.error(
-          { environment, id: a.id, statuses: rejected },
-          "alarm dead-lettered: Dynatrace rejected the ingest item",
-        );
-        return;
-      }
-      this.remove(a);
-      metrics.delivered.inc({ environment });
-      metrics.deliveryDuration.observe({ environment }, Math.max(0, clock() - a.createdAt) / 1000);
-      logger.debug({ environment, id: a.id, attempts }, "alarm delivered");
-    } catch (err) {
-      if (!(err instanceof DynatraceError)) throw err;
-      if (err.reason === "aborted") return;
-      metrics.failure(environment, err.reason);
-      const now = clock();
-      const expired = attempts >= this.deps.maxAttempts || now - a.createdAt >= this.deps.maxAgeMs;
-      if (!err.retryable || expired) {
-        outbox.deadLetter(a, attempts, err.reason, err.message);
-        metrics.deadLetters.inc({ environment });
-        logger.error(
-          { environment, id: a.id, attempts, reason: err.reason },
-          `alarm dead-lettered: ${err.message}`,
-        );
-        return;
-      }
-      const serverWait = err instanceof DynatraceHttpError ? (err.retryAfterMs ?? 0) : 0;
-      const next = now + Math.max(backoffDelay(this.deps.backoff, attempts), serverWait);
-      outbox.reschedule(a, attempts, next, err.message);
-      logger.warn(
-        { environment, id: a.id, attempts, reason: err.reason },
-        `alarm delivery failed, will retry: ${err.message}`,
-      );
+  /**
+   * Reads the queue, dead-letters expired alarms, and starts what the limits allow. False when it
+   * did not read the outbox (paused after an error, or nothing could start and no timer was due:
+   * a wake-up per accepted alarm then costs no query while every slot is busy).
+   */
+  private cycle(): boolean {
+    const now = this.deps.clock();
+    this.cycleAt = now;
+    this.nextDueAt = undefined;
+    if (now < this.outboxPausedUntil) return false;
+    const sweep = now - this.lastSweep >= EXPIRY_SWEEP_EVERY_MS;
+    const paused = now < this.health.resumeAt;
+    const slots = paused ? 0 : (this.health.isUp ? this.limit.value : 1) - this.inFlight.size;
+    if (slots <= 0 && !sweep) return false;
+    if (now - this.lastRebuild >= REBUILD_EVERY_MS) {
+      this.queue.rebuild();
+      this.lastRebuild = now;
+    } else this.queue.refresh();
+    if (sweep) {
+      this.recorder.retryPendingWrites();
+      this.recorder.expire(now, new Set(this.inFlight.keys()));
+      this.lastSweep = now;
     }
+    if (slots <= 0) return true;
+    const { due, nextDueAt } = this.queue.pick(slots, new Set(this.inFlight.values()), now);
+    this.nextDueAt = nextDueAt;
+    for (const entry of due) {
+      const alarm = this.deps.outbox.get(entry.id);
+      if (!alarm) this.queue.settle(entry.id);
+      else this.launch(alarm);
+    }
+    return true;
   }
-}
 
-/** Statuses other than OK in a v2 ingest answer (`eventIngestResults[].status`). */
-function rejectedItems(answer: unknown): string[] {
-  const results = (answer as { eventIngestResults?: unknown } | undefined)?.eventIngestResults;
-  if (!Array.isArray(results)) return [];
-  return results
-    .map((r) => (r as { status?: unknown }).status)
-    .filter((status) => status !== "OK")
-    .map((status) => String(status));
+  /**
+   * Until the next alarm is due or a pause ends, measured from the time the cycle decided with
+   * (a pause that ended while the cycle ran gives 0, never a full idle period).
+   */
+  private waitMs(): number {
+    const now = this.cycleAt;
+    const pauses = [this.health.resumeAt, this.outboxPausedUntil].filter((t) => t > now);
+    const until = this.nextDueAt === undefined ? pauses : [...pauses, this.nextDueAt];
+    return Math.max(0, Math.min(IDLE_RECHECK_MS, ...until.map((t) => t - now)));
+  }
+
+  private launch(alarm: QueuedAlarm): void {
+    const { metrics, environment } = this.deps;
+    this.inFlight.set(alarm.id, alarm.identity);
+    metrics.inFlight.set({ environment }, this.inFlight.size);
+    const ticket = this.limit.begin();
+    const attempt = this.attempt(alarm, ticket)
+      .catch((err: unknown) => {
+        this.deps.logger.error(
+          { environment, id: alarm.id, err },
+          "relay delivery attempt failed unexpectedly",
+        );
+      })
+      .finally(() => {
+        this.inFlight.delete(alarm.id);
+        metrics.inFlight.set({ environment }, this.inFlight.size);
+        this.attempts.delete(attempt);
+        this.wake();
+      });
+    this.attempts.add(attempt);
+  }
+
+  private async attempt(alarm: QueuedAlarm, ticket: number): Promise<void> {
+    const deadline = this.deps.attemptTimeoutMs ?? 60_000;
+    const outcome = await pushOnce(this.deps.client, alarm, this.abort.signal, deadline);
+    this.adapt(outcome, ticket);
+    this.recorder.record(alarm, outcome);
+  }
+
+  /** Feeds an outcome to the upstream state and the concurrency limit. */
+  private adapt(outcome: AttemptOutcome, ticket: number): void {
+    const { metrics, environment, clock } = this.deps;
+    const now = clock();
+    if (outcome.kind === "delivered" || outcome.kind === "rejected") {
+      this.limit.succeeded();
+      // After an outage, alarms that wait for their own retry delay may go now.
+      if (this.health.reached(now)) this.recorder.release(now);
+    } else if (outcome.kind === "refused") {
+      if (outcome.reason === "rate_limited") this.limit.throttled(ticket);
+      this.health.refused(now, outcome.reason, outcome.message, outcome.retryAfterMs);
+    }
+    metrics.concurrency.set({ environment }, this.limit.value);
+  }
+
+  /** An outbox read or write failed: pause this environment, say so once, count every one. */
+  private outboxError(err: unknown): void {
+    const { environment, metrics, logger, clock } = this.deps;
+    metrics.outboxErrors.inc({ environment });
+    this.outboxPausedUntil = clock() + IDLE_RECHECK_MS;
+    // What the file holds may have changed under the error (restored, rebuilt): re-read it all.
+    this.lastRebuild = Number.NEGATIVE_INFINITY;
+    if (this.outboxFailing) return;
+    this.outboxFailing = true;
+    logger.error(
+      { environment, err },
+      "relay outbox cannot be read or written; delivery for this environment paused, retrying every 5 s",
+    );
+  }
 }

@@ -141,3 +141,19 @@ describe("config file", () => {
     );
   });
 });
+
+describe("config file: relay.concurrency", () => {
+  test("when an environment sets relay.concurrency, then it is kept; an out-of-range value names the key", () => {
+    const text = (n: number) => `
+environments:
+  - name: prod
+    url: https://abc12345.live.dynatrace.com
+    token: dt0c01.X
+    relay:
+      concurrency: ${n}
+`;
+    const config = loadConfig({}, file(text(32)));
+    assert.equal(config.environments[0]?.relay?.concurrency, 32);
+    assert.match(errorOf(text(0)), /concurrency/);
+  });
+});

@@ -200,3 +200,16 @@ describe("loadConfigFromEnv", () => {
     assert.match(printed, /"token":"<redacted>"/);
   });
 });
+
+describe("RELAY_CONCURRENCY", () => {
+  test("when unset, then 16 deliveries per environment may be in flight; a bad value names the variable", () => {
+    const BASE_ENV = {
+      DYNATRACE_URL: "https://abc12345.live.dynatrace.com",
+      DYNATRACE_API_TOKEN: "dt0c01.X",
+    };
+    assert.equal(loadConfigFromEnv(BASE_ENV).relay.concurrency, 16);
+    assert.equal(loadConfigFromEnv({ ...BASE_ENV, RELAY_CONCURRENCY: "4" }).relay.concurrency, 4);
+    assert.throws(() => loadConfigFromEnv({ ...BASE_ENV, RELAY_CONCURRENCY: "0" }), /RELAY_CONCURRENCY/);
+    assert.throws(() => loadConfigFromEnv({ ...BASE_ENV, RELAY_CONCURRENCY: "1000" }), /RELAY_CONCURRENCY/);
+  });
+});

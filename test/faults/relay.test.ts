@@ -41,15 +41,22 @@ describe("relay delivery under upstream faults", () => {
         const res = await request(`${base}/api/v1/alarms`, {
           method: "POST",
           headers: { authorization: `Bearer ${harness.relayToken}`, "content-type": "application/json" },
-          body: JSON.stringify({ host: "web01", chart: "system.cpu", alarm: `f${i}`, status: "WARNING" }),
+          // One alarm's transitions (one identity): delivered in acceptance order.
+          body: JSON.stringify({
+            host: "web01",
+            chart: "system.cpu",
+            alarm: "f",
+            status: "WARNING",
+            time: i + 1,
+          }),
         });
         assert.equal(res.statusCode, 202);
         await res.body.dump();
       }
       await until(() => harness.sim.pushed.length === 5, 15_000, "all delivered");
       await new Promise((r) => setTimeout(r, 200));
-      const names = harness.sim.pushed.map((p) => (p.customProperties as Record<string, string>).alarm);
-      assert.deepEqual(names, ["f0", "f1", "f2", "f3", "f4"]);
+      const times = harness.sim.pushed.map((p) => (p.customProperties as Record<string, string>).time);
+      assert.deepEqual(times, ["1", "2", "3", "4", "5"]);
       const m = await harness.scrape();
       assert.equal(
         value(m, "dynatrace_relay_delivery_failures_total", { environment: "test", reason: c.reason }),
