@@ -31,7 +31,10 @@ export function relayGuard(relay: Relay, source: InputSource, limiter: FailedAut
       refuse(req, res, relay, limiter);
     }
     res.locals.relayEnvironment = targetEnvironment(relay, req);
-    if (!req.is(["application/json", "application/*+json"])) {
+    // req.is() is null for a request without a body, whatever its Content-Type says.
+    const json = req.is(["application/json", "application/*+json"]);
+    if (json === null) throw new HttpError(400, "the request has no body: send the alarm as JSON");
+    if (json === false) {
       throw new HttpError(
         415,
         `Content-Type must be application/json (got ${req.get("content-type") ?? "none"})`,

@@ -69,6 +69,8 @@ describe("relay intake: auth and bad input", () => {
       .send("host=web01")
       .expect(415);
     assert.match(wrongType.body.error.message, /application\/json/);
+    const empty = await post("/api/v1/alarms").set("Content-Type", "application/json").expect(400);
+    assert.equal(empty.body.error.message, "the request has no body: send the alarm as JSON");
     const broken = await post("/api/v1/alarms")
       .set("Content-Type", "application/json")
       .send('{"host": "a"b"}')
