@@ -1,5 +1,5 @@
 # Build: compile TypeScript with the dev dependencies, then drop them.
-FROM node:22-bookworm-slim AS build
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 falls back to compiling SQLite when no prebuilt binary fits.
 RUN apt-get update \
@@ -12,7 +12,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Run: production dependencies and dist/ only, as the unprivileged node user.
-FROM node:22-bookworm-slim
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     RELAY_DATA_DIR=/data
 WORKDIR /app

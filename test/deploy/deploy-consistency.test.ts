@@ -84,4 +84,17 @@ describe("deploy files that ship together", () => {
     assert.ok(built.length > 0, "the documentation shows how to build the image");
     for (const tag of built) assert.equal(tag, `dynatrace-events-exporter:${version}`);
   });
+
+  test("when the image is built, then it runs the Node.js major version the tests run on and engines allows", () => {
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+    const majors = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+    assert.ok(majors.length >= 2, "both stages name a node image");
+    const running = Number(process.versions.node.split(".")[0]);
+    for (const major of majors) assert.equal(major, running, "the image's Node.js is the one CI tests");
+    const engines = (
+      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }
+    ).engines;
+    const minimum = Number(/>=\s*(\d+)/.exec(engines.node)?.[1]);
+    assert.ok(running >= minimum, `engines.node ${engines.node} allows ${running}`);
+  });
 });
