@@ -11,29 +11,62 @@ import { parseDynatraceUrl } from "./url.js";
 
 /** Every environment variable the exporter reads, with its default and meaning (README table). */
 export const ENV_VARS = {
-  DYNATRACE_URL: { default: undefined, doc: "Environment base URL (SaaS or Managed form)." },
-  DYNATRACE_API_TOKEN: { default: undefined, doc: "API token with the DataExport scope." },
-  DYNATRACE_API_TOKEN_FILE: { default: undefined, doc: "File holding the token instead." },
-  DYNATRACE_ENVIRONMENT: { default: undefined, doc: "Value of the environment label." },
+  DYNATRACE_URL: {
+    default: undefined,
+    doc: "Environment base URL: SaaS `https://abc12345.live.dynatrace.com`, or Managed/ActiveGate `https://host[:9999]/e/<environment-id>`. A trailing slash or a pasted `/api/v1/events` is tolerated; a query string is refused (that is where `api-token=` would leak from).",
+  },
+  DYNATRACE_API_TOKEN: {
+    default: undefined,
+    doc: "API token with the `DataExport` scope, sent as `Authorization: Api-Token <token>`. Never logged, printed or exported.",
+  },
+  DYNATRACE_API_TOKEN_FILE: {
+    default: undefined,
+    doc: "Path of a file holding the token instead (Kubernetes secrets); re-read when it changes, so a rotated Secret applies without a restart. Set one of the two.",
+  },
+  DYNATRACE_ENVIRONMENT: {
+    default: undefined,
+    doc: "Value of the `environment` label (`abc12345` for SaaS, the `/e/<id>` part for Managed).",
+  },
   DYNATRACE_API_VERSION: {
     default: "v1",
-    doc: "Events API generation the feed is read with: v1 (`/api/v1/events`) or v2 (`/api/v2/events`).",
+    doc: 'Events feed read: `v1` (`/api/v1/events`) or `v2` (`/api/v2/events`, token scope `events.read`); see "v1 or v2".',
   },
-  DRAIN_INTERVAL: { default: "60s", doc: "Time between drains." },
-  EVENTS_WINDOW: { default: "24h", doc: "Events whose end lies within this window are counted." },
-  DRAIN_OVERLAP: { default: "2m", doc: "How far before the last drain's end each drain re-reads." },
-  RESYNC_INTERVAL: { default: "6h", doc: "Time between full re-reads of the window." },
-  EVENT_TYPES: { default: "", doc: "Comma list: count only these event types." },
-  EXCLUDE_EVENT_TYPES: { default: "", doc: "Comma list: never count these event types." },
-  ENTITY_ID: { default: undefined, doc: "Only events of this entity (passed to the API)." },
+  DRAIN_INTERVAL: {
+    default: "60s",
+    doc: "Time between drain starts. A drain that overruns delays the next; drains never overlap.",
+  },
+  EVENTS_WINDOW: {
+    default: "24h",
+    doc: "Closed events count while their end lies within this window (at most 2 years, the API's limit).",
+  },
+  DRAIN_OVERLAP: {
+    default: "2m",
+    doc: "Each incremental drain re-reads from the previous drain's end minus this, to catch events Dynatrace indexes late and to absorb clock skew. Must be shorter than the window.",
+  },
+  RESYNC_INTERVAL: {
+    default: "6h",
+    doc: "Time between full re-reads of the window, which remove events the server no longer returns.",
+  },
+  EVENT_TYPES: { default: "", doc: "Comma list: count only these event types (applied client side)." },
+  EXCLUDE_EVENT_TYPES: {
+    default: "",
+    doc: "Comma list: never count these event types (applied client side).",
+  },
+  ENTITY_ID: { default: undefined, doc: "Only events of this entity (passed to the API as `entityId`)." },
   PORT: { default: "9721", doc: "HTTP port." },
   HOST: { default: "0.0.0.0", doc: "HTTP listen address." },
-  LOG_LEVEL: { default: "info", doc: "fatal, error, warn, info, debug, trace or silent." },
+  LOG_LEVEL: {
+    default: "info",
+    doc: "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. Logs are JSON lines on stdout.",
+  },
   HTTP_TIMEOUT: {
     default: "30s",
     doc: "Longest wait for an API answer's headers and between body chunks; a whole request is cut off at twice this.",
   },
-  DYNATRACE_INGEST_TOKEN: { default: undefined, doc: "Token for relayed pushes (else the API token)." },
+  DYNATRACE_INGEST_TOKEN: {
+    default: undefined,
+    doc: "Token the relay pushes with: scope `DataExport` for v1 push, `events.ingest` for v2 ingest.",
+  },
   DYNATRACE_INGEST_TOKEN_FILE: {
     default: undefined,
     doc: "File holding the ingest token instead; token files are re-read when they change.",
@@ -42,19 +75,55 @@ export const ENV_VARS = {
   HTTPS_PROXY: { default: undefined, doc: "Proxy for https:// tenants (https_proxy read first)." },
   HTTP_PROXY: { default: undefined, doc: "Proxy for http:// tenants (http_proxy read first)." },
   NO_PROXY: { default: undefined, doc: "Comma list of hosts (.suffix, host:port, *) reached without proxy." },
-  RELAY_TOKENS: { default: "", doc: "Comma list of tokens agents use to post alarms." },
-  RELAY_ALLOW_ANONYMOUS: { default: "false", doc: "Accept alarms without a token (true/false)." },
-  RELAY_DATA_DIR: { default: "./data", doc: "Directory of the relay's durable outbox." },
-  RELAY_EVENT_TYPE: { default: "CUSTOM_INFO", doc: "Event type of relayed alarms." },
-  RELAY_SOURCE: { default: "Netdata Alarm", doc: "source of relayed alarms." },
-  RELAY_TAG: { default: undefined, doc: "Attach alarms to HOST entities with this tag." },
-  RELAY_API_VERSION: { default: "v1", doc: "Push with v1 events or v2 ingest (v1 or v2)." },
-  RELAY_MAX_ATTEMPTS: { default: "100", doc: "Delivery attempts before dead-lettering." },
-  RELAY_MAX_AGE: { default: "24h", doc: "Age after which an undelivered alarm is dead-lettered." },
-  RELAY_QUEUE_LIMIT: { default: "100000", doc: "Queued alarms per environment before 503." },
-  RELAY_DEDUPE_WINDOW: { default: "2m", doc: "The same alarm again within this is a duplicate." },
-  CONFIG_FILE: { default: undefined, doc: "YAML file listing several environments (or --config)." },
-  MAX_CONCURRENT_DRAINS: { default: "4", doc: "Drains running at once across environments." },
+  RELAY_TOKENS: {
+    default: "",
+    doc: "Comma list of tokens agents must present to post alarms. Without it (and without `RELAY_ALLOW_ANONYMOUS`) the relay answers 401 and writes nothing to disk.",
+  },
+  RELAY_ALLOW_ANONYMOUS: {
+    default: "false",
+    doc: "`true` accepts alarms without a token (only behind a trusted network boundary).",
+  },
+  RELAY_DATA_DIR: {
+    default: "./data",
+    doc: "Directory of the relay's outbox (`relay-outbox.sqlite`). Give it a persistent volume.",
+  },
+  RELAY_EVENT_TYPE: {
+    default: "CUSTOM_INFO",
+    doc: "Event type of relayed netdata-style, native and Alertmanager alarms (any v1 push type; the fields that type requires are filled from the alarm).",
+  },
+  RELAY_SOURCE: {
+    default: "Netdata Alarm",
+    doc: "`source` of relayed native alarms (netdata's `DYNATRACE_ANNOTATION_TYPE` default).",
+  },
+  RELAY_TAG: {
+    default: undefined,
+    doc: "Attach alarms to HOST entities with this tag instead of to the alarm's host.",
+  },
+  RELAY_API_VERSION: {
+    default: "v1",
+    doc: "`v1`: push with `POST /api/v1/events`; `v2`: push with `POST /api/v2/events/ingest`.",
+  },
+  RELAY_MAX_ATTEMPTS: {
+    default: "100",
+    doc: "Kept for compatibility; no longer dead-letters anything: environment-level failures retry until RELAY_MAX_AGE, and a verdict about an alarm dead-letters it at once.",
+  },
+  RELAY_MAX_AGE: {
+    default: "24h",
+    doc: "Age after which an undelivered alarm is dead-lettered (reason expired) instead of retried further; it can be replayed from there.",
+  },
+  RELAY_QUEUE_LIMIT: { default: "100000", doc: "Alarms waiting per environment before new ones get 503." },
+  RELAY_DEDUPE_WINDOW: {
+    default: "2m",
+    doc: "The same alarm (same key, see Delivery guarantees) again within this window is a duplicate.",
+  },
+  CONFIG_FILE: {
+    default: undefined,
+    doc: 'YAML file listing several environments (same as `--config`); see "Several environments". The variables then give defaults and the global settings.',
+  },
+  MAX_CONCURRENT_DRAINS: {
+    default: "4",
+    doc: "Drains running at once across environments; the others wait for a slot.",
+  },
   SHARD_INDEX: { default: undefined, doc: "This replica's shard, 0 to SHARD_COUNT-1." },
   SHARD_COUNT: { default: undefined, doc: "Replicas sharing the environments (hashmod on the name)." },
   ADMIN_TOKENS: {
