@@ -11,7 +11,12 @@ const DAY_MS = 86_400_000;
  * and drain durations measured with the wall clock. Everything else is a function of the seed.
  */
 export async function renderGolden(): Promise<string> {
-  const h = await startHarness({ sim: { seed: SEED, environmentId: "golden" }, relay: true });
+  // A generous request timeout: the harness default (0.3 s) is for fault tests and flakes on a busy machine.
+  const h = await startHarness({
+    sim: { seed: SEED, environmentId: "golden" },
+    relay: true,
+    env: { HTTP_TIMEOUT: "30s" },
+  });
   try {
     h.sim.generator.history(EVENTS, DAY_MS, h.clock.now());
     if (!(await h.drain())) throw new Error("the golden drain failed");
