@@ -1,29 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Outbox } from "../../src/relay/outbox.js";
+import { runCli } from "../helpers/cli.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "dead-letters", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, "close")) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
+/** Runs `dynatrace-events-exporter dead-letters ...` as a separate process. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(["dead-letters", ...args], env);
 
 describe("dead-letters command line", () => {
   const dirs: string[] = [];

@@ -5,31 +5,11 @@ import { after, before, describe, test } from "node:test";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { parseSamples } from "../helpers/exposition.js";
 import { addBatch, MIN } from "../helpers/fixtures.js";
+import { runCli } from "../helpers/cli.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN =
   "dt0c01.ABCDEFGHIJKLMNOPQRSTUVWX.SECRETSECRETSECRETSECRETSECRETSECRETSECRETSECRETSECRETSECRETSECR";
-
-/** Runs the CLI asynchronously (the simulator lives in this process and must keep answering). */
-async function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const [code] = (await once(child, "close")) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
 
 describe("command line", () => {
   let sim: SimulatedDynatrace;
@@ -47,13 +27,13 @@ describe("command line", () => {
   after(() => sim.close());
 
   test("when --version is given, then it prints the package version", async () => {
-    const r = await run(["--version"]);
+    const r = await runCli(["--version"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
   test("when --help is given, then it lists the flags and every variable", async () => {
-    const r = await run(["--help"]);
+    const r = await runCli(["--help"]);
     assert.equal(r.code, 0);
     for (const s of [
       "--check-config",
@@ -69,13 +49,13 @@ describe("command line", () => {
   });
 
   test("when an unknown flag is given, then it exits 2 with a usage line", async () => {
-    const r = await run(["--bogus"]);
+    const r = await runCli(["--bogus"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^usage error: .*--bogus.*\(see --help\)\n$/);
   });
 
   test("when the config is bad, then it exits 2 with one line naming the variable and no stack trace", async () => {
-    const r = await run([], {
+    const r = await runCli([], {
       DYNATRACE_URL: "https://x.live.dynatrace.com",
       DYNATRACE_API_TOKEN: TOKEN,
       DRAIN_INTERVAL: "soon",
@@ -89,7 +69,7 @@ describe("command line", () => {
   });
 
   test("when --check-config is given a valid config, then it prints it masked and exits 0", async () => {
-    const r = await run(["--check-config"], {
+    const r = await runCli(["--check-config"], {
       DYNATRACE_URL: "https://abc12345.live.dynatrace.com/",
       DYNATRACE_API_TOKEN: TOKEN,
     });
@@ -101,13 +81,13 @@ describe("command line", () => {
   });
 
   test("when --check-config is given an invalid config, then it exits 2 with the error line", async () => {
-    const r = await run(["--check-config"], { DYNATRACE_API_TOKEN: TOKEN });
+    const r = await runCli(["--check-config"], { DYNATRACE_API_TOKEN: TOKEN });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^configuration error: DYNATRACE_URL: is required/);
   });
 
   test("when a variable with the exporter's prefix is misspelt, then --check-config exits 2 naming the closest one", async () => {
-    const r = await run(["--check-config"], {
+    const r = await runCli(["--check-config"], {
       DYNATRACE_URL: "https://abc12345.live.dynatrace.com/",
       DYNATRACE_API_TOKEN: TOKEN,
       DRAIN_INTERVALL: "30s",
@@ -123,7 +103,7 @@ describe("command line", () => {
   });
 
   test("when a variable with the exporter's prefix is misspelt, then a normal run warns and goes on", async () => {
-    const r = await run(["--once"], {
+    const r = await runCli(["--once"], {
       DYNATRACE_URL: sim.url,
       DYNATRACE_API_TOKEN: TOKEN,
       DRAIN_INTERVALL: "30s",
@@ -136,7 +116,7 @@ describe("command line", () => {
   });
 
   test("when --once is given, then it drains every page, prints the exposition and exits 0", async () => {
-    const r = await run(["--once"], {
+    const r = await runCli(["--once"], {
       DYNATRACE_URL: sim.url,
       DYNATRACE_API_TOKEN: TOKEN,
       DYNATRACE_ENVIRONMENT: "once",
@@ -150,7 +130,7 @@ describe("command line", () => {
   });
 
   test("when --once cannot reach the API, then it still prints metrics and exits 1", async () => {
-    const r = await run(["--once"], {
+    const r = await runCli(["--once"], {
       DYNATRACE_URL: "http://127.0.0.1:1",
       DYNATRACE_API_TOKEN: TOKEN,
       HTTP_TIMEOUT: "1s",
