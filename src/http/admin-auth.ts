@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { errorBody } from "./errors.js";
 import { credentialOf, matchesToken } from "./relay-auth.js";
 
@@ -6,8 +7,10 @@ import { credentialOf, matchesToken } from "./relay-auth.js";
  * Guards admin endpoints (`/-/reload`, `/-/dead-letters`): a request passes only with one of
  * `tokens` as `Authorization: Bearer <token>` (or any scheme {@link credentialOf} reads). With no
  * tokens configured the endpoints are off (403 saying how to turn them on); SIGHUP still reloads.
+ * With a `limiter`, failed attempts count per client address like the relay's (429 past the limit,
+ * for failing requests only: a valid token always passes).
  */
-export function requireAdmin(tokens: readonly string[]): RequestHandler {
+export function requireAdmin(tokens: readonly string[], limiter?: FailedAuthLimiter): RequestHandler {
   return (req, res, next) => {
     if (tokens.length === 0) {
       res
@@ -16,6 +19,16 @@ export function requireAdmin(tokens: readonly string[]): RequestHandler {
       return;
     }
     if (!matchesToken(credentialOf(req.get("authorization")), tokens)) {
+      const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+      const wait = limiter?.blockedFor(address) ?? 0;
+      if (wait > 0) {
+        res
+          .status(429)
+          .set("Retry-After", String(wait))
+          .json(errorBody(429, "too many failed authentication attempts from this address; try again later"));
+        return;
+      }
+      limiter?.recordFailure(address);
       res
         .status(401)
         .set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter admin"')

@@ -4,6 +4,7 @@ import type { RawDeadLetterFilter } from "../relay/dead-letter-filter.js";
 import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
 import { DeadLetterFilterError, OutboxStorageError } from "../relay/outbox-errors.js";
 import { requireAdmin } from "./admin-auth.js";
+import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { errorBody } from "./errors.js";
 
 /**
@@ -16,9 +17,10 @@ export function createDeadLetterRouter(
   admin: DeadLetterAdmin | undefined,
   adminTokens: readonly string[],
   logger: Logger,
+  limiter?: FailedAuthLimiter,
 ): Router {
   const router = Router();
-  router.use(requireAdmin(adminTokens));
+  router.use(requireAdmin(adminTokens, limiter));
   router.use((_req, res, next) => {
     if (admin) next();
     else

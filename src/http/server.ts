@@ -118,13 +118,16 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
   // the previous one stays (the file is wrong, not the request).
-  app.post("/-/reload", requireAdmin(deps.adminTokens), async (_req, res) => {
+  app.post("/-/reload", requireAdmin(deps.adminTokens, deps.authLimiter), async (_req, res) => {
     const outcome = await deps.reload();
     if (outcome.ok) res.json({ status: "reloaded", ...outcome });
     else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));
   });
 
-  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.logger));
+  app.use(
+    "/-/dead-letters",
+    createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.logger, deps.authLimiter),
+  );
 
   app.get("/", (_req, res) => {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));

@@ -68,8 +68,11 @@ export class UpstreamHealth {
 
   /** The environment refused an attempt: pause, and turn down if it was up. */
   refused(now: number, reason: string, message: string, serverWaitMs: number | undefined): void {
-    this.failures++;
-    const wait = Math.max(backoffDelay(this.backoff, this.failures), serverWaitMs ?? 0);
+    // Attempts that were in flight together are refused together: while the pause one of them
+    // started is running, the others only extend it to the server's wait, they do not step the
+    // backoff (16 concurrent 401s are one refusal, not 16, else one burst meant a 5-minute pause).
+    if (now >= this.pausedUntil) this.failures++;
+    const wait = Math.max(backoffDelay(this.backoff, Math.max(1, this.failures)), serverWaitMs ?? 0);
     this.pausedUntil = Math.max(this.pausedUntil, now + wait);
     if (!this.up && this.since !== undefined) return;
     this.up = false;

@@ -111,6 +111,17 @@ describe("configuration reload", () => {
     assert.match(none.body.error.message, /ADMIN_TOKENS/);
     const wrong = await request(guarded.http).post("/-/reload").set("authorization", "Bearer nope");
     assert.equal(wrong.status, 401);
+    // Two failures above; eight more reach the limit of ten a minute.
+    for (let i = 0; i < 8; i++) {
+      assert.equal(
+        (await request(guarded.http).post("/-/reload").set("authorization", "Bearer x")).status,
+        401,
+      );
+    }
+    const limited = await request(guarded.http).post("/-/reload").set("authorization", "Bearer nope");
+    assert.equal(limited.status, 429, "failed admin logins are limited per address like the relay's");
+    const good = await request(guarded.http).post("/-/reload").set("authorization", `Bearer ${ADMIN}`);
+    assert.equal(good.status, 200, "the right token still passes");
     const off = await request(open.http).post("/-/reload").set("authorization", `Bearer ${ADMIN}`);
     assert.equal(off.status, 403);
     assert.match(off.body.error.message, /admin endpoints are off/);
