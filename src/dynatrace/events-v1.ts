@@ -143,8 +143,19 @@ function needsExactIds(body: unknown): boolean {
   return false;
 }
 
+/** Longest `nextCursor` followed; Dynatrace's encode the query in a few hundred characters. */
+const MAX_CURSOR_LENGTH = 8192;
+
 function continuation(b: Record<string, unknown>): V1Continuation {
   const cursor = str(b.nextCursor);
+  if (cursor !== undefined && cursor.length > MAX_CURSOR_LENGTH) {
+    // Sending it back would only make a huge request line, and remembering it (to catch a loop)
+    // would let the server fill the heap a page at a time.
+    throw new DynatraceProtocolError(
+      "malformed_response",
+      `v1 nextCursor is ${cursor.length} characters long`,
+    );
+  }
   if (cursor !== undefined) return { kind: "cursor", cursor };
   // A server that knows cursors says `nextCursor: null` on the last page; only servers without
   // the field use the legacy pair.

@@ -1,7 +1,7 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
-import { DEFAULT_MAX_PAGES, PageBudget } from "./paging-limit.js";
+import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
 
 /** The time range and filters of one read of the v1 feed. */
 export interface V1Query {
@@ -19,7 +19,7 @@ const PATH = "/api/v1/events";
 
 /** Where paging stands between two pages; the guards that stop a server from looping us. */
 class PagingState {
-  readonly seenCursors = new Set<string>();
+  readonly seenCursors = new SeenTokens();
   readonly seenLegacy = new Set<string>();
   previousKeys = new Set<string>();
   legacyTo: number;
@@ -35,10 +35,9 @@ class PagingState {
   nextParams(next: V1Continuation): URLSearchParams | undefined {
     if (next.kind === "end") return undefined;
     if (next.kind === "cursor") {
-      if (this.seenCursors.has(next.cursor)) {
+      if (!this.seenCursors.add(next.cursor)) {
         throw new DynatraceProtocolError("paging_loop", "v1 feed repeated a cursor; giving up this drain");
       }
-      this.seenCursors.add(next.cursor);
       return new URLSearchParams({ cursor: next.cursor });
     }
     // The continuation is the same query with an earlier `to`: one that does not move back asks

@@ -1,7 +1,7 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV2Page, V2_PAGE_SIZE, type V2Page } from "./events-v2.js";
-import { DEFAULT_MAX_PAGES, PageBudget } from "./paging-limit.js";
+import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
 
 /** One read of the v2 feed: a timeframe, optionally only open events. */
 export interface V2Query {
@@ -36,7 +36,7 @@ export async function* readV2Feed(
   });
   if (query.onlyOpen) first.set("eventSelector", 'status("OPEN")');
   if (query.entitySelector) first.set("entitySelector", query.entitySelector);
-  const seen = new Set<string>();
+  const seen = new SeenTokens();
   let budget: PageBudget | undefined;
   const fetchPage = (params: URLSearchParams) => {
     const p = client.getJson(V2_FEED_ENDPOINT, PATH, params, signal, JSON.parse);
@@ -54,11 +54,10 @@ export async function* readV2Feed(
     pending = undefined;
     const key = page.nextPageKey;
     if (key !== null) {
-      if (seen.has(key)) {
+      if (!seen.add(key)) {
         throw new DynatraceProtocolError("paging_loop", "v2 feed repeated a page key; giving up this drain");
       }
       budget.check(pageNo + 1);
-      seen.add(key);
       pending = fetchPage(new URLSearchParams({ nextPageKey: key }));
     }
     yield page;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DynatraceProtocolError } from "./errors.js";
 
 /** Default FEED_MAX_PAGES: 10,000 pages hold 1.5 million v1 events (150 a page), 10 million v2. */
@@ -34,5 +35,22 @@ export class PageBudget {
       "paging_loop",
       `${this.feed} feed returned ${why}; giving up this drain`,
     );
+  }
+}
+
+/**
+ * The continuation tokens (cursors, page keys) one read has followed, kept as digests: a loop is
+ * caught however long the tokens are, and a read of many pages costs 20 bytes a page, not a copy
+ * of every token.
+ */
+export class SeenTokens {
+  private readonly digests = new Set<string>();
+
+  /** Records `token`; false when it was seen before in this read. */
+  add(token: string): boolean {
+    const digest = createHash("sha1").update(token).digest("base64");
+    if (this.digests.has(digest)) return false;
+    this.digests.add(digest);
+    return true;
   }
 }

@@ -70,6 +70,31 @@ describe("paging that never ends", () => {
     assert.equal(value(await rig.scrape(), "dynatrace_up", E), 1);
   });
 
+  test("when v1 hands out a fresh megabyte-long cursor on every page, then the drain fails at the first one and memory stays flat", async () => {
+    rig = await startFakeRig();
+    const now = rig.clock.now();
+    const before = rssBytes();
+    rig.tenant.handler = (_url, n) => ({
+      body: JSON.stringify({
+        nextCursor: `c${n}_${"x".repeat(1_000_000)}`,
+        events: [v1Event(n, now - 1000)],
+      }),
+    });
+    for (let drain = 0; drain < 20; drain++) {
+      assert.equal(await rig.app.drainAll(), false);
+      rig.clock.advance(60_000);
+    }
+    assert.equal(
+      rig.tenant.requests.length,
+      20,
+      "one request per drain: a cursor that long is never sent back",
+    );
+    const status = rig.app.statuses()[0];
+    assert.equal(status?.lastError?.reason, "malformed_response");
+    assert.match(status?.lastError?.message ?? "", /nextCursor is 1000\d{3} characters long/);
+    assert.ok(rssBytes() - before < 100 * 2 ** 20, `RSS grew ${(rssBytes() - before) / 2 ** 20} MiB`);
+  });
+
   test("when v2 hands out fresh nextPageKeys forever with no totalCount, then the read stops at FEED_MAX_PAGES", async () => {
     rig = await startFakeRig({ FEED_MAX_PAGES: String(MAX_PAGES), DYNATRACE_API_VERSION: "v2" });
     const now = rig.clock.now();
