@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import type { Logger } from "../log/logger.js";
 import { checkOutboxFile, moveAside, type OutboxFileState } from "./outbox-integrity.js";
 import { readMarker, type OutboxMarker } from "./outbox-marker.js";
-import { type SalvageResult, salvageInto } from "./outbox-salvage.js";
+import { normaliseSalvaged, type SalvageResult, salvageInto } from "./outbox-salvage.js";
 
 /** Name of the marker file beside the outbox (see {@link OutboxMarker}). */
 export const MARKER_FILE = "relay-outbox.state.json";
@@ -44,6 +44,7 @@ export function openOutboxDatabase(
     if (damagedCopy && state.kind === "damaged") {
       report.damagedCopy = damagedCopy;
       report.salvage = salvageInto(db, damagedCopy);
+      normaliseSalvaged(db, now);
       logger.error(
         { file, damagedCopy, problem: state.reason, ...report.salvage },
         `relay outbox ${file} is damaged: moved it to ${damagedCopy} and recovered ${report.salvage.queued} queued alarms and ${report.salvage.deadLetters} dead letters into a fresh outbox (${report.salvage.unreadable} rows or ids unreadable)`,

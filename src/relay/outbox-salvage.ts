@@ -157,3 +157,19 @@ function closeQuietly(db: Database.Database | undefined): void {
     // Closing a damaged file can fail; nothing more to read from it.
   }
 }
+
+/**
+ * Makes salvaged rows deliverable: a damaged page can hand back a schedule or acceptance time that
+ * is garbage (a retry due in the year 5914 would keep an alarm queued and never tried). Every
+ * salvaged alarm is due now with its attempts reset, and an acceptance time in the future or before
+ * 2000 becomes now, so RELAY_MAX_AGE still applies from a sensible start. Returns the rows fixed.
+ */
+export function normaliseSalvaged(db: Database.Database, now: number): number {
+  const fixedTimes = db
+    .prepare(
+      "UPDATE outbox SET created_at = ? WHERE typeof(created_at) != 'integer' OR created_at > ? OR created_at < 946684800000",
+    )
+    .run(now, now).changes;
+  db.prepare("UPDATE outbox SET next_attempt_at = ?, attempts = 0").run(now);
+  return fixedTimes;
+}
