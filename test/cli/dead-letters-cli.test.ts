@@ -6,7 +6,6 @@ import { after, describe, test } from "node:test";
 import { Outbox } from "../../src/relay/outbox.js";
 import { runCli } from "../helpers/cli.js";
 
-
 /** Runs `dynatrace-events-exporter dead-letters ...` as a separate process. */
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(["dead-letters", ...args], env);
 
