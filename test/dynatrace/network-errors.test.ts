@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
-import { DynatraceError } from "../../src/dynatrace/errors.js";
-import { FAKE_TOKEN, type FakeTenant, startFakeTenant } from "../helpers/scripted-tenant.js";
+import type { DynatraceError } from "../../src/dynatrace/errors.js";
+import { FAKE_TOKEN, type FakeTenant, failureOf, startFakeTenant } from "../helpers/scripted-tenant.js";
 
 const tenants: FakeTenant[] = [];
 after(() => Promise.all(tenants.map((t) => t.close())));
@@ -15,16 +15,7 @@ async function failureAt(origin: string, call: "get" | "post"): Promise<Dynatrac
     userAgent: "t",
     backoff: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
   });
-  try {
-    if (call === "get") await client.getJson("v1_events", "/api/v1/events", new URLSearchParams());
-    else await client.postJson("v1_push", "/api/v1/events", "{}");
-  } catch (err) {
-    assert.ok(err instanceof DynatraceError, String(err));
-    return err;
-  } finally {
-    await client.close();
-  }
-  assert.fail("the call succeeded");
+  return failureOf(client, call);
 }
 
 describe("network errors", () => {

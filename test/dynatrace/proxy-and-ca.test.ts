@@ -6,13 +6,13 @@ import { request as undiciRequest } from "undici";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { maskConfig } from "../../src/config/mask.js";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
-import { DynatraceError } from "../../src/dynatrace/errors.js";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { value } from "../helpers/exposition.js";
 import { type ForwardProxy, startTinyproxy } from "../helpers/forward-proxy.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { freePort } from "../helpers/real-programs.js";
 import { makePki, startTlsFront, type TestPki, type TlsFront } from "../helpers/tls-tenant.js";
+import { failureOf } from "../helpers/scripted-tenant.js";
 import { until } from "../helpers/wait.js";
 
 const PROXY_USER = "alice";
@@ -49,19 +49,6 @@ async function withHarness(
   } finally {
     await h.close();
   }
-}
-
-async function failureOf(client: DynatraceClient, call: "get" | "post"): Promise<DynatraceError> {
-  try {
-    if (call === "get") await client.getJson("v1_events", "/api/v1/events", new URLSearchParams());
-    else await client.postJson("v1_push", "/api/v1/events", "{}");
-  } catch (err) {
-    assert.ok(err instanceof DynatraceError, String(err));
-    return err;
-  } finally {
-    await client.close();
-  }
-  assert.fail("the call succeeded");
 }
 
 function client(url: string, extra: { proxy?: string; ca?: string } = {}): DynatraceClient {

@@ -1,3 +1,6 @@
+import assert from "node:assert/strict";
+import type { DynatraceClient } from "../../src/dynatrace/client.js";
+import { DynatraceError } from "../../src/dynatrace/errors.js";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -100,4 +103,21 @@ export async function writeForever(
 export function rssBytes(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
   return Number(m?.[1] ?? 0) * 1024;
+}
+
+/**
+ * The error a client call ends with (a GET of the v1 feed or a v1 push), closing the client; fails
+ * the test when the call succeeds or throws anything but a {@link DynatraceError}.
+ */
+export async function failureOf(client: DynatraceClient, call: "get" | "post"): Promise<DynatraceError> {
+  try {
+    if (call === "get") await client.getJson("v1_events", "/api/v1/events", new URLSearchParams());
+    else await client.postJson("v1_push", "/api/v1/events", "{}");
+  } catch (err) {
+    assert.ok(err instanceof DynatraceError, String(err));
+    return err;
+  } finally {
+    await client.close();
+  }
+  assert.fail("the call succeeded");
 }
