@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { ENV_VARS } from "./config/load-env.js";
+import { settingsHelp } from "./config/reference.js";
+import { SETTINGS, type Settings } from "./config/settings.js";
 import { DEAD_LETTERS_USAGE } from "./dead-letters-cli.js";
 import { NAME, VERSION } from "./version.js";
 
@@ -43,11 +44,9 @@ export function parseCli(argv: string[]): CliOptions {
   };
 }
 
-/** The `--help` text: flags, then every environment variable with its default. */
-export function helpText(): string {
-  const vars = Object.entries(ENV_VARS)
-    .map(([name, v]) => `  ${name.padEnd(28)}${v.doc}${v.default ? ` Default: ${v.default}.` : ""}`)
-    .join("\n");
+/** The `--help` text: flags, then every declared setting with its type, file key and default. */
+export function helpText(settings: Settings = SETTINGS): string {
+  const vars = settingsHelp(settings);
   return `${NAME} ${VERSION}
 Exports counts of Dynatrace events as Prometheus metrics.
 

@@ -25,3 +25,15 @@ export function parseByteSize(text: string): number | undefined {
   const bytes = Number(m[1]) * size;
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
+
+/** Bytes in the largest binary unit that divides them (`8MiB`, `512KiB`), else plain (`1000`). */
+export function formatByteSize(bytes: number): string {
+  for (const [unit, size] of [
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}

@@ -1,71 +1,15 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { z } from "zod";
-import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { buildConfig, type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
-import { envSecrets, fileSecrets, quote, scrubbing } from "./secrets.js";
-import { readCaFile } from "./network.js";
-import { readTokenFile } from "./token-files.js";
-import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
-import { parseDynatraceUrl } from "./url.js";
+import { environmentFromFile, type FileEnvironment, fileSchema } from "./file-schema.js";
+import { buildConfig, loadConfigFromEnv } from "./load-env.js";
+import { quote } from "./quote.js";
+import type { VariableValues } from "./read-variables.js";
+import { envSecrets, fileSecrets, scrubbing } from "./secrets.js";
+import { SETTINGS, type Settings } from "./settings.js";
+import type { AppConfig, AppConfigOf, EnvironmentConfigOf } from "./types.js";
 
 type Env = Record<string, string | undefined>;
-
-const durationText = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(String(v));
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `${quote(v)} is not a duration (use e.g. 30s, 5m, 1h30m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const environmentSchema = z.strictObject({
-  name: z.string().regex(/^[\w.:-]{1,128}$/, "must be 1-128 letters, digits, '.', ':', '_' or '-'"),
-  url: z.string().transform((text, ctx) => {
-    try {
-      return parseDynatraceUrl(text);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
-  token: z.string().min(1).optional(),
-  tokenFile: z.string().min(1).optional(),
-  ingestToken: z.string().min(1).optional(),
-  ingestTokenFile: z.string().min(1).optional(),
-  caFile: z.string().min(1).optional(),
-  apiVersion: z
-    .enum(["v1", "v2"], { error: (i) => `unsupported value ${quote(i.input)} (supported: v1, v2)` })
-    .optional(),
-  drainInterval: durationText.optional(),
-  window: durationText.optional(),
-  overlap: durationText.optional(),
-  resyncInterval: durationText.optional(),
-  eventTypes: z.array(z.string().min(1)).optional(),
-  excludeEventTypes: z.array(z.string().min(1)).optional(),
-  entityId: z.string().min(1).optional(),
-  maxPages: z.number().int().min(1).max(1_000_000).optional(),
-  relay: z
-    .strictObject({
-      eventType: z
-        .enum(V1_PUSH_EVENT_TYPES, {
-          error: (i) => `unsupported event type ${quote(i.input)} (use ${V1_PUSH_EVENT_TYPES.join(", ")})`,
-        })
-        .optional(),
-      source: z.string().min(1).optional(),
-      tag: z.string().min(1).optional(),
-      concurrency: z.number().int().min(1).max(256).optional(),
-    })
-    .optional(),
-});
-
-const fileSchema = z.strictObject({
-  environments: z.array(environmentSchema).min(1, "lists no environment"),
-});
-
-type FileEnvironment = z.infer<typeof environmentSchema>;
 
 /** `environments[2].window` from a zod path. */
 function keyPath(path: PropertyKey[]): string {
@@ -100,60 +44,13 @@ function substitute(value: unknown, env: Env, file: string, path: PropertyKey[])
   return value;
 }
 
-function toEnvironment(
-  e: FileEnvironment,
-  i: number,
-  file: string,
-  d: EnvironmentDefaults,
-): EnvironmentConfig {
-  const where = `${file}: environments[${i}]`;
-  if ((e.token === undefined) === (e.tokenFile === undefined)) {
-    throw new ConfigError(where, "set exactly one of token and tokenFile");
-  }
-  const token = e.token ?? readTokenFile(`${where}.tokenFile`, e.tokenFile as string);
-  if (e.ingestToken !== undefined && e.ingestTokenFile !== undefined) {
-    throw new ConfigError(where, "set at most one of ingestToken and ingestTokenFile");
-  }
-  const ingest =
-    e.ingestTokenFile !== undefined
-      ? {
-          ingestToken: readTokenFile(`${where}.ingestTokenFile`, e.ingestTokenFile),
-          ingestTokenFile: e.ingestTokenFile,
-        }
-      : e.ingestToken !== undefined
-        ? { ingestToken: e.ingestToken }
-        : { ingestToken: token, ingestTokenFile: e.tokenFile };
-  const env: EnvironmentConfig = {
-    name: e.name,
-    address: e.url,
-    token,
-    tokenSource:
-      e.token !== undefined
-        ? `${file} environments[${i}].token`
-        : `${file} environments[${i}].tokenFile (${e.tokenFile})`,
-    ...ingest,
-    tokenFile: e.tokenFile,
-    ...(e.caFile !== undefined ? { caFile: e.caFile, ca: readCaFile(`${where}.caFile`, e.caFile) } : {}),
-    apiVersion: e.apiVersion ?? d.apiVersion,
-    drainIntervalMs: e.drainInterval ?? d.drainIntervalMs,
-    windowMs: e.window ?? d.windowMs,
-    overlapMs: e.overlap ?? d.overlapMs,
-    resyncIntervalMs: e.resyncInterval ?? d.resyncIntervalMs,
-    eventTypes: e.eventTypes ?? d.eventTypes,
-    excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
-    entityId: e.entityId,
-    maxPages: e.maxPages ?? d.maxPages,
-    ...(e.relay ? { relay: e.relay } : {}),
-  };
-  if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");
-  if (env.windowMs < 60_000) throw new ConfigError(`${where}.window`, "must be at least 1m");
-  if (env.overlapMs >= env.windowMs) throw new ConfigError(`${where}.overlap`, "must be shorter than window");
-  if (env.resyncIntervalMs < 60_000) throw new ConfigError(`${where}.resyncInterval`, "must be at least 1m");
-  return env;
-}
-
 /** Reads and validates the YAML file; throws a {@link ConfigError} naming the file and key path. */
-function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults): EnvironmentConfig[] {
+function readEnvironments<S extends Settings>(
+  file: string,
+  env: Env,
+  settings: S,
+  variables: VariableValues<S>,
+): EnvironmentConfigOf<S>[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -172,7 +69,7 @@ function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults)
       `not valid YAML: ${yamlError.message.split("\n")[0]}`,
     );
   }
-  const parsed = fileSchema.safeParse(substitute(doc.toJS(), env, file, []));
+  const parsed = fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, []));
   if (!parsed.success) {
     // A misspelt key also leaves a required one missing; the misspelling is the useful message.
     const issues = parsed.error.issues;
@@ -185,7 +82,9 @@ function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults)
       issue?.message ?? "invalid",
     );
   }
-  const environments = parsed.data.environments.map((e, i) => toEnvironment(e, i, file, defaults));
+  const environments = parsed.data.environments.map((e: FileEnvironment, i) =>
+    environmentFromFile(e, i, file, settings, variables),
+  );
   const seen = new Set<string>();
   environments.forEach((e, i) => {
     if (seen.has(e.name))
@@ -200,14 +99,17 @@ function readEnvironments(file: string, env: Env, defaults: EnvironmentDefaults)
  * CONFIG_FILE when there is one (environment variables then give the defaults and the global
  * settings), else the single environment of the environment variables. Errors are scrubbed of
  * the file's secrets (values of `${VAR}` references, keys named like tokens) as well as the
- * environment's, so a token substituted into the wrong field is never echoed.
+ * environment's, so a token substituted into the wrong field is never echoed. `settings` is the
+ * declared table (tests pass one with a throwaway setting).
  */
-export function loadConfig(env: Env, configFile?: string): AppConfig {
-  const file = configFile ?? (env.CONFIG_FILE?.trim() || undefined);
-  if (file === undefined) return loadConfigFromEnv(env);
+export function loadConfig(env: Env, configFile?: string): AppConfig;
+export function loadConfig<S extends Settings>(env: Env, configFile: string | undefined, settings: S): AppConfigOf<S>;
+export function loadConfig(env: Env, configFile?: string, settings: Settings = SETTINGS): unknown {
+  const file = configFile ?? (env[settings.process.configFile.env ?? "CONFIG_FILE"]?.trim() || undefined);
+  if (file === undefined) return loadConfigFromEnv(env, settings);
   return scrubbing(
-    () => [...envSecrets(env), ...fileSecrets(readForScrubbing(file), env)],
-    () => buildConfig(env, (defaults) => readEnvironments(file, env, defaults)),
+    () => [...envSecrets(env, settings), ...fileSecrets(readForScrubbing(file), env)],
+    () => buildConfig(env, settings, (variables) => readEnvironments(file, env, settings, variables)),
   );
 }
 

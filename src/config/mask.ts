@@ -1,45 +1,60 @@
-import { formatDuration } from "./duration.js";
 import { maskProxyUrl } from "./network.js";
-import type { AppConfig } from "./types.js";
+import { REDACTED } from "./quote.js";
+import { fieldOf, type Table } from "./setting.js";
+import { SETTINGS, type Settings } from "./settings.js";
+import type { AppConfig, AppConfigOf, Connection } from "./types.js";
+
+/** What masking reads of a configuration of any table of settings. */
+interface Printable {
+  web: object;
+  relay: object;
+  shard: object | undefined;
+  environments: (Connection & { relay?: object })[];
+}
 
 /**
  * The effective configuration as a plain object fit for printing (`--check-config`, the landing
- * page): durations in Prometheus form, every token replaced by a mask that reveals nothing of it,
- * and proxy URLs shown without their user and password.
+ * page), derived from the declarations: every setting by its name (the config-file key), shown by
+ * its kind (durations in Prometheus form), unset ones as null, every secret setting replaced by a
+ * mask that reveals nothing of it; the connection's tokens masked and proxy URLs shown without
+ * their user and password.
  */
-export function maskConfig(config: AppConfig): Record<string, unknown> {
+export function maskConfig(config: AppConfig): Record<string, unknown>;
+export function maskConfig<S extends Settings>(config: AppConfigOf<S>, settings: S): Record<string, unknown>;
+export function maskConfig(config: Printable, settings: Settings = SETTINGS): Record<string, unknown> {
   return {
-    host: config.host,
-    port: config.port,
-    logLevel: config.logLevel,
-    httpTimeout: formatDuration(config.httpTimeoutMs),
-    adminTokens: config.adminTokens.map(() => "<redacted>"),
-    web: config.web,
+    ...shown(settings.server, config),
+    web: shown(settings.web, config.web),
+    shard: config.shard ?? null,
     environments: config.environments.map((e) => ({
       name: e.name,
       url: `${e.address.origin}${e.address.basePath}`,
-      token: "<redacted>",
-      ingestToken: "<redacted>",
+      token: REDACTED,
+      ingestToken: REDACTED,
       tokenSource: e.tokenSource,
       ingestTokenFile: e.ingestTokenFile ?? null,
       proxy: maskProxyUrl(e.proxy),
       caFile: e.caFile ?? null,
-      apiVersion: e.apiVersion,
-      drainInterval: formatDuration(e.drainIntervalMs),
-      eventsWindow: formatDuration(e.windowMs),
-      drainOverlap: formatDuration(e.overlapMs),
-      resyncInterval: formatDuration(e.resyncIntervalMs),
-      eventTypes: e.eventTypes,
-      excludeEventTypes: e.excludeEventTypes,
-      entityId: e.entityId ?? null,
+      ...shown(settings.feed, e),
+      ...(e.relay ? { relay: shown(settings.relay, e.relay, true) } : {}),
     })),
-    relay: {
-      ...config.relay,
-      tokens: config.relay.tokens.map(() => "<redacted>"),
-      maxAge: formatDuration(config.relay.maxAgeMs),
-      maxAgeMs: undefined,
-      dedupeWindow: formatDuration(config.relay.dedupeWindowMs),
-      dedupeWindowMs: undefined,
-    },
+    relay: shown(settings.relay, config.relay),
   };
+}
+
+/** A table's values by setting name as printed; unset ones null, or left out with `givenOnly`. */
+function shown(table: Table, values: object, givenOnly = false): Record<string, unknown> {
+  const byField = values as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(table)) {
+    const value = byField[fieldOf(name, s)];
+    if (value === undefined) {
+      if (!givenOnly) out[name] = null;
+    } else if (s.secret) {
+      out[name] = Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+    } else {
+      out[name] = s.kind.show(value);
+    }
+  }
+  return out;
 }

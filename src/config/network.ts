@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors.js";
-import type { EnvironmentConfig } from "./types.js";
+import type { Connection } from "./types.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -107,11 +107,11 @@ export function readCaFile(where: string, path: string): string {
 
 /**
  * Adds what every environment's connections share: its proxy (HTTPS_PROXY/HTTP_PROXY unless
- * NO_PROXY lists it) and, unless the config file gave it its own, the CA of DYNATRACE_CA_FILE.
+ * NO_PROXY lists it) and, unless the config file gave it its own, the CA of `caFile`
+ * (DYNATRACE_CA_FILE).
  */
-export function withNetwork(environments: EnvironmentConfig[], env: Env): EnvironmentConfig[] {
+export function withNetwork<E extends Connection>(environments: E[], env: Env, caFile: string | undefined): E[] {
   const proxies = readProxySettings(env);
-  const caFile = env.DYNATRACE_CA_FILE?.trim() || undefined;
   const ca = caFile ? readCaFile("DYNATRACE_CA_FILE", caFile) : undefined;
   return environments.map((e) => ({
     ...e,

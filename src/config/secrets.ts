@@ -1,47 +1,25 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors.js";
+import { REDACTED, scrubUrlCredentials } from "./quote.js";
+import { everySetting, SETTINGS, type Settings } from "./settings.js";
+
+export { quote, scrubUrlCredentials } from "./quote.js";
 
 type Env = Record<string, string | undefined>;
 
-/** Environment variables whose values are secrets, whatever their names say. */
-export const SECRET_ENV_VARS = [
-  "DYNATRACE_API_TOKEN",
-  "DYNATRACE_INGEST_TOKEN",
-  "RELAY_TOKENS",
-  "ADMIN_TOKENS",
-] as const;
+/** Environment variables whose values are secrets, whatever their names say: the declared ones. */
+export function secretVariables(settings: Settings = SETTINGS): string[] {
+  return everySetting(settings).flatMap((d) => (d.setting.secret && d.setting.env ? [d.setting.env] : []));
+}
 
 /** Names that mark a variable or a config-file key as holding a secret. */
 const SECRET_NAME = /token|password|passwd|secret|credential|api[_-]?key|private/i;
 /** Values shorter than this are not scrubbed: they would garble every message and guard nothing. */
 const MIN_SECRET_LENGTH = 4;
-const REDACTED = "<redacted>";
 /** Longest value a configuration error shows (cut after scrubbing, so no secret is cut in half). */
 const MAX_QUOTED = 64;
-/** Longest value {@link quote} takes in at all: a bound on work, far above any secret. */
-const MAX_QUOTE_INPUT = 4096;
 /** Longest configuration error message. */
 const MAX_MESSAGE = 400;
-
-/** `scheme://user:password@host` → `scheme://<redacted>@host`, and a bare `user:password@host` too. */
-export function scrubUrlCredentials(text: string): string {
-  return text
-    .replace(/([a-z][\w+.-]*:\/\/)[^/?#\s"]*@/gi, `$1${REDACTED}@`)
-    .replace(/(^|[\s"'(=])[^\s"'(=/:@]+:[^\s"'@]*@/g, `$1${REDACTED}@`);
-}
-
-/**
- * A value as a configuration error may quote it: control characters and double quotes removed,
- * URL userinfo scrubbed. Every message that names a value goes through this; the loader's
- * boundary ({@link scrubbing}) then removes known secrets and cuts quoted values to 64 characters.
- */
-export function quote(value: unknown): string {
-  const text = String(value)
-    .slice(0, MAX_QUOTE_INPUT)
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f"]/g, "");
-  return `"${scrubUrlCredentials(text)}"`;
-}
 
 /** Cuts every quoted value over {@link MAX_QUOTED} characters, then the whole text. */
 function shorten(text: string): string {
@@ -50,13 +28,14 @@ function shorten(text: string): string {
 }
 
 /** Every secret a configuration error could echo: the secret variables, and any named like one. */
-export function envSecrets(env: Env): string[] {
+export function envSecrets(env: Env, settings: Settings = SETTINGS): string[] {
+  const declared = new Set(secretVariables(settings));
   const out: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     // *_FILE variables hold paths, which errors must name; the file's content is the secret.
     const named = SECRET_NAME.test(name) && !/_FILE$/i.test(name);
-    if ((SECRET_ENV_VARS as readonly string[]).includes(name) || named) {
+    if (declared.has(name) || named) {
       out.push(value, ...value.split(","));
     }
     if (name === "DYNATRACE_API_TOKEN_FILE") out.push(...fileSecret(value));

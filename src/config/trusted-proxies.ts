@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
-import type { z } from "zod";
-import { quote } from "./secrets.js";
+import { quote } from "./quote.js";
 
 /** Names express's `trust proxy` understands for whole address ranges. */
 const RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
@@ -16,16 +15,10 @@ export function isTrustedProxyEntry(entry: string): boolean {
 }
 
 /**
- * Validates TRUSTED_PROXIES: the list as given (express's `trust proxy` takes it as it is), or an
- * issue naming the first entry that is neither an address, a CIDR nor a range name.
+ * Why one TRUSTED_PROXIES entry is refused (naming it), or undefined when it is an address, a
+ * CIDR or a range name; express's `trust proxy` takes the list as it is.
  */
-export function trustedProxyList(items: string[], ctx: z.RefinementCtx): string[] {
-  const bad = items.find((i) => !isTrustedProxyEntry(i));
-  if (bad !== undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `${quote(bad)} is not an address, CIDR (e.g. 10.0.0.0/8) or one of ${RANGE_NAMES.join(", ")}`,
-    });
-  }
-  return items;
+export function trustedProxyProblem(entry: string): string | undefined {
+  if (isTrustedProxyEntry(entry)) return undefined;
+  return `${quote(entry)} is not an address, CIDR (e.g. 10.0.0.0/8) or one of ${RANGE_NAMES.join(", ")}`;
 }

@@ -1,11 +1,27 @@
+import type { Overrides, Values } from "./setting.js";
+import type { SETTINGS, Settings } from "./settings.js";
 import type { DynatraceAddress } from "./url.js";
 
 /** Log levels accepted by LOG_LEVEL, as pino names them. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** One Dynatrace environment the exporter drains. */
-export interface EnvironmentConfig {
+/** Event types the relay may push with the v1 API. */
+export const V1_PUSH_EVENT_TYPES = [
+  "AVAILABILITY_EVENT",
+  "CUSTOM_ALERT",
+  "CUSTOM_ANNOTATION",
+  "CUSTOM_CONFIGURATION",
+  "CUSTOM_DEPLOYMENT",
+  "CUSTOM_INFO",
+  "ERROR_EVENT",
+  "MARKED_FOR_TERMINATION",
+  "PERFORMANCE_EVENT",
+  "RESOURCE_CONTENTION",
+] as const;
+
+/** How one environment is reached, combined from the `connection` settings by connection.ts. */
+export interface Connection {
   /** Value of the `environment` label. */
   name: string;
   address: DynatraceAddress;
@@ -25,88 +41,31 @@ export interface EnvironmentConfig {
   caFile?: string | undefined;
   /** The certificates read from {@link caFile}. */
   ca?: string | undefined;
-  /** Which events feed is read: v1 `/api/v1/events` or v2 `/api/v2/events`. */
-  apiVersion: "v1" | "v2";
-  drainIntervalMs: number;
-  windowMs: number;
-  overlapMs: number;
-  resyncIntervalMs: number;
-  /** Only these event types are counted; empty means all. */
-  eventTypes: string[];
-  /** These event types are never counted. */
-  excludeEventTypes: string[];
-  /** Passed to the API as `entityId` when set. */
-  entityId: string | undefined;
-  /** Most pages one read of the feed may take (FEED_MAX_PAGES, file key `maxPages`). */
-  maxPages?: number;
-  /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
-  relay?: {
-    eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];
-    source?: string;
-    tag?: string;
-    /** Deliveries in flight at once for this environment (over RELAY_CONCURRENCY). */
-    concurrency?: number;
-  };
 }
 
-/** Event types the relay may push with the v1 API. */
-export const V1_PUSH_EVENT_TYPES = [
-  "AVAILABILITY_EVENT",
-  "CUSTOM_ALERT",
-  "CUSTOM_ANNOTATION",
-  "CUSTOM_CONFIGURATION",
-  "CUSTOM_DEPLOYMENT",
-  "CUSTOM_INFO",
-  "ERROR_EVENT",
-  "MARKED_FOR_TERMINATION",
-  "PERFORMANCE_EVENT",
-  "RESOURCE_CONTENTION",
-] as const;
+/**
+ * One Dynatrace environment the exporter drains, for any table of settings: its connection, every
+ * `feed` setting by field (`windowMs`, `maxPages`, ...), and, when its config-file entry has a
+ * `relay:` key, the relay settings it overrides.
+ */
+export type EnvironmentConfigOf<S extends Settings> = Connection &
+  Values<S["feed"]> & { relay?: Overrides<S["relay"]> };
 
-/** The alarm relay: inbound auth, mapping defaults, the outbox and delivery limits. */
-export interface RelayConfig {
-  /** Inbound tokens; never log or print these. */
-  tokens: string[];
-  allowAnonymous: boolean;
-  dataDir: string;
-  eventType: (typeof V1_PUSH_EVENT_TYPES)[number];
-  source: string;
-  tag: string | undefined;
-  /** Upstream API the relay pushes with: v1 `POST /api/v1/events` or v2 ingest. */
-  apiVersion: "v1" | "v2";
-  maxAttempts: number;
-  maxAgeMs: number;
-  queueLimit: number;
-  dedupeWindowMs: number;
-  /** Body limit of the Alertmanager endpoint in bytes (RELAY_ALERTMANAGER_MAX_BODY). */
-  alertmanagerMaxBodyBytes: number;
-  /** Most deliveries in flight at once per environment (RELAY_CONCURRENCY). */
-  concurrency: number;
-}
-
-/** The whole effective configuration of one exporter process. */
-export interface AppConfig {
-  host: string;
-  port: number;
-  logLevel: LogLevel;
-  httpTimeoutMs: number;
-  environments: EnvironmentConfig[];
-  relay: RelayConfig;
-  /** Drains that may run at once across environments (MAX_CONCURRENT_DRAINS). */
-  maxConcurrentDrains: number;
-  /** Bearer tokens for the admin endpoints; empty turns them off. Never log or print these. */
-  adminTokens: string[];
-  /** The HTTP server's own settings. */
-  web: {
-    /** Scrapes of /metrics served at once (WEB_MAX_REQUESTS). */
-    maxRequests: number;
-    /** exporter-toolkit web configuration file (TLS, basic auth, headers), when set. */
-    configFile: string | undefined;
-    /** Open connections at most (WEB_MAX_CONNECTIONS). */
-    maxConnections: number;
-    /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
-    trustedProxies: string[];
-  };
+/**
+ * The whole effective configuration of one exporter process, for any table of settings: the
+ * `server` settings at the top level, `web` and `relay` by field, the environments, the shard.
+ */
+export type AppConfigOf<S extends Settings> = Values<S["server"]> & {
+  environments: EnvironmentConfigOf<S>[];
+  web: Values<S["web"]>;
+  relay: Values<S["relay"]>;
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
-}
+};
+
+/** One Dynatrace environment the exporter drains (derived from the declared settings). */
+export type EnvironmentConfig = EnvironmentConfigOf<typeof SETTINGS>;
+/** The whole effective configuration of one exporter process (derived from the declared settings). */
+export type AppConfig = AppConfigOf<typeof SETTINGS>;
+/** The alarm relay: inbound auth, mapping defaults, the outbox and delivery limits. */
+export type RelayConfig = AppConfig["relay"];

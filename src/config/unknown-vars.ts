@@ -1,4 +1,4 @@
-import { ENV_VARS } from "./load-env.js";
+import { everySetting, SETTINGS, type Settings } from "./settings.js";
 
 /**
  * Prefixes that mark a variable as meant for this exporter. A variable with one of them that the
@@ -33,11 +33,14 @@ export interface UnknownVariable {
 }
 
 /** Every variable in `env` with an exporter prefix that no setting declares, with a suggestion. */
-export function unknownVariables(env: Record<string, string | undefined>): UnknownVariable[] {
-  const known = Object.keys(ENV_VARS);
+export function unknownVariables(
+  env: Record<string, string | undefined>,
+  settings: Settings = SETTINGS,
+): UnknownVariable[] {
+  const known = everySetting(settings).flatMap((d) => (d.setting.env ? [d.setting.env] : []));
   return Object.keys(env)
     .filter((name) => PREFIXES.some((p) => name.startsWith(p)))
-    .filter((name) => !(name in ENV_VARS) && !READ_ELSEWHERE.has(name))
+    .filter((name) => !known.includes(name) && !READ_ELSEWHERE.has(name))
     .sort()
     .map((name) => ({ name, suggestion: closest(name, known) }));
 }

@@ -1,4 +1,4 @@
-import { quote } from "./secrets.js";
+import { quote } from "./quote.js";
 
 /** A Dynatrace environment address split into what the HTTP client and the labels need. */
 export interface DynatraceAddress {

@@ -80,7 +80,7 @@ describe("config file", () => {
       errorOf(
         `environments:\n  - name: a\n    url: https://a.live.dynatrace.com\n    token: t\n    window: soon\n`,
       ),
-      'configuration error: FILE: environments[0].window: "soon" is not a duration (use e.g. 30s, 5m, 1h30m)',
+      'configuration error: FILE: environments[0].window: "soon" is not a duration (use e.g. 30s, 5m, 1h30m, or plain seconds)',
     );
     assert.equal(
       errorOf(

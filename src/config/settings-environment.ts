@@ -1,0 +1,131 @@
+import { duration, integer, oneOf } from "./kinds.js";
+import { dynatraceUrl, list, path, text } from "./kinds-text.js";
+import { setting } from "./setting.js";
+
+/** Which Dynatrace API: the feed reads with it, the relay pushes with it. */
+export const API_VERSION = oneOf(["v1", "v2"], (v) => `unsupported value ${v} (supported: v1, v2)`);
+
+/**
+ * How the exporter reaches one Dynatrace environment: address, label, tokens, CA. Declared here
+ * for the variables, the file keys, validation, docs and masking; connection.ts combines them
+ * (a token or its file, the label from the URL) into the environment's connection fields.
+ */
+export const CONNECTION = {
+  url: setting({
+    env: "DYNATRACE_URL",
+    scope: "environment",
+    kind: dynatraceUrl(),
+    required: true,
+    doc: "Environment base URL: SaaS `https://abc12345.live.dynatrace.com`, or Managed/ActiveGate `https://host[:9999]/e/<environment-id>`. A trailing slash or a pasted `/api/v1/events` is tolerated; a query string is refused (that is where `api-token=` would leak from).",
+  }),
+  token: setting({
+    env: "DYNATRACE_API_TOKEN",
+    scope: "environment",
+    kind: text({ trim: true, type: "token" }),
+    secret: true,
+    doc: "API token with the `DataExport` scope, sent as `Authorization: Api-Token <token>`. Never logged, printed or exported.",
+  }),
+  tokenFile: setting({
+    env: "DYNATRACE_API_TOKEN_FILE",
+    scope: "environment",
+    kind: path(),
+    doc: "Path of a file holding the token instead (Kubernetes secrets); re-read when it changes, so a rotated Secret applies without a restart. Set one of the two.",
+  }),
+  name: setting({
+    env: "DYNATRACE_ENVIRONMENT",
+    scope: "environment",
+    kind: text({
+      pattern: /^[\w.:-]{1,128}$/,
+      message: "must be 1-128 letters, digits, '.', ':', '_' or '-'",
+      type: "label, 1-128 of `A-Za-z0-9_.:-`",
+    }),
+    required: true,
+    doc: "Value of the `environment` label (`abc12345` for SaaS, the `/e/<id>` part for Managed).",
+  }),
+  ingestToken: setting({
+    env: "DYNATRACE_INGEST_TOKEN",
+    scope: "environment",
+    kind: text({ trim: true, type: "token" }),
+    secret: true,
+    doc: "Token the relay pushes with: scope `DataExport` for v1 push, `events.ingest` for v2 ingest.",
+  }),
+  ingestTokenFile: setting({
+    env: "DYNATRACE_INGEST_TOKEN_FILE",
+    scope: "environment",
+    kind: path(),
+    doc: "File holding the ingest token instead; token files are re-read when they change.",
+  }),
+  caFile: setting({
+    env: "DYNATRACE_CA_FILE",
+    scope: "both",
+    kind: path(),
+    doc: "PEM file of extra CAs trusted for the tenant's TLS.",
+  }),
+};
+
+/** What and how often one environment's events feed is read; the values land as they are. */
+export const FEED = {
+  apiVersion: setting({
+    env: "DYNATRACE_API_VERSION",
+    scope: "both",
+    kind: API_VERSION,
+    default: "v1",
+    doc: 'Events feed read: `v1` (`/api/v1/events`) or `v2` (`/api/v2/events`, token scope `events.read`); see "v1 or v2".',
+  }),
+  drainInterval: setting({
+    env: "DRAIN_INTERVAL",
+    scope: "both",
+    kind: duration({ min: "1s" }),
+    default: "60s",
+    doc: "Time between drain starts. A drain that overruns delays the next; drains never overlap.",
+  }),
+  window: setting({
+    env: "EVENTS_WINDOW",
+    scope: "both",
+    kind: duration({ min: "1m", max: "2y" }),
+    default: "24h",
+    doc: "Closed events count while their end lies within this window (at most 2 years, the API's limit).",
+  }),
+  overlap: setting({
+    env: "DRAIN_OVERLAP",
+    scope: "both",
+    kind: duration({ min: "0s" }),
+    default: "2m",
+    below: "window",
+    doc: "Each incremental drain re-reads from the previous drain's end minus this, to catch events Dynatrace indexes late and to absorb clock skew. Must be shorter than the window.",
+  }),
+  resyncInterval: setting({
+    env: "RESYNC_INTERVAL",
+    scope: "both",
+    kind: duration({ min: "1m" }),
+    default: "6h",
+    doc: "Time between full re-reads of the window, which remove events the server no longer returns.",
+  }),
+  eventTypes: setting({
+    env: "EVENT_TYPES",
+    scope: "both",
+    kind: list(),
+    default: "",
+    doc: "Comma list: count only these event types (applied client side).",
+  }),
+  excludeEventTypes: setting({
+    env: "EXCLUDE_EVENT_TYPES",
+    scope: "both",
+    kind: list(),
+    default: "",
+    doc: "Comma list: never count these event types (applied client side).",
+  }),
+  entityId: setting({
+    env: "ENTITY_ID",
+    scope: "environment",
+    kind: text(),
+    doc: "Only events of this entity (passed to the API as `entityId`).",
+  }),
+  maxPages: setting({
+    env: "FEED_MAX_PAGES",
+    scope: "both",
+    kind: integer({ min: 1, max: 1_000_000 }),
+    default: "10000",
+    doc: "Most pages one read of the events feed may take (1,500,000 v1 / 10,000,000 v2 events at 10000); more fails the drain as paging_loop.",
+  }),
+};
