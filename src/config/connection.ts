@@ -41,7 +41,8 @@ function ingestFromVariables(v: ConnectionValues, feed: Tokens): IngestTokens {
     );
   }
   const file = v.ingestTokenFile;
-  if (file !== undefined) return { ingestToken: readTokenFile("DYNATRACE_INGEST_TOKEN_FILE", file), ingestTokenFile: file };
+  if (file !== undefined)
+    return { ingestToken: readTokenFile("DYNATRACE_INGEST_TOKEN_FILE", file), ingestTokenFile: file };
   if (v.ingestToken) return { ingestToken: v.ingestToken };
   return { ingestToken: feed.token, ...(feed.tokenFile ? { ingestTokenFile: feed.tokenFile } : {}) };
 }
@@ -50,7 +51,12 @@ function ingestFromVariables(v: ConnectionValues, feed: Tokens): IngestTokens {
 export function connectionFromVariables(v: ConnectionValues): Connection {
   if (v.url === undefined) throw new ConfigError("DYNATRACE_URL", "is required");
   const tokens = tokenFromVariables(v);
-  return { name: v.name ?? v.url.environmentId, address: v.url, ...tokens, ...ingestFromVariables(v, tokens) };
+  return {
+    name: v.name ?? v.url.environmentId,
+    address: v.url,
+    ...tokens,
+    ...ingestFromVariables(v, tokens),
+  };
 }
 
 /**
@@ -70,7 +76,10 @@ export function connectionFromFile(e: ConnectionValues, i: number, file: string)
   }
   const ingest: IngestTokens =
     e.ingestTokenFile !== undefined
-      ? { ingestToken: readTokenFile(`${where}.ingestTokenFile`, e.ingestTokenFile), ingestTokenFile: e.ingestTokenFile }
+      ? {
+          ingestToken: readTokenFile(`${where}.ingestTokenFile`, e.ingestTokenFile),
+          ingestTokenFile: e.ingestTokenFile,
+        }
       : e.ingestToken !== undefined
         ? { ingestToken: e.ingestToken }
         : { ingestToken: token, ingestTokenFile: e.tokenFile };

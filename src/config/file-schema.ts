@@ -47,7 +47,12 @@ export function environmentFromFile<S extends Settings>(
     const field = fieldOf(name, s);
     feed[field] = e[name] ?? (s.scope === "both" ? defaults[field] : undefined);
   }
-  checkBelow(settings.feed, feed, (n) => `${file}: environments[${i}].${n}`, (n) => n);
+  checkBelow(
+    settings.feed,
+    feed,
+    (n) => `${file}: environments[${i}].${n}`,
+    (n) => n,
+  );
   return { ...connection, ...feed, ...overrides(e, settings) } as EnvironmentConfigOf<S>;
 }
 
@@ -56,7 +61,8 @@ function overrides(e: FileEnvironment, settings: Settings): Record<string, Recor
   const out: Record<string, Record<string, unknown>> = {};
   for (const [section, table] of Object.entries(settings) as [string, Table][]) {
     const given = e[section];
-    if (section === "feed" || section === "connection" || typeof given !== "object" || given === null) continue;
+    if (section === "feed" || section === "connection" || typeof given !== "object" || given === null)
+      continue;
     const values = given as Record<string, unknown>;
     out[section] = Object.fromEntries(
       Object.entries(table)

@@ -32,7 +32,8 @@ function fail(ctx: z.RefinementCtx, message: string): never {
 /** One config-file scalar as text: `window: 90` means `"90"`, as the variable would say it. */
 const SCALAR = z
   .union([z.string(), z.number(), z.boolean()], {
-    error: (issue) => (issue.input === undefined ? "is required" : "must be a single value, not a list or map"),
+    error: (issue) =>
+      issue.input === undefined ? "is required" : "must be a single value, not a list or map",
   })
   .transform(String)
   .refine((text) => text.trim() !== "", "must not be empty");
@@ -102,9 +103,11 @@ export function oneOf<const V extends readonly string[]>(
 
 /** `true` or `false`. */
 export function bool(): Kind<boolean> {
-  const text = z.string().transform((t, ctx) =>
-    t === "true" ? true : t === "false" ? false : fail(ctx, "must be true or false"),
-  );
+  const text = z
+    .string()
+    .transform((t, ctx) =>
+      t === "true" ? true : t === "false" ? false : fail(ctx, "must be true or false"),
+    );
   return scalarKind("true or false", text);
 }
 

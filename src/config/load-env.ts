@@ -30,7 +30,11 @@ export function loadConfigFromEnv(env: Env, settings: Settings = SETTINGS): unkn
  * {@link loadConfigFromEnv} without the scrubbing, for loaders that scrub with more secrets; with
  * `fromFile`, the environments come from it and the variables give their defaults.
  */
-export function buildConfig<S extends Settings>(env: Env, settings: S, fromFile?: EnvironmentsFrom<S>): AppConfigOf<S> {
+export function buildConfig<S extends Settings>(
+  env: Env,
+  settings: S,
+  fromFile?: EnvironmentsFrom<S>,
+): AppConfigOf<S> {
   const url = settings.connection.url.env ?? "DYNATRACE_URL";
   if (!fromFile && !env[url]?.trim()) {
     throw new ConfigError(url, "is required, e.g. https://abc12345.live.dynatrace.com (or run with --demo)");
@@ -47,5 +51,5 @@ export function buildConfig<S extends Settings>(env: Env, settings: S, fromFile?
     relay: v.relay,
     environments: withNetwork(environments, env, connection.caFile),
     shard: shardCount === undefined ? undefined : { index: shardIndex ?? 0, count: shardCount },
-  } as AppConfigOf<S>;
+  };
 }

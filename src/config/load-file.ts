@@ -103,7 +103,11 @@ function readEnvironments<S extends Settings>(
  * declared table (tests pass one with a throwaway setting).
  */
 export function loadConfig(env: Env, configFile?: string): AppConfig;
-export function loadConfig<S extends Settings>(env: Env, configFile: string | undefined, settings: S): AppConfigOf<S>;
+export function loadConfig<S extends Settings>(
+  env: Env,
+  configFile: string | undefined,
+  settings: S,
+): AppConfigOf<S>;
 export function loadConfig(env: Env, configFile?: string, settings: Settings = SETTINGS): unknown {
   const file = configFile ?? (env[settings.process.configFile.env ?? "CONFIG_FILE"]?.trim() || undefined);
   if (file === undefined) return loadConfigFromEnv(env, settings);

@@ -110,7 +110,11 @@ export function readCaFile(where: string, path: string): string {
  * NO_PROXY lists it) and, unless the config file gave it its own, the CA of `caFile`
  * (DYNATRACE_CA_FILE).
  */
-export function withNetwork<E extends Connection>(environments: E[], env: Env, caFile: string | undefined): E[] {
+export function withNetwork<E extends Connection>(
+  environments: E[],
+  env: Env,
+  caFile: string | undefined,
+): E[] {
   const proxies = readProxySettings(env);
   const ca = caFile ? readCaFile("DYNATRACE_CA_FILE", caFile) : undefined;
   return environments.map((e) => ({

@@ -6,7 +6,9 @@ import { everySetting, type Settings } from "./settings.js";
 type Env = Record<string, string | undefined>;
 
 /** Every table's values as the variables (or the defaults) give them, by section. */
-export type VariableValues<S extends Settings> = { [K in keyof S]: S[K] extends Table ? Values<S[K]> : never };
+export type VariableValues<S extends Settings> = {
+  [K in keyof S]: S[K] extends Table ? Values<S[K]> : never;
+};
 
 /** How a setting is told apart in the combined schema: its variable, else its section and name. */
 const idOf = (section: string, name: string, s: Setting) => s.env ?? `${section}.${name}`;

@@ -15,7 +15,12 @@ export type Scope = "global" | "environment" | "both";
  * (`window` → `windowMs`), and the config-file key is the name (under the table's section for a
  * global table's `both` settings: `relay.tag`).
  */
-export interface Setting<T = unknown, U extends string = string, O extends boolean = boolean, S extends Scope = Scope> {
+export interface Setting<
+  T = unknown,
+  U extends string = string,
+  O extends boolean = boolean,
+  S extends Scope = Scope,
+> {
   /** The environment variable, if the setting has one. */
   readonly env: string | undefined;
   readonly scope: S;
@@ -74,9 +79,9 @@ export type Values<T extends Table> = { -readonly [K in keyof T as FieldName<K, 
 
 /** What a config-file environment may override of a global table: its `both` settings. */
 export type Overrides<T extends Table> = {
-  -readonly [K in keyof T as T[K] extends Setting<unknown, string, boolean, "both">
-    ? FieldName<K, T[K]>
-    : never]?: NonNullable<ValueOf<T[K]>>;
+  -readonly [
+    K in keyof T as T[K] extends Setting<unknown, string, boolean, "both"> ? FieldName<K, T[K]> : never
+  ]?: NonNullable<ValueOf<T[K]>>;
 };
 
 /** The config field a setting's value is kept in. */

@@ -13,7 +13,13 @@ export const SERVER = {
     default: "9721",
     doc: "HTTP port.",
   }),
-  host: setting({ env: "HOST", scope: "global", kind: text(), default: "0.0.0.0", doc: "HTTP listen address." }),
+  host: setting({
+    env: "HOST",
+    scope: "global",
+    kind: text(),
+    default: "0.0.0.0",
+    doc: "HTTP listen address.",
+  }),
   logLevel: setting({
     env: "LOG_LEVEL",
     scope: "global",

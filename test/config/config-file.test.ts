@@ -100,6 +100,39 @@ describe("config file", () => {
     );
   });
 
+  test("when a value is valid as a variable, then it is valid in the file with the same bounds, from YAML or ${VAR}", () => {
+    const env = (extra: string) =>
+      `environments:\n  - name: a\n    url: https://a.live.dynatrace.com\n    token: t\n${extra}`;
+    const config = loadConfig(
+      { PAGES: "25", EVERY: "90" },
+      file(env("    maxPages: ${PAGES}\n    drainInterval: ${EVERY}\n")),
+    );
+    assert.deepEqual(
+      [config.environments[0]?.maxPages, config.environments[0]?.drainIntervalMs],
+      [25, 90_000],
+    );
+    assert.equal(
+      errorOf(env("    window: 3y\n")),
+      'configuration error: FILE: environments[0].window: "3y" is out of range (1m to 2y)',
+    );
+    assert.equal(
+      errorOf(env("    drainInterval: 500ms\n")),
+      'configuration error: FILE: environments[0].drainInterval: "500ms" is out of range (at least 1s)',
+    );
+    assert.equal(
+      errorOf(env("    overlap: 2h\n    window: 1h\n")),
+      "configuration error: FILE: environments[0].overlap: must be shorter than window",
+    );
+    assert.equal(
+      errorOf(env("    eventTypes: CPU_SATURATED\n")),
+      "configuration error: FILE: environments[0].eventTypes: must be a list, e.g. [A, B]",
+    );
+    assert.equal(
+      errorOf("environments:\n  - url: https://a.live.dynatrace.com\n    token: t\n"),
+      "configuration error: FILE: environments[0].name: is required",
+    );
+  });
+
   test("when a ${VAR} reference is not set, then the error names the key and the variable", () => {
     assert.equal(
       errorOf(

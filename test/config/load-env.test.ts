@@ -160,6 +160,11 @@ describe("loadConfigFromEnv", () => {
       'configuration error: DRAIN_INTERVAL: "5x" is not a duration (use e.g. 30s, 5m, 1h30m, or plain seconds)',
     ],
     [
+      "a duration is below its bound",
+      { ...BASE, RESYNC_INTERVAL: "30s" },
+      'configuration error: RESYNC_INTERVAL: "30s" is out of range (at least 1m)',
+    ],
+    [
       "the overlap is not shorter than the window",
       { ...BASE, EVENTS_WINDOW: "1h", DRAIN_OVERLAP: "2h" },
       "configuration error: DRAIN_OVERLAP: must be shorter than EVENTS_WINDOW",
