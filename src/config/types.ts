@@ -6,20 +6,6 @@ import type { DynatraceAddress } from "./url.js";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Event types the relay may push with the v1 API. */
-export const V1_PUSH_EVENT_TYPES = [
-  "AVAILABILITY_EVENT",
-  "CUSTOM_ALERT",
-  "CUSTOM_ANNOTATION",
-  "CUSTOM_CONFIGURATION",
-  "CUSTOM_DEPLOYMENT",
-  "CUSTOM_INFO",
-  "ERROR_EVENT",
-  "MARKED_FOR_TERMINATION",
-  "PERFORMANCE_EVENT",
-  "RESOURCE_CONTENTION",
-] as const;
-
 /** How one environment is reached, combined from the `connection` settings by connection.ts. */
 export interface Connection {
   /** Value of the `environment` label. */
@@ -42,6 +28,20 @@ export interface Connection {
   /** The certificates read from {@link caFile}. */
   ca?: string | undefined;
 }
+
+/** Event types the relay may push with the v1 API. */
+export const V1_PUSH_EVENT_TYPES = [
+  "AVAILABILITY_EVENT",
+  "CUSTOM_ALERT",
+  "CUSTOM_ANNOTATION",
+  "CUSTOM_CONFIGURATION",
+  "CUSTOM_DEPLOYMENT",
+  "CUSTOM_INFO",
+  "ERROR_EVENT",
+  "MARKED_FOR_TERMINATION",
+  "PERFORMANCE_EVENT",
+  "RESOURCE_CONTENTION",
+] as const;
 
 /**
  * One Dynatrace environment the exporter drains, for any table of settings: its connection, every

@@ -111,26 +111,21 @@ describe("config file", () => {
       [config.environments[0]?.maxPages, config.environments[0]?.drainIntervalMs],
       [25, 90_000],
     );
-    assert.equal(
-      errorOf(env("    window: 3y\n")),
-      'configuration error: FILE: environments[0].window: "3y" is out of range (1m to 2y)',
-    );
-    assert.equal(
-      errorOf(env("    drainInterval: 500ms\n")),
-      'configuration error: FILE: environments[0].drainInterval: "500ms" is out of range (at least 1s)',
-    );
-    assert.equal(
-      errorOf(env("    overlap: 2h\n    window: 1h\n")),
-      "configuration error: FILE: environments[0].overlap: must be shorter than window",
-    );
-    assert.equal(
-      errorOf(env("    eventTypes: CPU_SATURATED\n")),
-      "configuration error: FILE: environments[0].eventTypes: must be a list, e.g. [A, B]",
-    );
-    assert.equal(
-      errorOf("environments:\n  - url: https://a.live.dynatrace.com\n    token: t\n"),
-      "configuration error: FILE: environments[0].name: is required",
-    );
+    const cases: [string, string][] = [
+      [env("    window: 3y\n"), 'environments[0].window: "3y" is out of range (1m to 2y)'],
+      [
+        env("    drainInterval: 500ms\n"),
+        'environments[0].drainInterval: "500ms" is out of range (at least 1s)',
+      ],
+      [env("    overlap: 2h\n    window: 1h\n"), "environments[0].overlap: must be shorter than window"],
+      [env("    eventTypes: CPU_SATURATED\n"), "environments[0].eventTypes: must be a list, e.g. [A, B]"],
+      [
+        "environments:\n  - url: https://a.live.dynatrace.com\n    token: t\n",
+        "environments[0].name: is required",
+      ],
+    ];
+    for (const [text, expected] of cases)
+      assert.equal(errorOf(text), `configuration error: FILE: ${expected}`);
   });
 
   test("when a ${VAR} reference is not set, then the error names the key and the variable", () => {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { ConfigError } from "../../src/config/errors.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { loadConfig } from "../../src/config/load-file.js";
 import { maskConfig } from "../../src/config/mask.js";
+import { configErrorOf } from "../helpers/config-error.js";
 import { proxyFor, readProxySettings } from "../../src/config/network.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-netcfg-"));
@@ -19,15 +19,7 @@ const write = (name: string, text: string) => {
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const BASE = { DYNATRACE_URL: "https://abc12345.live.dynatrace.com", DYNATRACE_API_TOKEN: "feed-token-123" };
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail("expected a ConfigError");
-}
+const configError = configErrorOf;
 
 describe("proxy settings", () => {
   test("when both cases are set, then the lower-case variable wins, as curl reads them", () => {

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { helpText } from "../../src/cli.js";
-import { ConfigError } from "../../src/config/errors.js";
 import { duration } from "../../src/config/kinds.js";
 import { text } from "../../src/config/kinds-text.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
@@ -12,8 +11,9 @@ import { loadConfig } from "../../src/config/load-file.js";
 import { maskConfig } from "../../src/config/mask.js";
 import { settingsTable } from "../../src/config/reference.js";
 import { setting } from "../../src/config/setting.js";
-import { SETTINGS, type Settings } from "../../src/config/settings.js";
+import { everySetting, SETTINGS, type Settings } from "../../src/config/settings.js";
 import { unknownVariables } from "../../src/config/unknown-vars.js";
+import { configErrorOf } from "../helpers/config-error.js";
 
 // Adding a per-environment setting is this one declaration (plus the code that uses the value):
 // the same `setting()` the real tables use, in the `feed` table. Nothing else is edited below.
@@ -43,16 +43,6 @@ const BASE = { DYNATRACE_URL: "https://abc12345.live.dynatrace.com", DYNATRACE_A
 const dir = mkdtempSync(join(tmpdir(), "dtee-one-declaration-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function failure(load: () => unknown): ConfigError {
-  try {
-    load();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail("expected a configuration error");
-}
-
 function file(name: string, body: string): string {
   const path = join(dir, name);
   writeFileSync(path, `environments:\n${body}`);
@@ -67,7 +57,9 @@ describe("one declaration per setting", () => {
     assert.equal(ms, 90_000);
     assert.equal(loadConfigFromEnv(BASE, WITH_PROBE).environments[0]?.probeIntervalMs, 300_000);
     assert.equal(
-      failure(() => loadConfigFromEnv({ ...BASE, DYNATRACE_PROBE_INTERVAL: "5s" }, WITH_PROBE)).toString(),
+      configErrorOf(() =>
+        loadConfigFromEnv({ ...BASE, DYNATRACE_PROBE_INTERVAL: "5s" }, WITH_PROBE),
+      ).toString(),
       'configuration error: DYNATRACE_PROBE_INTERVAL: "5s" is out of range (10s to 1h)',
     );
   });
@@ -91,16 +83,19 @@ describe("one declaration per setting", () => {
       "  - { name: a, url: https://a.live.dynatrace.com, token: t, probeInterval: 2h }\n",
     );
     assert.equal(
-      failure(() => loadConfig({}, bad, WITH_PROBE)).toString(),
+      configErrorOf(() => loadConfig({}, bad, WITH_PROBE)).toString(),
       `configuration error: ${bad}: environments[0].probeInterval: "2h" is out of range (10s to 1h)`,
     );
     const typo = file(
       "typo.yml",
       "  - { name: a, url: https://a.live.dynatrace.com, token: t, probeIntervall: 1m }\n",
     );
-    assert.match(failure(() => loadConfig({}, typo, WITH_PROBE)).toString(), /probeIntervall: unknown key$/);
     assert.match(
-      failure(() => loadConfig({}, path)).toString(),
+      configErrorOf(() => loadConfig({}, typo, WITH_PROBE)).toString(),
+      /probeIntervall: unknown key$/,
+    );
+    assert.match(
+      configErrorOf(() => loadConfig({}, path)).toString(),
       /environments\[0\]\.probeInterval: unknown key$/,
     );
   });
@@ -133,7 +128,7 @@ describe("one declaration per setting", () => {
     assert.equal(environment?.probeInterval, "1m30s");
     assert.equal(environment?.probeSecret, "<redacted>");
     assert.ok(!JSON.stringify(printed).includes(SECRET));
-    const error = failure(() => loadConfigFromEnv({ ...env, DRAIN_INTERVAL: SECRET }, WITH_PROBE));
+    const error = configErrorOf(() => loadConfigFromEnv({ ...env, DRAIN_INTERVAL: SECRET }, WITH_PROBE));
     assert.match(error.toString(), /^configuration error: DRAIN_INTERVAL: "<redacted>" is not a duration/);
   });
 });
@@ -141,15 +136,16 @@ describe("one declaration per setting", () => {
 describe("the declarations", () => {
   test("when the real tables are walked, then variables and file keys are unique and every bound names a setting", () => {
     const variables = new Set<string>();
-    for (const [section, table] of Object.entries(SETTINGS)) {
-      for (const [name, s] of Object.entries(table)) {
-        assert.ok(s.env === undefined || !variables.has(s.env), `${s.env} declared twice`);
-        if (s.env) variables.add(s.env);
-        assert.ok(s.below === undefined || s.below in table, `${section}.${name}: below ${s.below}`);
-        assert.ok(!s.doc.includes("\n") && s.doc.length > 0, `${section}.${name}: one doc line`);
-        if (section === "feed" || section === "connection")
-          assert.ok(!(name in SETTINGS), `${name} is a section`);
-      }
+    for (const { section, name, setting: s } of everySetting(SETTINGS)) {
+      assert.ok(s.env === undefined || !variables.has(s.env), `${s.env} declared twice`);
+      if (s.env) variables.add(s.env);
+      assert.ok(
+        s.below === undefined || s.below in SETTINGS[section],
+        `${section}.${name}: below ${s.below}`,
+      );
+      assert.ok(!s.doc.includes("\n") && s.doc.length > 0, `${section}.${name}: one doc line`);
+      if (section === "feed" || section === "connection")
+        assert.ok(!(name in SETTINGS), `${name} is a section`);
     }
     const keys = [...Object.keys(SETTINGS.connection), ...Object.keys(SETTINGS.feed)];
     assert.equal(new Set(keys).size, keys.length, "an environment's file keys are unique");
