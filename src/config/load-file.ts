@@ -69,20 +69,8 @@ function readEnvironments<S extends Settings>(
       `not valid YAML: ${yamlError.message.split("\n")[0]}`,
     );
   }
-  const parsed = fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, []));
-  if (!parsed.success) {
-    // A misspelt key also leaves a required one missing; the misspelling is the useful message.
-    const issues = parsed.error.issues;
-    const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
-    if (issue?.code === "unrecognized_keys") {
-      throw new ConfigError(`${file}: ${keyPath([...issue.path, issue.keys[0] ?? "?"])}`, "unknown key");
-    }
-    throw new ConfigError(
-      `${file}: ${keyPath(issue?.path ?? []) || "(top level)"}`,
-      issue?.message ?? "invalid",
-    );
-  }
-  const environments = parsed.data.environments.map((e: FileEnvironment, i) =>
+  const entries = validated(fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, [])), file);
+  const environments = entries.map((e: FileEnvironment, i) =>
     environmentFromFile(e, i, file, settings, variables),
   );
   const seen = new Set<string>();
@@ -92,6 +80,24 @@ function readEnvironments<S extends Settings>(
     seen.add(e.name);
   });
   return environments;
+}
+
+/** The file's environments as the schema parsed them, or a {@link ConfigError} naming the key path. */
+function validated(
+  parsed: ReturnType<ReturnType<typeof fileSchema>["safeParse"]>,
+  file: string,
+): FileEnvironment[] {
+  if (parsed.success) return parsed.data.environments;
+  // A misspelt key also leaves a required one missing; the misspelling is the useful message.
+  const issues = parsed.error.issues;
+  const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
+  if (issue?.code === "unrecognized_keys") {
+    throw new ConfigError(`${file}: ${keyPath([...issue.path, issue.keys[0] ?? "?"])}`, "unknown key");
+  }
+  throw new ConfigError(
+    `${file}: ${keyPath(issue?.path ?? []) || "(top level)"}`,
+    issue?.message ?? "invalid",
+  );
 }
 
 /**
