@@ -11,7 +11,7 @@ import type { DrainStatus } from "./feed/drainer.js";
 import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
-import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./http/server-limits.js";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./web/server-limits.js";
 import { createLogger, type Logger } from "./log/logger.js";
 import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from "../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "./alarm.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DeadLetterTable } from "./dead-letters.js";
-import { guardStatements } from "./outbox-errors.js";
+import { guardStatements, OutboxUnavailableError } from "./outbox-errors.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxDatabase } from "./outbox-open.js";
 import { OutboxWatch } from "./outbox-watch.js";
 import { migrateOutbox } from "./outbox-migrate.js";
@@ -31,11 +31,6 @@ export interface QueueEntry {
   identity: string;
   createdAt: number;
   nextAttemptAt: number;
-}
-
-/** The outbox cannot take more: answered 503 with Retry-After, never dropped silently. */
-export class OutboxUnavailableError extends Error {
-  readonly status = 503;
 }
 
 /** Result of offering alarms to the outbox. */
