@@ -15,7 +15,8 @@ import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./web/server-limits.js
 import { createLogger, type Logger } from "./log/logger.js";
 import { ConfigMetrics } from "./metrics/config-metrics.js";
 import { type Exposition, renderExposition } from "./metrics/exposition.js";
-import { FeedMetrics, type FeedView } from "./metrics/feed-metrics.js";
+import { FeedMetrics } from "./metrics/feed-metrics.js";
+import type { FeedView } from "./metrics/feed-view.js";
 import { createRegistry } from "./metrics/registry.js";
 import { buildRelay } from "./relay/build-relay.js";
 import { VERSION } from "./version.js";

@@ -49,6 +49,9 @@ function jsonBodyReader(limit: number) {
   const parse: RequestHandler = express.json({ limit, strict: true, type: () => true });
   return (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => {
-      void parse(req, res, (err?: Error) => (err === undefined ? resolve() : reject(err)));
+      void parse(req, res, (err?: unknown) => {
+        if (err === undefined) resolve();
+        else reject(err instanceof Error ? err : new Error("the request body could not be read"));
+      });
     });
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { createLogger, type Logger } from "../log/logger.js";
+import type { OutboxGauges } from "../metrics/relay-view.js";
 import type { OutboundAlarm, UpstreamApi } from "./alarm.js";
 import { Checkpointer } from "./checkpointer.js";
 import { DeadLetterTable } from "./dead-letters.js";
@@ -90,7 +91,7 @@ interface PendingEnqueue {
  * transaction and one fsync, then all answered; under load that turns one fsync per request into
  * one per batch without acknowledging anything before it is on disk.
  */
-export class Outbox {
+export class Outbox implements OutboxGauges {
   private readonly db: Database.Database;
   private readonly depths = new Map<string, number>();
   private readonly statements;
