@@ -1,6 +1,5 @@
 import express, { type Request, type RequestHandler, type Response, Router } from "express";
-import type { IntakeFormat } from "../relay/intake-formats.js";
-import { INTAKE_FORMATS, intakeBodyLimit } from "../relay/intake-formats.js";
+import { INTAKE_FORMATS, type IntakeFormat, intakeBodyLimit } from "../relay/intake-formats.js";
 import type { Relay } from "../relay/relay-service.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { INTAKE_ANSWERS, sendIntakeAnswer } from "./intake-answers.js";
