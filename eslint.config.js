@@ -7,15 +7,15 @@ import tseslint from "typescript-eslint";
 // the layers below its own, never from its own layer's other members nor from above (so peers such
 // as relay/ and feed/ stay independent). See ARCHITECTURE.md.
 const LAYERS = [
-  ["main.ts"], //                                     process entry: argv, signals, exit codes
-  ["cli.ts"], //                                      --help, --version, --check-config
-  ["app.ts", "dead-letters-cli.ts", "demo.ts"], //   composition roots
-  ["http"], //                                        express routes, error mapping
-  ["relay", "feed", "web"], //                       relay intake/outbox/sender; feed drain; TLS + auth
-  ["metrics"], //                                     prom-client metrics, scrape-time read interfaces
-  ["dynatrace"], //                                   the API client: pages, push, errors, backoff
-  ["log"],
-  ["config", "version.ts"],
+  ["main.ts"], // process entry: argv, signals, exit codes
+  ["cli.ts"], // --help, --version, --check-config
+  ["app.ts", "dead-letters-cli.ts", "demo.ts"], // composition roots
+  ["http"], // express routes, error mapping
+  ["relay", "feed", "web"], // relay intake/outbox/sender; feed drain; TLS + auth
+  ["metrics"], // prom-client metrics, scrape-time read interfaces
+  ["dynatrace"], // the API client: pages, push, errors, backoff
+  ["log"], // pino, with secrets redacted
+  ["config", "version.ts"], // settings and their validation; the version string
 ];
 
 // The simulated Dynatrace is an independent implementation of the API: it imports nothing from the
