@@ -2,7 +2,7 @@ import { duration, integer, oneOf } from "./kinds.js";
 import { list, path, text } from "./kinds-text.js";
 import { setting } from "./setting.js";
 import { trustedProxyProblem } from "./trusted-proxies.js";
-import { LOG_LEVELS } from "./types.js";
+import { LOG_LEVELS } from "./choices.js";
 
 /** The process's own settings: the top level of the configuration. */
 export const SERVER = {

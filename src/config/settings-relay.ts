@@ -2,7 +2,7 @@ import { bool, byteSize, duration, integer, oneOf } from "./kinds.js";
 import { list, path, text } from "./kinds-text.js";
 import { setting } from "./setting.js";
 import { API_VERSION } from "./settings-environment.js";
-import { V1_PUSH_EVENT_TYPES } from "./types.js";
+import { V1_PUSH_EVENT_TYPES } from "./choices.js";
 
 /**
  * The alarm relay: inbound auth, the outbox, delivery limits, and how alarms are mapped. Its

@@ -2,9 +2,7 @@ import type { Overrides, Values } from "./setting.js";
 import type { SETTINGS, Settings } from "./settings.js";
 import type { DynatraceAddress } from "./url.js";
 
-/** Log levels accepted by LOG_LEVEL, as pino names them. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel, V1_PUSH_EVENT_TYPES } from "./choices.js";
 
 /** How one environment is reached, combined from the `connection` settings by connection.ts. */
 export interface Connection {
@@ -28,20 +26,6 @@ export interface Connection {
   /** The certificates read from {@link caFile}. */
   ca?: string | undefined;
 }
-
-/** Event types the relay may push with the v1 API. */
-export const V1_PUSH_EVENT_TYPES = [
-  "AVAILABILITY_EVENT",
-  "CUSTOM_ALERT",
-  "CUSTOM_ANNOTATION",
-  "CUSTOM_CONFIGURATION",
-  "CUSTOM_DEPLOYMENT",
-  "CUSTOM_INFO",
-  "ERROR_EVENT",
-  "MARKED_FOR_TERMINATION",
-  "PERFORMANCE_EVENT",
-  "RESOURCE_CONTENTION",
-] as const;
 
 /**
  * One Dynatrace environment the exporter drains, for any table of settings: its connection, every
