@@ -17,6 +17,31 @@ function byStart(a: SimEvent, b: SimEvent): number {
   return a.eventId === b.eventId ? 0 : a.eventId < b.eventId ? -1 : 1;
 }
 
+/** Merges two lists sorted by start; appends when `fresh` all comes after (the live case). */
+function mergeByStart(old: SimEvent[], fresh: SimEvent[]): SimEvent[] {
+  if (fresh.length === 0) return old;
+  const last = old[old.length - 1];
+  if (last === undefined || byStart(last, fresh[0] as SimEvent) <= 0) {
+    for (const e of fresh) old.push(e);
+    return old;
+  }
+  const out: SimEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < fresh.length) {
+    const a = old[i];
+    const b = fresh[j];
+    if (b === undefined || (a !== undefined && byStart(a, b) <= 0)) {
+      out.push(a as SimEvent);
+      i++;
+    } else {
+      out.push(b);
+      j++;
+    }
+  }
+  return out;
+}
+
 /** A problem being derived: its events and until when it is open (Infinity while any is). */
 interface Group {
   events: SimEvent[];
@@ -41,9 +66,13 @@ export class SimProblems {
   readonly closes: ProblemCloseRecord[] = [];
   private readonly displayNumbers = new Map<string, number>();
   /** The problem each event was last seen in, so a late, back-dated event does not rename it. */
-  private readonly problemOfEvent = new Map<bigint, string>();
+  private readonly problemOfEvent = new WeakMap<SimEvent, string>();
   /** The event each problem id was made from (its title is the problem's). */
   private readonly origins = new Map<string, SimEvent>();
+  /** Problem-opening events, oldest first, caught up incrementally from the store's log. */
+  private order: SimEvent[] = [];
+  private orderAdds = 0;
+  private orderResets = -1;
   private cache: { version: number; problems: SimProblem[]; byId: Map<string, SimProblem> } | undefined;
 
   constructor(
@@ -101,8 +130,21 @@ export class SimProblems {
     return this.cache;
   }
 
+  /** The problem-opening events oldest first; new ones are merged in, not the whole set re-sorted. */
+  private opening(): SimEvent[] {
+    if (this.store.resets !== this.orderResets) {
+      this.order = [...this.store.all()].filter(opensProblem).sort(byStart);
+    } else {
+      const fresh = this.store.addedSince(this.orderAdds).filter(opensProblem).sort(byStart);
+      this.order = mergeByStart(this.order, fresh);
+    }
+    this.orderAdds = this.store.addCount;
+    this.orderResets = this.store.resets;
+    return this.order;
+  }
+
   private derive(): SimProblem[] {
-    const opening = [...this.store.all()].filter(opensProblem).sort(byStart);
+    const opening = this.opening();
     const groups: Group[] = [];
     const current = new Map<string, Group>();
     for (const e of opening) {
@@ -129,7 +171,7 @@ export class SimProblems {
     let problemId: string | undefined;
     let n = Number.POSITIVE_INFINITY;
     for (const e of events) {
-      const known = this.problemOfEvent.get(e.eventId);
+      const known = this.problemOfEvent.get(e);
       const number = known === undefined ? undefined : this.displayNumbers.get(known);
       if (known !== undefined && number !== undefined && number < n) [problemId, n] = [known, number];
     }
@@ -140,7 +182,8 @@ export class SimProblems {
       this.displayNumbers.set(problemId, n);
       this.origins.set(problemId, first);
     }
-    for (const e of events) this.problemOfEvent.set(e.eventId, problemId);
+    for (const e of events)
+      if (this.problemOfEvent.get(e) !== problemId) this.problemOfEvent.set(e, problemId);
     return { problemId, n };
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { SimProblems } from "../../src/simulator/problems.js";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { ManualClock } from "../helpers/clock.js";
 import { client } from "./problems-client.js";
@@ -65,5 +66,20 @@ describe("simulator oracle: the truth tests compare with", () => {
     assert.deepEqual(sim.countsInWindow(3 * HOUR), sim.oracle.countsInWindow(3 * HOUR));
     const sum = [...sim.countsInWindow(3 * HOUR).values()].reduce((a, b) => a + b, 0);
     assert.equal(sum, sim.oracle.eventsInWindow(3 * HOUR).length);
+  });
+
+  test("when events arrive in pieces and out of order, then the problems equal a derivation from scratch", () => {
+    const grouping = (problems: SimProblems) =>
+      problems
+        .all()
+        .map((p) => `${p.status}:${p.startTime}:${p.events.map((e) => e.eventId).join(",")}`)
+        .sort();
+    sim.problems.all();
+    sim.generator.history(300, 12 * HOUR, clock.now());
+    sim.problems.all();
+    sim.generator.advanceTo(clock.now() + 30 * MIN);
+    sim.addEvent({ eventId: 999n, startTime: clock.now() - 11 * HOUR, entityId: "HOST-00000000000000E2" });
+    const fresh = new SimProblems(sim.store, sim.eventLife, clock.now);
+    assert.deepEqual(grouping(sim.problems), grouping(fresh));
   });
 });
