@@ -20,8 +20,8 @@ export interface ProblemQuery {
   after?: { startTime: number; problemId: string };
 }
 
-/** Splits `text` at commas outside quotes and parentheses. */
-function splitTop(text: string): string[] {
+/** Splits `text` at commas outside quotes and parentheses (selector syntax, `~` escapes). */
+export function splitTop(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -41,7 +41,8 @@ function splitTop(text: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== "");
 }
 
-function unquote(v: string): string {
+/** A selector value without its quotes and `~` escapes. */
+export function unquote(v: string): string {
   const t = v.trim();
   const inner = t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1) : t;
   return inner.replace(/~(.)/g, "$1");

@@ -1,6 +1,7 @@
 import { entityTagsOf, managementZonesOf } from "./entity-meta.js";
 import { compareNewestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore, SimQuery } from "./sim-store.js";
+import { splitTop, unquote } from "./problem-query.js";
 import { BadRequest } from "./v1-feed.js";
 
 /** v2 spells the impact level as a property value; v1 as an enum. */
@@ -20,6 +21,7 @@ export type OpenEndTime = "null" | "-1";
 interface PageKey {
   q: SimQuery;
   status: "OPEN" | "CLOSED" | undefined;
+  correlationId?: string;
   pageSize: number;
   afterStart: number;
   afterId: string;
@@ -38,14 +40,29 @@ export function parseTime(value: string | null, now: number, name: string): numb
   throw new BadRequest(`Parameter '${name}' is not a valid timestamp.`);
 }
 
-function parseSelector(selector: string | null): "OPEN" | "CLOSED" | undefined {
-  if (selector === null) return undefined;
-  const m = /^status\("(OPEN|CLOSED)"\)$/.exec(selector.trim());
-  if (!m)
-    throw new BadRequest(
-      `The simulator supports only eventSelector=status("OPEN"|"CLOSED"), got '${selector}'.`,
-    );
-  return m[1] as "OPEN" | "CLOSED";
+/** v1 (store) names of v2 event types that differ. */
+const V1_EVENT_TYPE: Record<string, string> = { RESOURCE_CONTENTION_EVENT: "RESOURCE_CONTENTION" };
+
+type SelectorFilters = Pick<PageKey, "status" | "correlationId"> & Pick<SimQuery, "eventType" | "entityId">;
+
+/** Parses `eventSelector`: `status`, `correlationId`, `eventType`, `entityId`, AND-ed; else 400. */
+function parseSelector(selector: string | null): SelectorFilters {
+  const out: SelectorFilters = { status: undefined };
+  for (const part of selector === null ? [] : splitTop(selector)) {
+    const m = /^(status|correlationId|eventType|entityId)\("([^"]*)"\)$/.exec(part);
+    const value = m ? unquote(`"${m[2]}"`) : "";
+    if (m?.[1] === "status" && /^(open|closed)$/i.test(value))
+      out.status = value.toUpperCase() as "OPEN" | "CLOSED";
+    else if (m?.[1] === "correlationId") out.correlationId = value;
+    else if (m?.[1] === "eventType") out.eventType = V1_EVENT_TYPE[value] ?? value;
+    else if (m?.[1] === "entityId") out.entityId = value;
+    else {
+      throw new BadRequest(
+        `The simulator supports only eventSelector criteria status("OPEN"|"CLOSED"), correlationId, eventType and entityId, got '${part}'.`,
+      );
+    }
+  }
+  return out;
 }
 
 function firstPage(params: URLSearchParams, now: number): PageKey {
@@ -58,9 +75,11 @@ function firstPage(params: URLSearchParams, now: number): PageKey {
   const to = parseTime(params.get("to"), now, "to") ?? now;
   const from = parseTime(params.get("from"), now, "from") ?? now - 2 * 3_600_000;
   if (from > to) throw new BadRequest("'from' must not be after 'to'.");
+  const { status, correlationId, eventType, entityId } = parseSelector(params.get("eventSelector"));
   return {
-    q: { from, to },
-    status: parseSelector(params.get("eventSelector")),
+    q: { from, to, eventType, entityId },
+    status,
+    ...(correlationId === undefined ? {} : { correlationId }),
     pageSize,
     afterStart: Number.POSITIVE_INFINITY,
     afterId: "0",
@@ -122,7 +141,13 @@ export function v2FeedPage(
   const key = keyText === null ? firstPage(params, now) : decodeKey(keyText);
   const all = store.query(key.q, "overlap");
   const matching =
-    key.status === undefined ? all : all.filter((e) => (e.endTime === -1) === (key.status === "OPEN"));
+    key.status === undefined && key.correlationId === undefined
+      ? all
+      : all.filter(
+          (e) =>
+            (key.status === undefined || (e.endTime === -1) === (key.status === "OPEN")) &&
+            (key.correlationId === undefined || e.correlationId === key.correlationId),
+        );
   const pivot = { startTime: key.afterStart, eventId: BigInt(key.afterId) } as SimEvent;
   let start = 0;
   if (keyText !== null) {
