@@ -64,6 +64,11 @@ export class SimOracle {
     return count(this.problemsInWindow(windowMs), key);
   }
 
+  /** The problem an event with this correlation id (as the ingest answered it) belongs to. */
+  problemOfCorrelationId(correlationId: string): SimProblem | undefined {
+    return this.problems.all().find((p) => p.events.some((e) => e.correlationId === correlationId));
+  }
+
   /** Problems open now, newest first. */
   openProblems(): SimProblem[] {
     return this.problems.all().filter((p) => p.status === "OPEN");

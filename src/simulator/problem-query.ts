@@ -89,6 +89,7 @@ export function firstProblemQuery(params: URLSearchParams, now: number): Problem
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new BadRequest("Parameter 'pageSize' must be an integer between 1 and 500.");
   }
+  if (params.has("entitySelector")) throw new BadRequest("The simulator does not support entitySelector.");
   const to = parseTime(params.get("to"), now, "to") ?? now;
   const from = parseTime(params.get("from"), now, "from") ?? now - 2 * 3_600_000;
   if (from > to) throw new BadRequest("'from' must not be after 'to'.");

@@ -43,7 +43,7 @@ describe("simulator oracle: the truth tests compare with", () => {
 
   test("when the clock jumps past an ingested event's timeout, then the oracle sees its problem closed without any request", async () => {
     const start = clock.now();
-    await api.ingest({
+    const sent = await api.ingest({
       eventType: "AVAILABILITY_EVENT",
       title: "down",
       entitySelector: 'entityId("HOST-00000000000000E1")',
@@ -51,6 +51,10 @@ describe("simulator oracle: the truth tests compare with", () => {
     });
     const requests = sim.requests.length;
     assert.equal(sim.oracle.problemsOpenedBetween(start - 1, start).length, 1);
+    assert.equal(
+      sim.oracle.problemOfCorrelationId(sent.correlationId ?? "")?.entity.entityId.id,
+      "HOST-00000000000000E1",
+    );
     clock.advance(11 * MIN);
     const durations = sim.oracle.closedProblemDurations(start, clock.now());
     const ours = sim.oracle
