@@ -9,38 +9,8 @@ import {
   type SimProblem,
   titleOf,
 } from "./problem-rules.js";
-import type { SimEvent } from "./sim-event.js";
+import { compareOldestFirst, mergeOldestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore } from "./sim-store.js";
-
-function byStart(a: SimEvent, b: SimEvent): number {
-  if (a.startTime !== b.startTime) return a.startTime - b.startTime;
-  return a.eventId === b.eventId ? 0 : a.eventId < b.eventId ? -1 : 1;
-}
-
-/** Merges two lists sorted by start; appends when `fresh` all comes after (the live case). */
-function mergeByStart(old: SimEvent[], fresh: SimEvent[]): SimEvent[] {
-  if (fresh.length === 0) return old;
-  const last = old[old.length - 1];
-  if (last === undefined || byStart(last, fresh[0] as SimEvent) <= 0) {
-    for (const e of fresh) old.push(e);
-    return old;
-  }
-  const out: SimEvent[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < old.length || j < fresh.length) {
-    const a = old[i];
-    const b = fresh[j];
-    if (b === undefined || (a !== undefined && byStart(a, b) <= 0)) {
-      out.push(a as SimEvent);
-      i++;
-    } else {
-      out.push(b);
-      j++;
-    }
-  }
-  return out;
-}
 
 /** A problem being derived: its events and until when it is open (Infinity while any is). */
 interface Group {
@@ -133,10 +103,10 @@ export class SimProblems {
   /** The problem-opening events oldest first; new ones are merged in, not the whole set re-sorted. */
   private opening(): SimEvent[] {
     if (this.store.resets !== this.orderResets) {
-      this.order = [...this.store.all()].filter(opensProblem).sort(byStart);
+      this.order = [...this.store.all()].filter(opensProblem).sort(compareOldestFirst);
     } else {
-      const fresh = this.store.addedSince(this.orderAdds).filter(opensProblem).sort(byStart);
-      this.order = mergeByStart(this.order, fresh);
+      const fresh = this.store.addedSince(this.orderAdds).filter(opensProblem).sort(compareOldestFirst);
+      this.order = mergeOldestFirst(this.order, fresh);
     }
     this.orderAdds = this.store.addCount;
     this.orderResets = this.store.resets;
