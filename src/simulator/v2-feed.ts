@@ -1,7 +1,7 @@
 import { entityTagsOf, managementZonesOf } from "./entity-meta.js";
 import { compareNewestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore, SimQuery } from "./sim-store.js";
-import { splitTop, unquote } from "./problem-query.js";
+import { parseTime, splitTop, unquote } from "./api-params.js";
 import { BadRequest } from "./v1-feed.js";
 
 /** v2 spells the impact level as a property value; v1 as an enum. */
@@ -25,19 +25,6 @@ interface PageKey {
   pageSize: number;
   afterStart: number;
   afterId: string;
-}
-
-const RELATIVE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses a v2 timestamp parameter: ms, `now`, `now-2h`-style, or ISO 8601. */
-export function parseTime(value: string | null, now: number, name: string): number | undefined {
-  if (value === null) return undefined;
-  if (/^-?\d+$/.test(value)) return Number(value);
-  const rel = /^now(?:-(\d+)([smhd]))?$/.exec(value);
-  if (rel) return now - (rel[1] ? Number(rel[1]) * (RELATIVE_UNITS[rel[2] as string] as number) : 0);
-  const iso = Date.parse(value);
-  if (!Number.isNaN(iso)) return iso;
-  throw new BadRequest(`Parameter '${name}' is not a valid timestamp.`);
 }
 
 /** v1 (store) names of v2 event types that differ. */
