@@ -57,6 +57,8 @@ const environmentSchema = z.strictObject({
       source: z.string().min(1).optional(),
       tag: z.string().min(1).optional(),
       concurrency: z.number().int().min(1).max(256).optional(),
+      lifecycle: z.string().min(1).optional(),
+      severityMap: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
     })
     .optional(),
 });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AlertFacts } from "./lifecycle/alert-facts.js";
 
 /** Where an alarm came in; the `source` label of `dynatrace_relay_received_total`. */
 export type InputSource = "netdata" | "v1" | "v2" | "alertmanager" | "native";
@@ -39,6 +40,8 @@ export interface Alarm {
    * delivered in acceptance order); undefined means the dedupe key.
    */
   identity?: string;
+  /** The alert behind it, for the problem lifecycle (Alertmanager, netdata and native inputs). */
+  alert?: AlertFacts;
 }
 
 /** Upstream API generation of a queued alarm. */
@@ -52,6 +55,8 @@ export interface OutboundAlarm {
   body: object;
   /** Ordering identity (see {@link Alarm.identity}); undefined means the dedupe key. */
   identity?: string;
+  /** The alert behind it (see {@link Alarm.alert}); not stored, used at intake. */
+  alert?: AlertFacts;
 }
 
 /** What every input mapper needs from the relay configuration. */

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
 import { DeadLetterService } from "./dead-letter-service.js";
+import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
 import { Outbox } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
@@ -19,6 +20,8 @@ export interface RelayParts {
   senders: { sender: RelaySender; client: DynatraceClient }[];
   /** The admin side of the dead-letter table; undefined when the relay is off. */
   deadLetters: DeadLetterService | undefined;
+  /** The problem lifecycle (docs/relay-problems.md): its workers start and stop with the senders. */
+  lifecycle: LifecycleParts;
 }
 
 /**
@@ -89,13 +92,21 @@ export function buildRelay(
         return { sender, client, name: env.name };
       })
     : [];
+  const lifecycle = buildLifecycle(config, {
+    registry: deps.registry,
+    logger: deps.logger,
+    clock: deps.clock,
+    outbox,
+    clients: new Map(senders.map((s) => [s.name, { client: s.client, wake: () => s.sender.wake() }])),
+  });
   const relay = new RelayService(
     config.relay,
     names,
     outbox,
     new Map(senders.map((s) => [s.name, s.sender])),
     metrics,
-    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
+    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, mappingOverrides(e.relay ?? {})])),
+    lifecycle.intake,
   );
   const wake = (environment?: string) => {
     for (const s of senders) if (environment === undefined || s.name === environment) s.sender.wake();
@@ -103,5 +114,13 @@ export function buildRelay(
   // Alarms replayed by the dead-letters CLI (another process) go out without waiting for a poll.
   outbox?.onExternalChange(() => wake());
   const deadLetters = outbox && new DeadLetterService(outbox, metrics, deps.logger, deps.clock, wake);
-  return { relay, outbox, senders, deadLetters };
+  return { relay, outbox, senders, deadLetters, lifecycle };
+}
+
+/** The mapping part of an environment's `relay` settings (its lifecycle keys are read apart). */
+function mappingOverrides(r: NonNullable<AppConfig["environments"][number]["relay"]>) {
+  const mapping = { ...r };
+  delete mapping.lifecycle;
+  delete mapping.severityMap;
+  return mapping;
 }

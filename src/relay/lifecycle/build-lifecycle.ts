@@ -1,0 +1,80 @@
+import type { Registry } from "prom-client";
+import type { AppConfig } from "../../config/types.js";
+import type { DynatraceClient } from "../../dynatrace/client.js";
+import type { Logger } from "../../log/logger.js";
+import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
+import type { Outbox } from "../outbox.js";
+import { LifecycleIntake } from "./intake.js";
+import { type LifecycleSettings, lifecycleForEnvironment } from "./settings.js";
+import { LifecycleStore } from "./store.js";
+import { LifecycleWorker } from "./worker.js";
+
+/** The problem lifecycle's parts: the intake step and one worker per environment. */
+export interface LifecycleParts {
+  intake: LifecycleIntake | undefined;
+  workers: LifecycleWorker[];
+  /** Settings in effect per environment (for the landing page and logs). */
+  settings: Map<string, LifecycleSettings>;
+}
+
+/**
+ * Builds the lifecycle over the relay's outbox and clients. Metrics always exist; the intake and
+ * workers only with an outbox and a v2 upstream (v1 has no event that a Problems API close can be
+ * matched with reliably, see docs/relay-problems.md), and a worker only for environments whose
+ * lifecycle is on. Throws ConfigError for an invalid `relay.lifecycle`/`relay.severityMap`.
+ */
+export function buildLifecycle(
+  config: AppConfig,
+  deps: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    outbox: Outbox | undefined;
+    clients: Map<string, { client: DynatraceClient; wake: () => void }>;
+  },
+): LifecycleParts {
+  const settings = new Map(
+    config.environments.map((e, i) => [
+      e.name,
+      lifecycleForEnvironment(config.relay.lifecycle, `environments[${i}].relay`, e.relay),
+    ]),
+  );
+  const outbox = deps.outbox;
+  const store =
+    outbox && config.relay.apiVersion === "v2" ? new LifecycleStore(outbox.database()) : undefined;
+  const metrics = new LifecycleMetrics(
+    deps.registry,
+    config.environments.map((e) => e.name),
+    () => store?.keptCounts(),
+  );
+  if (!outbox || !store) return { intake: undefined, workers: [], settings };
+  const workers = new Map<string, LifecycleWorker>();
+  for (const [name, s] of settings) {
+    const c = deps.clients.get(name);
+    if (!c || s.inputs.length === 0) continue;
+    workers.set(
+      name,
+      new LifecycleWorker({
+        environment: name,
+        store,
+        outbox,
+        client: c.client,
+        metrics,
+        logger: deps.logger,
+        clock: deps.clock,
+        settings: s,
+        maxAgeMs: config.relay.maxAgeMs,
+        wakeSender: c.wake,
+      }),
+    );
+  }
+  const intake = new LifecycleIntake({
+    store,
+    apiVersion: config.relay.apiVersion,
+    settingsFor: (environment) => settings.get(environment) ?? config.relay.lifecycle,
+    clock: deps.clock,
+    dedupeWindowMs: config.relay.dedupeWindowMs,
+    onResolved: (environment) => workers.get(environment)?.wake(),
+  });
+  return { intake, workers: [...workers.values()], settings };
+}
