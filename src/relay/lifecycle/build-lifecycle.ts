@@ -75,6 +75,7 @@ export function buildLifecycle(
     clock: deps.clock,
     dedupeWindowMs: config.relay.dedupeWindowMs,
     onResolved: (environment) => workers.get(environment)?.wake(),
+    logger: deps.logger,
   });
   return { intake, workers: [...workers.values()], settings };
 }

@@ -1,3 +1,4 @@
+import type { Logger } from "../../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
 import type { EnqueueResult } from "../outbox.js";
 import type { V2EventIngest } from "../to-v2.js";
@@ -16,6 +17,8 @@ export interface LifecycleIntakeDeps {
   dedupeWindowMs: number;
   /** Called after resolves were stored, so the environment's worker closes within seconds. */
   onResolved: (environment: string) => void;
+  /** Where an alert that starts being kept open, and a resolve, are logged (info). */
+  logger?: Logger;
 }
 
 type Step =
@@ -55,6 +58,12 @@ export class LifecycleIntake {
     let duplicates = 0;
     for (const step of steps) {
       if (step.kind === "keep") {
+        if (!this.deps.store.alert(environment, step.alert.key)) {
+          this.deps.logger?.info(
+            { environment, alert: step.alert.title, eventType: step.body.eventType },
+            "relay alert firing: its problem-opening event is queued and kept open while it fires",
+          );
+        }
         this.deps.store.keepOpen({
           environment,
           key: step.alert.key,
@@ -83,6 +92,10 @@ export class LifecycleIntake {
           nextAttemptAt: now,
         });
         resolved++;
+        this.deps.logger?.info(
+          { environment, alert: step.alert.title },
+          "relay alert resolved: its problem will be closed",
+        );
       } else if (!step.sent) {
         duplicates++;
       }
