@@ -107,11 +107,13 @@ describe("Problems API client", () => {
   });
 
   test("when the answer is not the documented shape or too large, then the look-up fails without reading further", async () => {
-    const { c: shape } = await clientFor((_req, res) => res.end('{"totalCount":1}'));
+    const { c: shape } = await clientFor((_req, res) => {
+      res.end('{"totalCount":1}');
+    });
     assert.equal((await failure(listProblems(shape, QUERY))).reason, "malformed_response");
-    const { c: big } = await clientFor((_req, res) =>
-      res.end(JSON.stringify({ problems: [], pad: "x".repeat(100_000) })),
-    );
+    const { c: big } = await clientFor((_req, res) => {
+      res.end(JSON.stringify({ problems: [], pad: "x".repeat(100_000) }));
+    });
     assert.equal((await failure(listProblems(big, QUERY))).reason, "response_too_large");
   });
 

@@ -47,6 +47,11 @@ export function buildLifecycle(
     config.environments.map((e) => e.name),
     () => store?.keptCounts(),
   );
+  if (outbox && !store && [...settings.values()].some((s) => s.inputs.length > 0)) {
+    deps.logger.info(
+      "relay problem lifecycle is off: it needs RELAY_API_VERSION=v2 (alerts are relayed as events, as before)",
+    );
+  }
   if (!outbox || !store) return { intake: undefined, workers: [], settings };
   const workers = new Map<string, LifecycleWorker>();
   for (const [name, s] of settings) {
