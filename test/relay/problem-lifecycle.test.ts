@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
+import { request } from "undici";
 import { SimulatedDynatrace, type SimulatorOptions } from "../../src/simulator/server.js";
 import { ManualClock } from "../helpers/clock.js";
 import { type Exporter, notification, startExporter } from "../helpers/exporters.js";
@@ -98,7 +99,7 @@ describe("problems of relayed alerts", () => {
     );
   });
 
-  test("when the alert resolves, then its problem is closed within the minute with a comment naming the alert", async () => {
+  test("when the alert resolves, then its problem is closed within the minute with a comment naming the alert", async (t) => {
     const { sim, start } = await setup();
     const a = await start();
     await a.post(AM, notification("firing", disk));
@@ -108,6 +109,7 @@ describe("problems of relayed alerts", () => {
     await until(() => problemsOf(sim, disk.fingerprint)[0]?.status === "CLOSED", 60_000, "problem closed");
     const seconds = (Date.now() - resolvedAt) / 1000;
     assert.ok(seconds < 60, `closed after ${seconds} s`);
+    t.diagnostic(`problem closed ${seconds.toFixed(2)} s after the resolved notification`);
     const close = sim.problems.closes[0];
     assert.match(close?.message ?? "", /DiskFull on web01:9100/);
     assert.match(close?.message ?? "", /http:\/\/prometheus:9090\/graph\?g0\.expr=DiskFull/);
@@ -177,6 +179,37 @@ describe("problems of relayed alerts", () => {
     assert.equal(sim.ingested.length, sent, "no refresh after the resolve");
     assert.equal(sim.problems.all().length, 2);
     assert.ok(sim.problems.all().every((p) => p.status === "CLOSED"));
+  });
+
+  test("when a refresh races the close on another replica, then the reopened problem is closed a minute later and the refreshing replica stops", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    // The racing refresh: the identical event, sent after the close.
+    const res = await request(`${sim.url}/api/v2/events/ingest`, {
+      method: "POST",
+      headers: { authorization: `Api-Token ${sim.token}`, "content-type": "application/json" },
+      body: JSON.stringify(sim.ingested[0]),
+    });
+    assert.equal(res.statusCode, 201);
+    await res.body.dump();
+    await until(() => isOpen(sim, disk.fingerprint), 5000, "reopened as a new problem");
+    clock.advance(61_000);
+    await until(() => sim.problems.closes.length === 2, 10_000, "reopened problem closed");
+    assert.ok(!isOpen(sim, disk.fingerprint));
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(
+      async () =>
+        value(await a.scrape(), "dynatrace_relay_problem_refresh_stops_total", { environment: "test" }) === 1,
+      10_000,
+      "the refreshing replica stops",
+    );
+    assert.equal(sim.ingested.length, sent);
   });
 
   test("when the token lacks the problem scopes, then the resolve is logged once and counted, and the event times out instead", async () => {

@@ -26,6 +26,10 @@ export async function closeResolved(
   for (const c of closes) {
     if (ctx.signal.aborted) return;
     const mine = problemsOf(open, c);
+    if (c.verifying && mine.length === 0) {
+      ctx.store.closeDone(c);
+      continue;
+    }
     if (mine.length === 0) {
       if (ctx.clock() - c.createdAt < NOT_FOUND_GRACE_MS) {
         ctx.store.retryClose(
@@ -57,6 +61,9 @@ export async function closeResolved(
   }
 }
 
+/** Wait before the last look-up after a close (a refresh racing the close has landed by then). */
+export const VERIFY_AFTER_MS = 60_000;
+
 /** A 404 on close: the problem is gone, which is what closing wanted. */
 function gone(err: unknown): "already_closed" {
   if (err instanceof DynatraceHttpError && err.status === 404) return "already_closed";
@@ -64,7 +71,11 @@ function gone(err: unknown): "already_closed" {
 }
 
 function finish(ctx: WorkerContext, c: PendingClose, outcome: CloseOutcome): void {
-  ctx.store.closeDone(c);
+  // A closed problem is looked for once more a minute later: another replica's refresh that passed
+  // its look-up just before the close may have reopened the alert as a new problem.
+  if ((outcome === "closed" || outcome === "already_closed") && !c.verifying) {
+    ctx.store.verifyLater(c, ctx.clock() + VERIFY_AFTER_MS);
+  } else ctx.store.closeDone(c);
   ctx.metrics.closes.inc({ environment: ctx.environment, outcome });
   if (outcome === "held" || outcome === "not_found") {
     ctx.logger.info(

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS lifecycle_closes (
   message TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
+  verifying INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   last_error TEXT,
   PRIMARY KEY (environment, alert_key)
@@ -64,12 +65,14 @@ export interface PendingClose {
   createdAt: number;
   attempts: number;
   nextAttemptAt: number;
+  /** 1 once closed: a last look-up later closes a problem a racing refresh reopened. */
+  verifying: number;
 }
 
 const ALERT_COLUMNS =
   "environment, alert_key AS key, source, identity, title, body, first_sent_at AS firstSentAt, last_sent_at AS lastSentAt, next_refresh_at AS nextRefreshAt, check_failures AS checkFailures";
 const CLOSE_COLUMNS =
-  "environment, alert_key AS key, identity, title, message, created_at AS createdAt, attempts, next_attempt_at AS nextAttemptAt";
+  "environment, alert_key AS key, identity, title, message, created_at AS createdAt, attempts, verifying, next_attempt_at AS nextAttemptAt";
 
 /** Reads and writes of the lifecycle tables; every call is one statement or one transaction. */
 export class LifecycleStore {
@@ -106,7 +109,7 @@ export class LifecycleStore {
       upsertClose: db.prepare(
         `INSERT INTO lifecycle_closes (environment, alert_key, identity, title, message, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (environment, alert_key) DO UPDATE SET message = excluded.message, next_attempt_at = MIN(lifecycle_closes.next_attempt_at, excluded.next_attempt_at)`,
+         ON CONFLICT (environment, alert_key) DO UPDATE SET message = excluded.message, verifying = 0, next_attempt_at = MIN(lifecycle_closes.next_attempt_at, excluded.next_attempt_at)`,
       ),
       dueCloses: db.prepare<[string, number], PendingClose>(
         `SELECT ${CLOSE_COLUMNS} FROM lifecycle_closes WHERE environment = ? AND next_attempt_at <= ? ORDER BY created_at LIMIT 1000`,
@@ -116,6 +119,9 @@ export class LifecycleStore {
       ),
       retryClose: db.prepare(
         "UPDATE lifecycle_closes SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE environment = ? AND alert_key = ?",
+      ),
+      verifyLater: db.prepare(
+        "UPDATE lifecycle_closes SET verifying = 1, next_attempt_at = ? WHERE environment = ? AND alert_key = ?",
       ),
       dropClose: db.prepare("DELETE FROM lifecycle_closes WHERE environment = ? AND alert_key = ?"),
       remember: db.prepare(
@@ -146,7 +152,7 @@ export class LifecycleStore {
    * Stops keeping an alert open and, in the same transaction, queues the close of its problem:
    * a resolve is on disk before it is acknowledged, and a crash cannot keep one without the other.
    */
-  resolve(c: Omit<PendingClose, "attempts">): void {
+  resolve(c: Omit<PendingClose, "attempts" | "verifying">): void {
     this.db.transaction(() => {
       this.s.dropAlert.run(c.environment, c.key);
       this.s.upsertClose.run(
@@ -202,6 +208,11 @@ export class LifecycleStore {
   /** Schedules the next attempt of a close. */
   retryClose(c: PendingClose, attempts: number, next: number, error: string): void {
     this.s.retryClose.run(attempts, next, error.slice(0, 500), c.environment, c.key);
+  }
+
+  /** The problem is closed; look once more at `at` for one a racing refresh reopened. */
+  verifyLater(c: PendingClose, at: number): void {
+    this.s.verifyLater.run(at, c.environment, c.key);
   }
 
   /** The close is done (closed, nothing to close, or given up). */
