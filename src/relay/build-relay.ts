@@ -9,7 +9,7 @@ import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
 import { DeadLetterService } from "./dead-letter-service.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, type QueuedAlarm } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
 
@@ -58,6 +58,10 @@ export function buildRelay(
     }
   }
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  // Deliveries are reported to the lifecycle, built below over the senders' clients.
+  const hooks: {
+    delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
+  } = {};
   const senders = outbox
     ? config.environments.map((env) => {
         const client = new DynatraceClient({
@@ -88,6 +92,7 @@ export function buildRelay(
           maxAgeMs: config.relay.maxAgeMs,
           concurrency: env.relay?.concurrency ?? config.relay.concurrency,
           attemptTimeoutMs: 2 * config.httpTimeoutMs + 1000,
+          onDelivered: (alarm, correlationId) => hooks.delivered?.(env.name, alarm, correlationId),
         });
         return { sender, client, name: env.name };
       })
@@ -99,6 +104,7 @@ export function buildRelay(
     outbox,
     clients: new Map(senders.map((s) => [s.name, { client: s.client, wake: () => s.sender.wake() }])),
   });
+  hooks.delivered = lifecycle.delivered;
   const relay = new RelayService(
     config.relay,
     names,

@@ -3,7 +3,7 @@ import type { AppConfig } from "../../config/types.js";
 import type { DynatraceClient } from "../../dynatrace/client.js";
 import type { Logger } from "../../log/logger.js";
 import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
-import type { Outbox } from "../outbox.js";
+import type { Outbox, QueuedAlarm } from "../outbox.js";
 import { LifecycleIntake } from "./intake.js";
 import { type LifecycleSettings, lifecycleForEnvironment } from "./settings.js";
 import { LifecycleStore } from "./store.js";
@@ -15,6 +15,8 @@ export interface LifecycleParts {
   workers: LifecycleWorker[];
   /** Settings in effect per environment (for the landing page and logs). */
   settings: Map<string, LifecycleSettings>;
+  /** Records the correlation id of a delivered event of a kept-open alert. */
+  delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
 }
 
 /**
@@ -82,5 +84,9 @@ export function buildLifecycle(
     onResolved: (environment) => workers.get(environment)?.wake(),
     logger: deps.logger,
   });
-  return { intake, workers: [...workers.values()], settings };
+  const delivered = (environment: string, alarm: QueuedAlarm, correlationId?: string) => {
+    if (correlationId !== undefined)
+      store.recordCorrelation(environment, alarm.identity, correlationId, deps.clock());
+  };
+  return { intake, workers: [...workers.values()], settings, delivered };
 }

@@ -25,7 +25,8 @@ export async function closeResolved(
 ): Promise<void> {
   for (const c of closes) {
     if (ctx.signal.aborted) return;
-    const mine = problemsOf(open, c);
+    const ref = { ...c, correlationIds: ctx.store.correlationIds(ctx.environment, c.key) };
+    const mine = problemsOf(open, ref);
     if (c.verifying && mine.length === 0) {
       ctx.store.closeDone(c);
       continue;
@@ -44,7 +45,7 @@ export async function closeResolved(
     let outcome: CloseOutcome = "held";
     try {
       for (const p of mine) {
-        if (heldByOthers(p, c)) continue;
+        if (heldByOthers(p, ref)) continue;
         const r = await closeProblem(ctx.client, p.problemId, c.message, ctx.signal).catch(gone);
         if (outcome !== "closed") outcome = r;
         ctx.logger.info(

@@ -4,13 +4,17 @@ import type { EventEvidence, ProblemSummary } from "../../dynatrace/problems.js"
 export interface AlertRef {
   key: string;
   title: string;
+  /** Correlation ids Dynatrace gave this replica's sends of the alert's event, if any. */
+  correlationIds?: readonly string[];
 }
 
 /**
- * Whether an evidence event is this alert's: its `alert.key` property is the alert's key, or, for
- * an event whose properties the answer left out, its title is the alert's stable title.
+ * Whether an evidence event is this alert's: its correlation id is one this replica was given for
+ * the alert's event, or its `alert.key` property is the alert's key, or, for an event whose
+ * properties the answer left out, its title is the alert's stable title.
  */
 export function isAlertEvent(e: EventEvidence, a: AlertRef): boolean {
+  if (e.correlationId !== undefined && a.correlationIds?.includes(e.correlationId)) return true;
   const key = e.properties["alert.key"];
   if (key !== undefined) return key === a.key;
   return Object.keys(e.properties).length === 0 && e.title === a.title;

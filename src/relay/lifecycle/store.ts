@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS lifecycle_closes (
   last_error TEXT,
   PRIMARY KEY (environment, alert_key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lifecycle_correlations (
+  environment TEXT NOT NULL,
+  alert_key TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (environment, alert_key, correlation_id)
+) WITHOUT ROWID;
 `;
 
 /** Adds the lifecycle tables to an outbox database; idempotent. */
@@ -124,6 +131,21 @@ export class LifecycleStore {
         "UPDATE lifecycle_closes SET verifying = 1, next_attempt_at = ? WHERE environment = ? AND alert_key = ?",
       ),
       dropClose: db.prepare("DELETE FROM lifecycle_closes WHERE environment = ? AND alert_key = ?"),
+      addCorrelation: db.prepare(
+        `INSERT INTO lifecycle_correlations (environment, alert_key, correlation_id, seen_at)
+         SELECT environment, alert_key, ?, ? FROM lifecycle_alerts WHERE environment = ? AND alert_key = ?
+         ON CONFLICT DO UPDATE SET seen_at = excluded.seen_at`,
+      ),
+      correlations: db.prepare<[string, string], { id: string }>(
+        "SELECT correlation_id AS id FROM lifecycle_correlations WHERE environment = ? AND alert_key = ? ORDER BY seen_at DESC LIMIT 20",
+      ),
+      trimCorrelations: db.prepare(
+        `DELETE FROM lifecycle_correlations WHERE environment = @environment AND alert_key = @key AND correlation_id NOT IN
+           (SELECT correlation_id FROM lifecycle_correlations WHERE environment = @environment AND alert_key = @key ORDER BY seen_at DESC LIMIT 20)`,
+      ),
+      dropCorrelations: db.prepare(
+        "DELETE FROM lifecycle_correlations WHERE environment = ? AND alert_key = ?",
+      ),
       remember: db.prepare(
         "INSERT INTO recent_keys (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at WHERE recent_keys.seen_at < ?",
       ),
@@ -202,7 +224,10 @@ export class LifecycleStore {
 
   /** Stops keeping an alert open (its problem was closed elsewhere). */
   forget(environment: string, key: string): void {
-    this.s.dropAlert.run(environment, key);
+    this.db.transaction(() => {
+      this.s.dropAlert.run(environment, key);
+      this.s.dropCorrelations.run(environment, key);
+    })();
   }
 
   /** Schedules the next attempt of a close. */
@@ -215,9 +240,29 @@ export class LifecycleStore {
     this.s.verifyLater.run(at, c.environment, c.key);
   }
 
-  /** The close is done (closed, nothing to close, or given up). */
+  /** The close is done (closed, nothing to close, or given up); its correlation ids go too. */
   closeDone(c: PendingClose): void {
-    this.s.dropClose.run(c.environment, c.key);
+    this.db.transaction(() => {
+      this.s.dropClose.run(c.environment, c.key);
+      this.s.dropCorrelations.run(c.environment, c.key);
+    })();
+  }
+
+  /**
+   * Records the correlation id Dynatrace gave a delivered event, when it is the event of an alert
+   * this replica keeps open (its identity is the alert's key); other deliveries are ignored.
+   */
+  recordCorrelation(environment: string, identity: string, correlationId: string, now: number): void {
+    this.db.transaction(() => {
+      if (this.s.addCorrelation.run(correlationId, now, environment, identity).changes > 0) {
+        this.s.trimCorrelations.run({ environment, key: identity });
+      }
+    })();
+  }
+
+  /** The latest correlation ids of the alert's events delivered by this replica (at most 20). */
+  correlationIds(environment: string, key: string): string[] {
+    return this.s.correlations.all(environment, key).map((r) => r.id);
   }
 
   /**

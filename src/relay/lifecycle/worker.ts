@@ -134,7 +134,8 @@ export class LifecycleWorker {
     }
     this.answered();
     for (const a of due) {
-      if (problemsOf(open, a).length === 0 && closedSince(closed, a, a.lastSentAt, timeoutMs)) {
+      const ref = { ...a, correlationIds: this.deps.store.correlationIds(this.deps.environment, a.key) };
+      if (problemsOf(open, ref).length === 0 && closedSince(closed, ref, a.lastSentAt, timeoutMs)) {
         this.deps.store.forget(this.deps.environment, a.key);
         this.deps.metrics.stoppedElsewhere.inc({ environment: this.deps.environment });
         this.deps.logger.info(
