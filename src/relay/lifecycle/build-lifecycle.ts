@@ -84,9 +84,18 @@ export function buildLifecycle(
     onResolved: (environment) => workers.get(environment)?.wake(),
     logger: deps.logger,
   });
+  // A correlation id only speeds matching up (the alert key matches anyway): failing to record one
+  // must never pause delivery, so errors stay here, logged at debug.
   const delivered = (environment: string, alarm: QueuedAlarm, correlationId?: string) => {
-    if (correlationId !== undefined)
+    if (correlationId === undefined) return;
+    try {
       store.recordCorrelation(environment, alarm.identity, correlationId, deps.clock());
+    } catch (err) {
+      deps.logger.debug(
+        { environment, err: (err as Error).message },
+        "relay could not record a correlation id",
+      );
+    }
   };
   return { intake, workers: [...workers.values()], settings, delivered };
 }
