@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { migrateLifecycle } from "./lifecycle/store.js";
+import { migrateLifecycle } from "./lifecycle/schema.js";
 
 /**
  * Brings an outbox file written by an older version up to the current schema, in place and

@@ -1,6 +1,6 @@
 import type { Logger } from "../../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
-import type { EnqueueResult } from "../outbox.js";
+import { type EnqueueResult, OutboxUnavailableError } from "../outbox.js";
 import type { V2EventIngest } from "../to-v2.js";
 import type { AlertFacts } from "./alert-facts.js";
 import { type LifecycleSettings, opensProblem } from "./settings.js";
@@ -53,6 +53,27 @@ export class LifecycleIntake {
     for (const alarm of alarms) this.plan(environment, settings, alarm, send, steps);
     const result =
       send.length > 0 ? await enqueue(send) : { accepted: 0, duplicates: 0, ids: [] as number[] };
+    let duplicates: number;
+    try {
+      duplicates = this.commit(environment, settings, steps);
+    } catch (err) {
+      // 503: the agent sends again; its alarms are then duplicates, and the lifecycle is stored.
+      throw new OutboxUnavailableError(
+        `relay outbox cannot store the alerts' problem lifecycle: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    // Resolves without an event of their own are counted here; those with one were counted by enqueue.
+    const silent = steps.filter((s) => s.kind === "resolve" && !s.sent).length;
+    return {
+      ...result,
+      accepted: result.accepted + silent - duplicates,
+      duplicates: result.duplicates + duplicates,
+    };
+  }
+
+  /** Stores the steps; returns how many resolves were duplicates (seen within the window). */
+  private commit(environment: string, settings: LifecycleSettings, steps: Step[]): number {
     const now = this.deps.clock();
     let resolved = 0;
     let duplicates = 0;
@@ -101,13 +122,7 @@ export class LifecycleIntake {
       }
     }
     if (resolved > 0) this.deps.onResolved(environment);
-    // Resolves without an event of their own are counted here; those with one were counted by enqueue.
-    const silent = steps.filter((s) => s.kind === "resolve" && !s.sent).length;
-    return {
-      ...result,
-      accepted: result.accepted + silent - duplicates,
-      duplicates: result.duplicates + duplicates,
-    };
+    return duplicates;
   }
 
   private plan(
