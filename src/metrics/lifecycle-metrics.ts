@@ -4,6 +4,8 @@ import { Counter, Gauge, type Registry } from "prom-client";
 export type CloseOutcome = "closed" | "already_closed" | "not_found" | "held" | "expired";
 
 const OUTCOMES: readonly CloseOutcome[] = ["closed", "already_closed", "not_found", "held", "expired"];
+/** Failure reasons whose series exist from the start (others appear when they happen). */
+const REASONS = ["unauthorized", "forbidden", "rate_limited", "server_error", "timeout", "network"];
 
 /**
  * The problem lifecycle's metrics, per environment: alerts kept open, refreshes, closes by
@@ -67,6 +69,7 @@ export class LifecycleMetrics {
     for (const environment of environments) {
       this.refreshes.inc({ environment }, 0);
       for (const outcome of OUTCOMES) this.closes.inc({ environment, outcome }, 0);
+      for (const reason of REASONS) this.closeFailures.inc({ environment, reason }, 0);
       this.stoppedElsewhere.inc({ environment }, 0);
       this.problemsApiUp.set({ environment }, 1);
     }
