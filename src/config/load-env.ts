@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIFECYCLE_DEFAULTS, lifecycleFromEnv } from "../relay/lifecycle/settings.js";
+import { LIFECYCLE_DEFAULTS, lifecycleFromEnv } from "./lifecycle.js";
 import { parseDuration } from "./duration.js";
 import { parseByteSize } from "./byte-size.js";
 import { ConfigError } from "./errors.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseLifecycleInputs, parseSeverityMap } from "../relay/lifecycle/settings.js";
+import { parseLifecycleInputs, parseSeverityMap } from "./lifecycle.js";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";

@@ -1,4 +1,4 @@
-import type { LifecycleSettings } from "../relay/lifecycle/settings.js";
+import type { LifecycleSettings } from "./lifecycle.js";
 import type { DynatraceAddress } from "./url.js";
 
 /** Log levels accepted by LOG_LEVEL, as pino names them. */

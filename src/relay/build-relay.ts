@@ -112,6 +112,7 @@ export function buildRelay(
     new Map(senders.map((s) => [s.name, s.sender])),
     metrics,
     new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, mappingOverrides(e.relay ?? {})])),
+    deps.logger,
     lifecycle.intake,
   );
   const wake = (environment?: string) => {

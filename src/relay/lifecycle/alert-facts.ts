@@ -1,4 +1,4 @@
-import type { LifecycleInput } from "./settings.js";
+import type { LifecycleInput } from "../../config/lifecycle.js";
 
 /**
  * What the problem lifecycle needs of one alert notification, taken from the input at parse

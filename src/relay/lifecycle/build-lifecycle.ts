@@ -5,7 +5,7 @@ import type { Logger } from "../../log/logger.js";
 import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
 import type { Outbox, QueuedAlarm } from "../outbox.js";
 import { LifecycleIntake } from "./intake.js";
-import { type LifecycleSettings, lifecycleForEnvironment } from "./settings.js";
+import { type LifecycleSettings, lifecycleForEnvironment } from "../../config/lifecycle.js";
 import { LifecycleStore } from "./store.js";
 import { LifecycleWorker } from "./worker.js";
 

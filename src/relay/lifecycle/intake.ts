@@ -1,9 +1,10 @@
 import type { Logger } from "../../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
-import { type EnqueueResult, OutboxUnavailableError } from "../outbox.js";
+import type { EnqueueResult } from "../outbox.js";
+import { OutboxUnavailableError } from "../outbox-errors.js";
 import type { V2EventIngest } from "../to-v2.js";
 import type { AlertFacts } from "./alert-facts.js";
-import { type LifecycleSettings, opensProblem } from "./settings.js";
+import { type LifecycleSettings, opensProblem } from "../../config/lifecycle.js";
 import type { LifecycleStore } from "./store.js";
 
 /** What the intake needs to apply the lifecycle to one environment's alarms. */

@@ -9,7 +9,7 @@ import { Waker } from "../waker.js";
 import { closeResolved, failed } from "./closer.js";
 import type { WorkerContext } from "./context.js";
 import { closedSince, problemsOf } from "./matching.js";
-import type { LifecycleSettings } from "./settings.js";
+import type { LifecycleSettings } from "../../config/lifecycle.js";
 import type { KeptAlert, LifecycleStore } from "./store.js";
 
 /** Everything one environment's {@link LifecycleWorker} works with. */

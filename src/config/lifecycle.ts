@@ -1,5 +1,5 @@
-import { parseDuration } from "../../config/duration.js";
-import { ConfigError } from "../../config/errors.js";
+import { parseDuration } from "./duration.js";
+import { ConfigError } from "./errors.js";
 
 /** Inputs whose alerts can open and close problems. */
 export const LIFECYCLE_INPUTS = ["alertmanager", "netdata", "native"] as const;
