@@ -156,7 +156,7 @@ export const ENV_VARS = {
     default: "16",
     doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
   },
-  // Problem lifecycle (docs/relay-problems.md); parsed by src/relay/lifecycle/settings.ts.
+  // Problem lifecycle (docs/relay-problems.md); parsed by src/config/lifecycle.ts.
   RELAY_LIFECYCLE: {
     default: LIFECYCLE_DEFAULTS.RELAY_LIFECYCLE,
     doc: "Inputs whose alerts open a Dynatrace problem while firing and close it when resolved (v2 upstream only): `on`, `off`, or a comma list of `alertmanager`, `netdata`, `native`.",

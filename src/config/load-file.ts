@@ -148,7 +148,7 @@ function toEnvironment(
     maxPages: e.maxPages ?? d.maxPages,
     ...(e.relay ? { relay: e.relay } : {}),
   };
-  // Lifecycle keys are read by the relay (relay/lifecycle/settings.ts); checked here so a mistake stops the start.
+  // Lifecycle keys are read by the relay (config/lifecycle.ts); checked here so a mistake stops the start.
   if (e.relay?.lifecycle !== undefined) parseLifecycleInputs(`${where}.relay.lifecycle`, e.relay.lifecycle);
   if (e.relay?.severityMap !== undefined) parseSeverityMap(`${where}.relay.severityMap`, e.relay.severityMap);
   if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");
