@@ -4,6 +4,8 @@
  * runs every query against a real Prometheus.
  */
 
+import { problemsRow } from "./problems-row.js";
+
 const DS = { type: "prometheus", uid: "${datasource}" };
 const ENV = 'environment=~"$environment"';
 
@@ -23,7 +25,8 @@ interface PanelSpec {
   h: number;
 }
 
-type Item = PanelSpec | { row: string };
+/** A panel, or a row that starts a new band of panels. */
+export type Item = PanelSpec | { row: string };
 
 function layout(items: Item[]): Record<string, unknown>[] {
   const panels: Record<string, unknown>[] = [];
@@ -380,8 +383,8 @@ export function buildDashboards(): Record<string, Record<string, unknown>> {
     "dynatrace-relay.json": dashboard(
       "dynatrace-relay",
       "Dynatrace alarm relay",
-      "Alarms relayed into Dynatrace by dynatrace-events-exporter: intake, queue, delivery.",
-      relay,
+      "Alarms relayed into Dynatrace by dynatrace-events-exporter: intake, queue, delivery, problems.",
+      [...relay, ...problemsRow],
     ),
   };
 }

@@ -181,6 +181,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       );
       feedSet.start();
       for (const s of senders) s.sender.start();
+      for (const w of relayParts.lifecycle.workers) w.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ host: config.host, port, environments: feedSet.size }, "exporter listening");
       return { port };
@@ -193,6 +194,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
         await reloading;
         await feedSet.stop();
         if (server) await closeServer(server);
+        await Promise.all(relayParts.lifecycle.workers.map((w) => w.stop()));
         await Promise.all(senders.map((s) => s.sender.stop()));
         outbox?.close();
         authLimiter.close();

@@ -48,6 +48,9 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
       DRAIN_INTERVAL: "5s",
       RELAY_TOKENS: DEMO_RELAY_TOKEN,
       RELAY_DATA_DIR: tempDir,
+      // The problem lifecycle: a CRITICAL alarm opens a problem, its CLEAR closes it.
+      RELAY_API_VERSION: "v2",
+      RELAY_LIFECYCLE: "on",
       ...userEnv,
       DYNATRACE_URL: simulator.managedUrl,
       DYNATRACE_API_TOKEN: simulator.token,

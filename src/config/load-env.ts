@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIFECYCLE_DEFAULTS, lifecycleFromEnv } from "./lifecycle.js";
 import { parseDuration } from "./duration.js";
 import { parseByteSize } from "./byte-size.js";
 import { ConfigError } from "./errors.js";
@@ -155,6 +156,23 @@ export const ENV_VARS = {
     default: "16",
     doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
   },
+  // Problem lifecycle (docs/relay-problems.md); parsed by src/config/lifecycle.ts.
+  RELAY_LIFECYCLE: {
+    default: LIFECYCLE_DEFAULTS.RELAY_LIFECYCLE,
+    doc: "Inputs whose alerts open a Dynatrace problem while firing and close it when resolved (v2 upstream only): `on`, `off`, or a comma list of `alertmanager`, `netdata`, `native`.",
+  },
+  RELAY_SEVERITY_MAP: {
+    default: LIFECYCLE_DEFAULTS.RELAY_SEVERITY_MAP,
+    doc: "Alert severity (Alertmanager `severity` label; netdata/native status) to v2 event type; problem-opening types open a problem, unlisted severities stay `CUSTOM_INFO` events.",
+  },
+  RELAY_PROBLEM_TIMEOUT: {
+    default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_TIMEOUT,
+    doc: "`timeout` of a firing alert's problem-opening event (1m to 6h): it closes this long after its last refresh.",
+  },
+  RELAY_PROBLEM_REFRESH: {
+    default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_REFRESH,
+    doc: "How often the replica that received a firing alert re-sends its event to keep it open (1m to half of RELAY_PROBLEM_TIMEOUT).",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -261,6 +279,10 @@ const envSchema = z.object({
   TRUSTED_PROXIES: list.transform((items, ctx) => trustedProxyList(items, ctx)),
   WEB_MAX_CONNECTIONS: positiveInt,
   RELAY_CONCURRENCY: positiveInt.refine((n) => n <= 256, "must be at most 256"),
+  RELAY_LIFECYCLE: z.string(),
+  RELAY_SEVERITY_MAP: z.string(),
+  RELAY_PROBLEM_TIMEOUT: z.string(),
+  RELAY_PROBLEM_REFRESH: z.string(),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
@@ -400,6 +422,12 @@ export function buildConfig(
       dedupeWindowMs: v.RELAY_DEDUPE_WINDOW,
       alertmanagerMaxBodyBytes: v.RELAY_ALERTMANAGER_MAX_BODY,
       concurrency: v.RELAY_CONCURRENCY,
+      lifecycle: lifecycleFromEnv({
+        RELAY_LIFECYCLE: v.RELAY_LIFECYCLE,
+        RELAY_SEVERITY_MAP: v.RELAY_SEVERITY_MAP,
+        RELAY_PROBLEM_TIMEOUT: v.RELAY_PROBLEM_TIMEOUT,
+        RELAY_PROBLEM_REFRESH: v.RELAY_PROBLEM_REFRESH,
+      }),
     },
   };
 }

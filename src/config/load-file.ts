@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseLifecycleInputs, parseSeverityMap } from "./lifecycle.js";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
@@ -57,6 +58,8 @@ const environmentSchema = z.strictObject({
       source: z.string().min(1).optional(),
       tag: z.string().min(1).optional(),
       concurrency: z.number().int().min(1).max(256).optional(),
+      lifecycle: z.string().min(1).optional(),
+      severityMap: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
     })
     .optional(),
 });
@@ -145,6 +148,9 @@ function toEnvironment(
     maxPages: e.maxPages ?? d.maxPages,
     ...(e.relay ? { relay: e.relay } : {}),
   };
+  // Lifecycle keys are read by the relay (config/lifecycle.ts); checked here so a mistake stops the start.
+  if (e.relay?.lifecycle !== undefined) parseLifecycleInputs(`${where}.relay.lifecycle`, e.relay.lifecycle);
+  if (e.relay?.severityMap !== undefined) parseSeverityMap(`${where}.relay.severityMap`, e.relay.severityMap);
   if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");
   if (env.windowMs < 60_000) throw new ConfigError(`${where}.window`, "must be at least 1m");
   if (env.overlapMs >= env.windowMs) throw new ConfigError(`${where}.overlap`, "must be shorter than window");

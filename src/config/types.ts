@@ -1,3 +1,4 @@
+import type { LifecycleSettings } from "./lifecycle.js";
 import type { DynatraceAddress } from "./url.js";
 
 /** Log levels accepted by LOG_LEVEL, as pino names them. */
@@ -46,6 +47,10 @@ export interface EnvironmentConfig {
     tag?: string;
     /** Deliveries in flight at once for this environment (over RELAY_CONCURRENCY). */
     concurrency?: number;
+    /** Inputs with the problem lifecycle (over RELAY_LIFECYCLE), as written in the file. */
+    lifecycle?: string;
+    /** Severity to v2 event type (over RELAY_SEVERITY_MAP), as written in the file. */
+    severityMap?: string | Record<string, string>;
   };
 }
 
@@ -82,6 +87,8 @@ export interface RelayConfig {
   alertmanagerMaxBodyBytes: number;
   /** Most deliveries in flight at once per environment (RELAY_CONCURRENCY). */
   concurrency: number;
+  /** Problem lifecycle defaults (RELAY_LIFECYCLE, RELAY_SEVERITY_MAP, RELAY_PROBLEM_*). */
+  lifecycle: LifecycleSettings;
 }
 
 /** The whole effective configuration of one exporter process. */

@@ -12,7 +12,7 @@ describe("Prometheus alert rules", () => {
       encoding: "utf8",
     });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, /SUCCESS: 9 rules found/);
+    assert.match(r.stdout, /SUCCESS: 10 rules found/);
   });
 
   test(
