@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ItemDimensions } from "./item-dimensions.js";
 
 /** Value exported for a dimension the API did not send. */
 export const UNKNOWN = "unknown";
@@ -18,6 +19,10 @@ export interface FeedEvent {
   startTime: number;
   /** -1 while the event is open. */
   endTime: number;
+  /** Encoded opt-in labels of the event (v2, when the environment lists `dimensions`). */
+  extra?: string;
+  /** The event's zones, entity type and tags, read when the environment opted in. */
+  dimensions?: ItemDimensions;
 }
 
 /** Why an event of a page was not counted (`dynatrace_events_skipped_total{reason}`). */

@@ -4,10 +4,17 @@ import { DynatraceClient } from "../dynatrace/client.js";
 import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics, FeedView } from "../metrics/feed-metrics.js";
+import { OTHER } from "../metrics/extra-labels.js";
+import type { ProblemsView } from "../metrics/problem-view.js";
+import { DEFAULT_MAX_SERIES } from "../metrics/series-cap.js";
+import { ProblemStore } from "../problems/problem-store.js";
+import { ProblemsCollector, problemsOn } from "../problems/problems-collector.js";
 import { USER_AGENT } from "../version.js";
 import { DrainLoop } from "./drain-loop.js";
 import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
+import { extraLabelsOf } from "./event-dimensions.js";
 import { EventStore } from "./event-store.js";
+import { type Dimensions, keyOf, type LabelSetCap } from "./label-sets.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -33,6 +40,8 @@ interface Feed {
   client: DynatraceClient;
   loop: DrainLoop;
   drainOnce(signal?: AbortSignal): Promise<DrainResult>;
+  /** The problems collector, when the environment collects problems. */
+  problems: ProblemsCollector | undefined;
 }
 
 /** What a reconciliation did, by environment name. */
@@ -62,6 +71,11 @@ export class FeedSet {
 
   views(): FeedView[] {
     return [...this.feeds.values()].map((f) => f.view);
+  }
+
+  /** The problems collectors of the environments that collect problems. */
+  problemViews(): ProblemsView[] {
+    return [...this.feeds.values()].flatMap((f) => (f.problems ? [f.problems] : []));
   }
 
   statuses(): DrainStatus[] {
@@ -98,6 +112,7 @@ export class FeedSet {
       if (next && fingerprint(next) === feed.fingerprint) {
         changes.kept.push(name);
         feed.client.refreshToken();
+        feed.problems?.retrySoon();
         continue;
       }
       await this.remove(feed);
@@ -127,7 +142,17 @@ export class FeedSet {
 
   private build(env: EnvironmentConfig): Feed {
     const d = this.deps;
-    const store = new EventStore(d.clock);
+    const extra = extraLabelsOf(env);
+    const other = extra.active ? extra.other : undefined;
+    const store = new EventStore(
+      d.clock,
+      capOf(d.metrics, env, "dynatrace_events", {
+        eventType: OTHER,
+        severityLevel: OTHER,
+        impactLevel: OTHER,
+        extra: other,
+      }),
+    );
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({
@@ -156,17 +181,61 @@ export class FeedSet {
       startedAt: d.startedAt,
       requestBudgetMs: d.httpTimeoutMs,
     });
-    const drainOnce = (signal?: AbortSignal) => d.limit(() => drainer.drainOnce(signal));
+    const problems = problemsOn(env)
+      ? new ProblemsCollector({
+          env,
+          client,
+          extra,
+          logger: d.logger,
+          clock: d.clock,
+          startedAt: d.startedAt,
+          store: new ProblemStore(
+            capOf(d.metrics, env, "dynatrace_problems", {
+              eventType: "",
+              severityLevel: OTHER,
+              impactLevel: OTHER,
+              extra: other ?? "",
+            }),
+          ),
+        })
+      : undefined;
+    // Problems are drained right after the events, in the same concurrency slot; their failures
+    // never touch the events' state (dynatrace_up).
+    const drainOnce = (signal?: AbortSignal) =>
+      d.limit(async () => {
+        const result = await drainer.drainOnce(signal);
+        await problems?.drainOnce(signal);
+        return result;
+      });
     return {
+      problems,
       env,
       fingerprint: fingerprint(env),
-      view: { environment: env.name, store, retainZeroMs: env.windowMs, up: () => drainer.up() },
+      view: {
+        environment: env.name,
+        store,
+        retainZeroMs: env.windowMs,
+        up: () => drainer.up(),
+        ...(extra.staticText ? { staticLabels: extra.staticText } : {}),
+        ...(env.dimensions?.includes("management_zone") ? { perZone: true } : {}),
+      },
       drainer,
       client,
       loop: new DrainLoop({ drainOnce }, env.drainIntervalMs, d.clock),
       drainOnce,
     };
   }
+}
+
+/** The series cap of one family of `env`: folds are counted in `dynatrace_series_folded_total`. */
+function capOf(metrics: FeedMetrics, env: EnvironmentConfig, metric: string, other: Dimensions): LabelSetCap {
+  const max = env.maxSeries ?? DEFAULT_MAX_SERIES;
+  return {
+    max,
+    other,
+    onFull: () => metrics.folds.reachedCap(env.name, metric, max),
+    onFold: (d) => metrics.folds.fold(env.name, metric, max, keyOf(d)),
+  };
 }
 
 /** The settings as text; a token read from a file is left out: its client follows the file itself. */

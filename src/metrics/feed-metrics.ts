@@ -2,7 +2,11 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
 import { SKIP_REASONS } from "../dynatrace/feed-event.js";
 import type { EventStore } from "../feed/event-store.js";
+import { createLogger, type Logger } from "../log/logger.js";
 import { EventFamilies } from "./event-families.js";
+import { ProblemFamilies } from "./problem-families.js";
+import type { ProblemsView } from "./problem-view.js";
+import { SeriesFolds } from "./series-cap.js";
 import type { TextFamily } from "./text-family.js";
 
 /** What the scrape-time collectors read for one environment. */
@@ -11,6 +15,10 @@ export interface FeedView {
   store: EventStore;
   /** A label set that reached zero is still exported (as 0) for this long. */
   retainZeroMs: number;
+  /** Encoded static labels (`,team="a"`) following `environment` in the event families; none by default. */
+  staticLabels?: string;
+  /** True when events count once per management zone (the HELP text says so). */
+  perZone?: boolean;
   /** `dynatrace_up` now (0 while a drain is overdue); without it the value last set is kept. */
   up?: () => number;
 }
@@ -37,8 +45,14 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
  * computed from the stores at scrape time; nothing here calls the Dynatrace API.
  */
 export class FeedMetrics {
-  /** `dynatrace_events` and `dynatrace_events_observed_total`, rendered outside prom-client. */
+  /**
+   * `dynatrace_events` and `dynatrace_events_observed_total`, the problem families and
+   * `dynatrace_series_folded_total`, rendered outside prom-client (the last two only once they
+   * have something to say: the default exposition is unchanged by them).
+   */
   readonly families: TextFamily[];
+  /** The series cap's bookkeeping and its counter. */
+  readonly folds: SeriesFolds;
   readonly up: Gauge<"environment">;
   readonly lastSuccess: Gauge<"environment">;
   readonly drainDuration: Histogram<"environment">;
@@ -47,9 +61,14 @@ export class FeedMetrics {
   readonly drainInterval: Gauge<"environment">;
   readonly eventsSkipped: Counter<"environment" | "reason">;
 
-  constructor(registry: Registry, views: () => Iterable<FeedView>) {
+  constructor(
+    registry: Registry,
+    views: () => Iterable<FeedView>,
+    more: { problems?: () => Iterable<ProblemsView>; logger?: Logger } = {},
+  ) {
     const registers = [registry];
-    this.families = [new EventFamilies(views)];
+    this.folds = new SeriesFolds(more.logger ?? createLogger("silent"));
+    this.families = [new EventFamilies(views), new ProblemFamilies(more.problems ?? (() => [])), this.folds];
     new Gauge({
       name: "dynatrace_events_tracked",
       help: "Distinct events held in memory for the window (all label sets together).",
@@ -110,6 +129,7 @@ export class FeedMetrics {
 
   /** Drops every series of an environment that is no longer drained (after a reload). */
   async removeEnvironment(environment: string): Promise<void> {
+    this.folds.removeEnvironment(environment);
     const metrics = [
       this.up,
       this.lastSuccess,
