@@ -39,6 +39,7 @@ export class ProblemsTenant {
   problemsStatus: number | undefined;
   readonly requests: URL[] = [];
   private server: Server | undefined;
+  private readonly reads = new Map<string, Timed[]>();
 
   async listen(): Promise<string> {
     const server = createServer((req, res) => {
@@ -68,10 +69,10 @@ export class ProblemsTenant {
         const message = "Token is missing required scope. Use one of: problems.read";
         return { status: this.problemsStatus, body: { error: { code: this.problemsStatus, message } } };
       }
-      return { status: 200, body: page(url, this.problems, "problems", "problemSelector") };
+      return { status: 200, body: page(this.reads, url, this.problems, "problems", "problemSelector") };
     }
     if (url.pathname === "/api/v2/events")
-      return { status: 200, body: page(url, this.events, "events", "eventSelector") };
+      return { status: 200, body: page(this.reads, url, this.events, "events", "eventSelector") };
     return { status: 404, body: { error: { code: 404, message: "not found" } } };
   }
 }
@@ -83,21 +84,31 @@ interface Timed {
 }
 
 /** One page of `items` for the request; the page key is the query and offset, base64url. */
-function page(url: URL, items: Timed[], field: string, selectorName: string): Record<string, unknown> {
+function page(
+  reads: Map<string, Timed[]>,
+  url: URL,
+  items: Timed[],
+  field: string,
+  selectorName: string,
+): Record<string, unknown> {
   const key = url.searchParams.get("nextPageKey");
   const q = key ? new URLSearchParams(Buffer.from(key, "base64url").toString()) : url.searchParams;
   const from = Number(q.get("from"));
   const to = Number(q.get("to"));
   const size = Number(q.get("pageSize") ?? 50);
   const onlyOpen = /status\("open"\)/i.test(q.get(selectorName) ?? "");
-  const end = (i: Timed) => (i.endTime === null || i.endTime < 0 ? undefined : i.endTime);
-  const matching = items.filter((i) => {
-    if (onlyOpen && i.status !== "OPEN") return false;
-    const e = end(i);
-    const inRange = (t: number | undefined) => t !== undefined && t >= from && t <= to;
-    return inRange(i.startTime) || inRange(e) || (onlyOpen && i.startTime <= to);
-  });
   const offset = Number(q.get("offset") ?? 0);
+  const read = `${field}|${from}|${to}|${onlyOpen}`;
+  // A read's later pages reuse its first page's matches (items may change between reads only).
+  const cached = offset > 0 ? reads.get(read) : undefined;
+  const matching =
+    cached ??
+    items.filter(
+      (i) =>
+        (!onlyOpen || i.status === "OPEN") &&
+        (inRange(i.startTime, from, to) || inRange(endOf(i), from, to) || (onlyOpen && i.startTime <= to)),
+    );
+  reads.set(read, matching);
   const slice = matching.slice(offset, offset + size);
   let next: string | null = null;
   if (offset + size < matching.length) {
@@ -107,4 +118,12 @@ function page(url: URL, items: Timed[], field: string, selectorName: string): Re
     next = Buffer.from(nq.toString()).toString("base64url");
   }
   return { totalCount: matching.length, pageSize: size, nextPageKey: next, [field]: slice };
+}
+
+function endOf(i: Timed): number | undefined {
+  return i.endTime === null || i.endTime < 0 ? undefined : i.endTime;
+}
+
+function inRange(t: number | undefined, from: number, to: number): boolean {
+  return t !== undefined && t >= from && t <= to;
 }
