@@ -3,8 +3,22 @@ import { type Dimensions, type LabelSetCap, LabelSets } from "../feed/label-sets
 import { escapeLabelValue } from "../metrics/text-family.js";
 import { type DurationCounts, PROBLEM_DURATION_BUCKETS } from "../metrics/problem-view.js";
 
+/**
+ * The documented severity levels: their duration histograms exist from the start (at 0), so
+ * `increase()` sees the first closure and percentile panels have series before any closure.
+ */
+const SEVERITY_LEVELS = [
+  "AVAILABILITY",
+  "ERROR",
+  "PERFORMANCE",
+  "RESOURCE_CONTENTION",
+  "CUSTOM_ALERT",
+  "MONITORING_UNAVAILABLE",
+  "INFO",
+];
+
 /** Most severity levels with their own duration histogram; later ones share `other`. */
-const MAX_SEVERITIES = 15;
+const MAX_SEVERITIES = 16;
 
 /** One problem held: the label sets it counts under (one per zone), status and times. */
 interface Held {
@@ -41,6 +55,14 @@ export class ProblemStore {
 
   constructor(cap?: LabelSetCap) {
     this.labelSets = new LabelSets(cap);
+    this.initDurations();
+  }
+
+  private initDurations(): void {
+    this.durations.clear();
+    for (const level of SEVERITY_LEVELS) {
+      this.durations.set(level, { buckets: PROBLEM_DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 });
+    }
   }
 
   /** Changes whenever a reported count does. */
@@ -122,7 +144,7 @@ export class ProblemStore {
     this.open = [];
     this.closed = [];
     this.opened = [];
-    this.durations.clear();
+    this.initDurations();
     this.changes++;
   }
 

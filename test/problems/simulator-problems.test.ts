@@ -4,6 +4,7 @@ import { managementZonesOf } from "../../src/simulator/entity-meta.js";
 import type { SimProblem } from "../../src/simulator/problems.js";
 import { samples, total, value } from "../helpers/exposition.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { checkMetrics } from "../helpers/promtool.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -67,6 +68,8 @@ describe("problems collector against the simulator", () => {
     assert.equal(total(second, "dynatrace_problems_opened_total"), opened);
     const closedSince = now.filter((p) => p.status === "CLOSED" && p.endTime >= startedAt).length;
     assert.equal(total(second, "dynatrace_problem_duration_seconds_count"), closedSince);
+    const lint = checkMetrics(second);
+    assert.equal(lint.status, 0, lint.output);
     assert.equal(
       value(second, "dynatrace_api_requests_total", { endpoint: "v2_problems", code: "200" }),
       h.sim.requests.filter((r) => r.path === "/api/v2/problems").length,
