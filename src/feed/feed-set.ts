@@ -4,9 +4,7 @@ import { DynatraceClient } from "../dynatrace/client.js";
 import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics, FeedView } from "../metrics/feed-metrics.js";
-import { OTHER } from "../metrics/extra-labels.js";
 import type { ProblemsView } from "../metrics/problem-view.js";
-import { DEFAULT_MAX_SERIES } from "../metrics/series-cap.js";
 import { ProblemStore } from "../problems/problem-store.js";
 import { ProblemsCollector, problemsOn } from "../problems/problems-collector.js";
 import { USER_AGENT } from "../version.js";
@@ -14,7 +12,7 @@ import { DrainLoop } from "./drain-loop.js";
 import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
 import { extraLabelsOf } from "./event-dimensions.js";
 import { EventStore } from "./event-store.js";
-import { type Dimensions, keyOf, type LabelSetCap } from "./label-sets.js";
+import { eventsCap, problemsCap } from "./series-caps.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -143,16 +141,7 @@ export class FeedSet {
   private build(env: EnvironmentConfig): Feed {
     const d = this.deps;
     const extra = extraLabelsOf(env);
-    const other = extra.active ? extra.other : undefined;
-    const store = new EventStore(
-      d.clock,
-      capOf(d.metrics, env, "dynatrace_events", {
-        eventType: OTHER,
-        severityLevel: OTHER,
-        impactLevel: OTHER,
-        extra: other,
-      }),
-    );
+    const store = new EventStore(d.clock, eventsCap(d.metrics.folds, env, extra));
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({
@@ -189,14 +178,7 @@ export class FeedSet {
           logger: d.logger,
           clock: d.clock,
           startedAt: d.startedAt,
-          store: new ProblemStore(
-            capOf(d.metrics, env, "dynatrace_problems", {
-              eventType: "",
-              severityLevel: OTHER,
-              impactLevel: OTHER,
-              extra: other ?? "",
-            }),
-          ),
+          store: new ProblemStore(problemsCap(d.metrics.folds, env, extra)),
         })
       : undefined;
     // Problems are drained right after the events, in the same concurrency slot; their failures
@@ -225,17 +207,6 @@ export class FeedSet {
       drainOnce,
     };
   }
-}
-
-/** The series cap of one family of `env`: folds are counted in `dynatrace_series_folded_total`. */
-function capOf(metrics: FeedMetrics, env: EnvironmentConfig, metric: string, other: Dimensions): LabelSetCap {
-  const max = env.maxSeries ?? DEFAULT_MAX_SERIES;
-  return {
-    max,
-    other,
-    onFull: () => metrics.folds.reachedCap(env.name, metric, max),
-    onFold: (d) => metrics.folds.fold(env.name, metric, max, keyOf(d)),
-  };
 }
 
 /** The settings as text; a token read from a file is left out: its client follows the file itself. */
