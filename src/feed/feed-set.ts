@@ -186,7 +186,8 @@ export class FeedSet {
     const drainOnce = (signal?: AbortSignal) =>
       d.limit(async () => {
         const result = await drainer.drainOnce(signal);
-        await problems?.drainOnce(signal);
+        // Dynatrace asked to wait (429/503 with a time): asking it for problems now would not help.
+        if (result.retryNotBefore === undefined) await problems?.drainOnce(signal);
         return result;
       });
     return {

@@ -44,7 +44,13 @@ describe("label sets over rotations of event types", () => {
     // Three attempts: a keep-alive connection may be closed by the server during a long render.
     // MAX_SERIES above 200k: this is about releasing label sets, not about the series cap.
     rig = await startFakeRig(
-      { DYNATRACE_API_VERSION: "v2", EVENTS_WINDOW: "1h", RESYNC_INTERVAL: "1m", MAX_SERIES: "1000000" },
+      {
+        DYNATRACE_API_VERSION: "v2",
+        EVENTS_WINDOW: "1h",
+        RESYNC_INTERVAL: "1m",
+        MAX_SERIES: "1000000",
+        PROBLEMS: "off",
+      },
       3,
     );
     let rotation = -1;
