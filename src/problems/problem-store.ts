@@ -129,7 +129,10 @@ export class ProblemStore {
     for (let id = 0; id < this.labelSets.count; id++) {
       if (this.labelSets.find(id) === undefined || (this.open[id] ?? 0) + (this.closed[id] ?? 0) > 0)
         continue;
-      if (now < (this.lastUsed[id] ?? now) + retainMs) continue;
+      const last = this.lastUsed[id] ?? Number.NaN;
+      // A set whose problems left before it was ever counted starts its idle time now.
+      if (Number.isNaN(last)) this.lastUsed[id] = now;
+      if (Number.isNaN(last) || now < last + retainMs) continue;
       this.labelSets.release(id);
       this.opened[id] = 0;
       this.lastUsed[id] = Number.NaN;
