@@ -200,7 +200,7 @@ export class FeedSet {
         retainZeroMs: env.windowMs,
         up: () => drainer.up(),
         ...(extra.staticText ? { staticLabels: extra.staticText } : {}),
-        ...(env.dimensions?.includes("management_zone") ? { perZone: true } : {}),
+        ...(env.apiVersion === "v2" && env.dimensions?.includes("management_zone") ? { perZone: true } : {}),
       },
       drainer,
       client,

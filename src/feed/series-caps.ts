@@ -17,7 +17,9 @@ function capOf(folds: SeriesFolds, env: EnvironmentConfig, metric: string, other
 /** The cap of `dynatrace_events` (and its `_observed_total`): folded sets read `other` throughout. */
 export function eventsCap(folds: SeriesFolds, env: EnvironmentConfig, extra: ExtraLabels): LabelSetCap {
   const other = { eventType: OTHER, severityLevel: OTHER, impactLevel: OTHER };
-  return capOf(folds, env, "dynatrace_events", extra.active ? { ...other, extra: extra.other } : other);
+  // v1 events carry no dimensions: their folded set has none either.
+  const dimensions = extra.active && env.apiVersion === "v2";
+  return capOf(folds, env, "dynatrace_events", dimensions ? { ...other, extra: extra.other } : other);
 }
 
 /** The cap of `dynatrace_problems` (and its `_opened_total`). */

@@ -123,4 +123,19 @@ describe("problems collector against the simulator", () => {
       assert.equal(total(text, "dynatrace_events", { team: "sre", management_zone: zone }), n, zone);
     }
   });
+
+  test("when a v1 environment opts into management_zone, then its problems carry the label and its events (which have no zones) do not", async () => {
+    const h = await harness({
+      env: { DYNATRACE_API_VERSION: "v1", PROBLEMS: "on" },
+      settings: { dimensions: ["management_zone"] },
+    });
+    h.sim.generator.history(300, 4 * HOUR, h.clock.now());
+    assert.equal(await h.drain(), true);
+    const text = await h.scrape();
+    assert.ok(samples(text, "dynatrace_events").length > 0);
+    assert.ok(samples(text, "dynatrace_events").every((s) => !("management_zone" in s.labels)));
+    assert.doesNotMatch(text, /# HELP dynatrace_events .*zone/);
+    assert.ok(samples(text, "dynatrace_problems").every((s) => "management_zone" in s.labels));
+    assert.match(text, /# HELP dynatrace_problems .*once in each zone's series/);
+  });
 });
