@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { FeedProblem } from "../../src/dynatrace/problems-v2.js";
-import { ProblemStore } from "../../src/problems/problem-store.js";
+import { ProblemStore } from "../../src/feed/problems/problem-store.js";
 
 const HOUR = 3_600_000;
 const problem = (id: string, severityLevel: string, open = true): FeedProblem => ({

@@ -1,7 +1,7 @@
-import type { FeedProblem } from "../dynatrace/problems-v2.js";
-import { type Dimensions, type LabelSetCap, LabelSets } from "../feed/label-sets.js";
-import { escapeLabelValue } from "../metrics/text-family.js";
-import { type DurationCounts, PROBLEM_DURATION_BUCKETS } from "../metrics/problem-view.js";
+import type { FeedProblem } from "../../dynatrace/problems-v2.js";
+import { type Dimensions, type LabelSetCap, LabelSets } from "../label-sets.js";
+import { escapeLabelValue } from "../../metrics/text-family.js";
+import { type DurationCounts, PROBLEM_DURATION_BUCKETS } from "../../metrics/problem-view.js";
 
 /**
  * The documented severity levels: their duration histograms exist from the start (at 0), so

@@ -1,10 +1,10 @@
-import type { EnvironmentConfig } from "../config/types.js";
-import type { DynatraceClient } from "../dynatrace/client.js";
-import { DynatraceError, DynatraceHttpError } from "../dynatrace/errors.js";
-import { type FeedProblem, readProblems } from "../dynatrace/problems-v2.js";
-import type { Logger } from "../log/logger.js";
-import type { ExtraLabels } from "../metrics/extra-labels.js";
-import type { DurationCounts, ProblemsView } from "../metrics/problem-view.js";
+import type { EnvironmentConfig } from "../../config/types.js";
+import type { DynatraceClient } from "../../dynatrace/client.js";
+import { DynatraceError, DynatraceHttpError } from "../../dynatrace/errors.js";
+import { type FeedProblem, readProblems } from "../../dynatrace/problems-v2.js";
+import type { Logger } from "../../log/logger.js";
+import type { ExtraLabels } from "../../metrics/extra-labels.js";
+import type { DurationCounts, ProblemsView } from "../../metrics/problem-view.js";
 import type { LabelledProblem, ProblemStore } from "./problem-store.js";
 
 /** How far back each drain asks for open problems (as the v2 events feed does for open events). */
