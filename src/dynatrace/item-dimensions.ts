@@ -1,21 +1,6 @@
-import { labelValue } from "./feed-event.js";
+import { type ItemDimensions, labelValue, MAX_ITEM_DIMENSIONS } from "./feed-event.js";
 
-/** Most management zones or tags read from one event or problem; the rest are ignored. */
-export const MAX_ITEM_DIMENSIONS = 64;
-
-/**
- * What an event (v2) or a problem says about where it belongs, for the opt-in labels: its
- * management zones' names, its entity's type and its entity tags. Every value is already a safe
- * label value ({@link labelValue}); none is trusted beyond that.
- */
-export interface ItemDimensions {
-  /** Distinct management zone names, in the order sent (at most {@link MAX_ITEM_DIMENSIONS}). */
-  zones: string[];
-  /** The entity type (`HOST`, `SERVICE`, ...) or "" when the item names none. */
-  entityType: string;
-  /** Tag key -> value: the first tag with a key wins; a tag without a value reads "true". */
-  tags: Map<string, string>;
-}
+export type { ItemDimensions };
 
 /** Reads the opt-in dimensions of a raw event or problem object (untrusted JSON). */
 export function itemDimensions(raw: Record<string, unknown>): ItemDimensions {
