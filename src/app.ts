@@ -77,7 +77,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const registry = createRegistry(VERSION);
   const startedAt = clock();
   // Read at scrape time only, by which point feedSet exists.
-  const metrics: FeedMetrics = new FeedMetrics(registry, (): FeedView[] => feedSet.views());
+  const metrics: FeedMetrics = new FeedMetrics(registry, (): FeedView[] => feedSet.views(), {
+    problems: () => feedSet.problemViews(),
+    logger,
+  });
   const configMetrics = new ConfigMetrics(registry);
   configMetrics.record(true, startedAt);
   // One slot per running drain: a hundred environments never open a hundred connections at once.

@@ -46,6 +46,8 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
     relayToken: userTokens[0] ?? DEMO_RELAY_TOKEN,
     env: {
       DRAIN_INTERVAL: "5s",
+      // The simulator serves problems; the demo shows them though it reads the v1 feed.
+      PROBLEMS: "on",
       RELAY_TOKENS: DEMO_RELAY_TOKEN,
       RELAY_DATA_DIR: tempDir,
       // The problem lifecycle: a CRITICAL alarm opens a problem, its CLEAR closes it.

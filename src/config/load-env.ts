@@ -173,6 +173,14 @@ export const ENV_VARS = {
     default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_REFRESH,
     doc: "How often the replica that received a firing alert re-sends its event to keep it open (1m to half of RELAY_PROBLEM_TIMEOUT).",
   },
+  PROBLEMS: {
+    default: "auto",
+    doc: "Problems collector (`GET /api/v2/problems`, scope `problems.read`): `auto` collects for environments reading the v2 feed, `on` for all, `off` for none. A 403 turns it off with one log line; asked again hourly and at a reload. File key `problems`.",
+  },
+  MAX_SERIES: {
+    default: "10000",
+    doc: "Series cap: most label sets per metric family and environment; new ones beyond it fold into one series whose varying labels read `other` (`dynatrace_series_folded_total`). File key `maxSeries`.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -283,6 +291,10 @@ const envSchema = z.object({
   RELAY_SEVERITY_MAP: z.string(),
   RELAY_PROBLEM_TIMEOUT: z.string(),
   RELAY_PROBLEM_REFRESH: z.string(),
+  PROBLEMS: z.enum(["auto", "on", "off"], {
+    error: (iss) => `unsupported value ${quote(iss.input)} (use auto, on, off)`,
+  }),
+  MAX_SERIES: positiveInt.refine((n) => n >= 10 && n <= 1_000_000, "must be between 10 and 1000000"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
@@ -316,6 +328,8 @@ export type EnvironmentDefaults = Pick<
   | "eventTypes"
   | "excludeEventTypes"
   | "maxPages"
+  | "problems"
+  | "maxSeries"
 >;
 
 function environmentFromEnv(
@@ -388,6 +402,9 @@ export function buildConfig(
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
     maxPages: v.FEED_MAX_PAGES,
+    // Problems collector and series cap (docs/problems-and-dimensions.md).
+    problems: v.PROBLEMS,
+    maxSeries: v.MAX_SERIES,
   };
   const environments = withNetwork(
     fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)],

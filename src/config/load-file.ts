@@ -6,6 +6,7 @@ import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { buildConfig, type EnvironmentDefaults, loadConfigFromEnv } from "./load-env.js";
 import { envSecrets, fileSecrets, quote, scrubbing } from "./secrets.js";
+import { checkExtraLabels } from "./labels.js";
 import { readCaFile } from "./network.js";
 import { readTokenFile } from "./token-files.js";
 import { type AppConfig, type EnvironmentConfig, V1_PUSH_EVENT_TYPES } from "./types.js";
@@ -48,6 +49,13 @@ const environmentSchema = z.strictObject({
   excludeEventTypes: z.array(z.string().min(1)).optional(),
   entityId: z.string().min(1).optional(),
   maxPages: z.number().int().min(1).max(1_000_000).optional(),
+  // Problems collector, opt-in labels and the series cap (docs/problems-and-dimensions.md).
+  problems: z
+    .enum(["auto", "on", "off"], { error: (i) => `unsupported value ${quote(i.input)} (use auto, on, off)` })
+    .optional(),
+  dimensions: z.array(z.string().min(1)).optional(),
+  staticLabels: z.record(z.string(), z.string()).optional(),
+  maxSeries: z.number().int().min(10).max(1_000_000).optional(),
   relay: z
     .strictObject({
       eventType: z
@@ -147,6 +155,7 @@ function toEnvironment(
     entityId: e.entityId,
     maxPages: e.maxPages ?? d.maxPages,
     ...(e.relay ? { relay: e.relay } : {}),
+    ...extraSettings(e, d, where),
   };
   // Lifecycle keys are read by the relay (config/lifecycle.ts); checked here so a mistake stops the start.
   if (e.relay?.lifecycle !== undefined) parseLifecycleInputs(`${where}.relay.lifecycle`, e.relay.lifecycle);
@@ -156,6 +165,23 @@ function toEnvironment(
   if (env.overlapMs >= env.windowMs) throw new ConfigError(`${where}.overlap`, "must be shorter than window");
   if (env.resyncIntervalMs < 60_000) throw new ConfigError(`${where}.resyncInterval`, "must be at least 1m");
   return env;
+}
+
+/** The problems, opt-in label and series cap settings of a file environment over the defaults. */
+function extraSettings(
+  e: FileEnvironment,
+  d: EnvironmentDefaults,
+  where: string,
+): Partial<EnvironmentConfig> {
+  checkExtraLabels(where, e.dimensions ?? [], e.staticLabels ?? {});
+  const problems = e.problems ?? d.problems;
+  const maxSeries = e.maxSeries ?? d.maxSeries;
+  return {
+    ...(problems !== undefined ? { problems } : {}),
+    ...(maxSeries !== undefined ? { maxSeries } : {}),
+    ...(e.dimensions?.length ? { dimensions: e.dimensions } : {}),
+    ...(e.staticLabels && Object.keys(e.staticLabels).length > 0 ? { staticLabels: e.staticLabels } : {}),
+  };
 }
 
 /** Reads and validates the YAML file; throws a {@link ConfigError} naming the file and key path. */

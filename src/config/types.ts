@@ -40,6 +40,14 @@ export interface EnvironmentConfig {
   entityId: string | undefined;
   /** Most pages one read of the feed may take (FEED_MAX_PAGES, file key `maxPages`). */
   maxPages?: number;
+  /** Opt-in labels of v2 events and problems: `management_zone`, `entity_type`, `tag:<key>` (config file). */
+  dimensions?: string[];
+  /** Labels with fixed values added to the event and problem families (config file `staticLabels`). */
+  staticLabels?: Record<string, string>;
+  /** Problems collector: `auto` (default: on for v2 environments), `on` or `off` (PROBLEMS, file key `problems`). */
+  problems?: "auto" | "on" | "off";
+  /** Most label sets per metric family (series cap; MAX_SERIES, file key `maxSeries`; default 10,000). */
+  maxSeries?: number;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
   relay?: {
     eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];
