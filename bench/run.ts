@@ -15,6 +15,7 @@ const SUITE = [
   "scrape-latency",
   "relay-intake",
   "relay-delivery",
+  "series-cap",
   "soak",
 ];
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,6 +4,8 @@
  * runs every query against a real Prometheus.
  */
 
+import { problemsRow } from "./problems-row.js";
+
 const DS = { type: "prometheus", uid: "${datasource}" };
 const ENV = 'environment=~"$environment"';
 
@@ -23,7 +25,8 @@ interface PanelSpec {
   h: number;
 }
 
-type Item = PanelSpec | { row: string };
+/** A panel, or a row that starts a new band of panels. */
+export type Item = PanelSpec | { row: string };
 
 function layout(items: Item[]): Record<string, unknown>[] {
   const panels: Record<string, unknown>[] = [];
@@ -211,6 +214,84 @@ const events: Item[] = [
     w: 24,
     h: 8,
   },
+  { row: "Problems" },
+  {
+    type: "stat",
+    title: "Open problems by severity",
+    description:
+      'Problems open now (Problems API v2), by severity level (dynatrace_problems{status="OPEN"}). Needs the problems collector (PROBLEMS, token scope problems.read).',
+    queries: [
+      {
+        expr: `sum by (severity_level) (dynatrace_problems{${ENV}, status="OPEN"})`,
+        legend: "{{severity_level}}",
+        instant: true,
+      },
+    ],
+    w: 12,
+    h: 5,
+  },
+  {
+    type: "bargauge",
+    title: "Open problems by impact level",
+    description: "Problems open now, by impact level (APPLICATION, SERVICES, INFRASTRUCTURE, ENVIRONMENT).",
+    queries: [
+      {
+        expr: `sum by (impact_level) (dynatrace_problems{${ENV}, status="OPEN"})`,
+        legend: "{{impact_level}}",
+        instant: true,
+      },
+    ],
+    w: 12,
+    h: 5,
+  },
+  {
+    type: "timeseries",
+    title: "Problems opened per hour",
+    description:
+      "Distinct problems first seen in the last hour, by severity (increase of dynatrace_problems_opened_total); a restart does not count the open ones again.",
+    queries: [
+      {
+        expr: `sum by (severity_level) (increase(dynatrace_problems_opened_total{${ENV}}[1h]))`,
+        legend: "{{severity_level}}",
+      },
+    ],
+    w: 12,
+    h: 8,
+  },
+  {
+    type: "timeseries",
+    title: "Time to resolve (p50, p90)",
+    description:
+      "Start to end of the problems that closed, median and 90th percentile over the last hour (dynatrace_problem_duration_seconds).",
+    queries: [
+      {
+        expr: `histogram_quantile(0.5, sum by (le) (increase(dynatrace_problem_duration_seconds_bucket{${ENV}}[1h])))`,
+        legend: "p50",
+      },
+      {
+        expr: `histogram_quantile(0.9, sum by (le) (increase(dynatrace_problem_duration_seconds_bucket{${ENV}}[1h])))`,
+        legend: "p90",
+      },
+    ],
+    unit: "s",
+    w: 12,
+    h: 8,
+  },
+  {
+    type: "table",
+    title: "Open problems by management zone",
+    description:
+      "Problems open now per management zone. Needs management_zone in the environment's dimensions (config file); a problem in several zones counts in each. Without it, one row for all.",
+    queries: [
+      {
+        expr: `sort_desc(sum by (management_zone, severity_level) (dynatrace_problems{${ENV}, status="OPEN"}))`,
+        legend: "{{management_zone}} {{severity_level}}",
+        instant: true,
+      },
+    ],
+    w: 24,
+    h: 8,
+  },
   { row: "Exporter health" },
   {
     type: "stat",
@@ -274,6 +355,21 @@ const events: Item[] = [
     ],
     w: 12,
     h: 8,
+  },
+  {
+    type: "timeseries",
+    title: "Series folded by the cap",
+    description:
+      "Label sets folded per hour into a family's `other` series because it held maxSeries label sets (dynatrace_series_folded_total). Empty until a family first reaches its cap.",
+    queries: [
+      {
+        // 0 per environment until something folds (the counter appears with the first full family).
+        expr: `sum by (environment, metric) (increase(dynatrace_series_folded_total{${ENV}}[1h])) or sum by (environment) (dynatrace_up{${ENV}}) * 0`,
+        legend: "{{environment}} {{metric}}",
+      },
+    ],
+    w: 24,
+    h: 6,
   },
 ];
 
@@ -380,8 +476,8 @@ export function buildDashboards(): Record<string, Record<string, unknown>> {
     "dynatrace-relay.json": dashboard(
       "dynatrace-relay",
       "Dynatrace alarm relay",
-      "Alarms relayed into Dynatrace by dynatrace-events-exporter: intake, queue, delivery.",
-      relay,
+      "Alarms relayed into Dynatrace by dynatrace-events-exporter: intake, queue, delivery, problems.",
+      [...relay, ...problemsRow],
     ),
   };
 }

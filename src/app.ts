@@ -77,7 +77,10 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const registry = createRegistry(VERSION);
   const startedAt = clock();
   // Read at scrape time only, by which point feedSet exists.
-  const metrics: FeedMetrics = new FeedMetrics(registry, (): FeedView[] => feedSet.views());
+  const metrics: FeedMetrics = new FeedMetrics(registry, (): FeedView[] => feedSet.views(), {
+    problems: () => feedSet.problemViews(),
+    logger,
+  });
   const configMetrics = new ConfigMetrics(registry);
   configMetrics.record(true, startedAt);
   // One slot per running drain: a hundred environments never open a hundred connections at once.
@@ -181,6 +184,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       );
       feedSet.start();
       for (const s of senders) s.sender.start();
+      for (const w of relayParts.lifecycle.workers) w.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ host: config.host, port, environments: feedSet.size }, "exporter listening");
       return { port };
@@ -193,6 +197,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
         await reloading;
         await feedSet.stop();
         if (server) await closeServer(server);
+        await Promise.all(relayParts.lifecycle.workers.map((w) => w.stop()));
         await Promise.all(senders.map((s) => s.sender.stop()));
         outbox?.close();
         authLimiter.close();

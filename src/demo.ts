@@ -46,8 +46,13 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
     relayToken: userTokens[0] ?? DEMO_RELAY_TOKEN,
     env: {
       DRAIN_INTERVAL: "5s",
+      // The simulator serves problems; the demo shows them though it reads the v1 feed.
+      PROBLEMS: "on",
       RELAY_TOKENS: DEMO_RELAY_TOKEN,
       RELAY_DATA_DIR: tempDir,
+      // The problem lifecycle: a CRITICAL alarm opens a problem, its CLEAR closes it.
+      RELAY_API_VERSION: "v2",
+      RELAY_LIFECYCLE: "on",
       ...userEnv,
       DYNATRACE_URL: simulator.managedUrl,
       DYNATRACE_API_TOKEN: simulator.token,

@@ -104,13 +104,18 @@ async function serve(app: App, demo: Demo | undefined): Promise<number> {
 
 function printDemoHelp(demo: Demo, port: number): void {
   const base = `http://localhost:${port}`;
-  const alarm = '{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"CRITICAL"}';
+  const alarm = (status: string) =>
+    `{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"${status}"}`;
+  const curl = (status: string) =>
+    `  curl -H 'Authorization: Bearer ${demo.relayToken}' -H 'Content-Type: application/json' \\\n` +
+    `       -d '${alarm(status)}' ${base}/api/v1/alarms\n`;
   process.stdout.write(
     `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
       `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
-      `Relay an alarm (it comes back in the feed as a CUSTOM_INFO event):\n` +
-      `  curl -H 'Authorization: Bearer ${demo.relayToken}' -H 'Content-Type: application/json' \\\n` +
-      `       -d '${alarm}' ${base}/api/v1/alarms\n` +
+      `Fire an alarm (it opens a problem in Dynatrace; the log says so):\n` +
+      curl("CRITICAL") +
+      `Resolve it (the relay closes the problem, logged as "relay closed the problem of a resolved alert"):\n` +
+      curl("CLEAR") +
       `Press Ctrl+C to stop.\n\n`,
   );
 }

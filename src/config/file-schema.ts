@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { connectionFromFile, type ConnectionValues } from "./connection.js";
+import { checkExtraLabels } from "./labels.js";
 import { checkBelow, type VariableValues } from "./read-variables.js";
 import { fieldOf, type Table } from "./setting.js";
 import { everySetting, fileKey, type Settings } from "./settings.js";
@@ -52,6 +53,11 @@ export function environmentFromFile<S extends Settings>(
     feed,
     (n) => `${file}: environments[${i}].${n}`,
     (n) => n,
+  );
+  checkExtraLabels(
+    `${file}: environments[${i}]`,
+    (feed.dimensions as string[] | undefined) ?? [],
+    (feed.staticLabels as Record<string, string> | undefined) ?? {},
   );
   return { ...connection, ...feed, ...overrides(e, settings) } as EnvironmentConfigOf<S>;
 }

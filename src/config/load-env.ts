@@ -1,5 +1,6 @@
 import { connectionFromVariables, type ConnectionValues } from "./connection.js";
 import { ConfigError } from "./errors.js";
+import { type LifecycleValues, lifecycleFromValues } from "./lifecycle.js";
 import { withNetwork } from "./network.js";
 import { readVariables, type VariableValues } from "./read-variables.js";
 import { envSecrets, scrubbing } from "./secrets.js";
@@ -48,7 +49,7 @@ export function buildConfig<S extends Settings>(
   return {
     ...v.server,
     web: v.web,
-    relay: v.relay,
+    relay: { ...v.relay, lifecycle: lifecycleFromValues(v.relay as unknown as LifecycleValues) },
     environments: withNetwork(environments, env, connection.caFile),
     shard: shardCount === undefined ? undefined : { index: shardIndex ?? 0, count: shardCount },
   };

@@ -1,5 +1,6 @@
 import { duration, integer, oneOf } from "./kinds.js";
 import { dynatraceUrl, list, path, text } from "./kinds-text.js";
+import { labelMap } from "./kinds-map.js";
 import { setting } from "./setting.js";
 
 /** Which Dynatrace API: the feed reads with it, the relay pushes with it. */
@@ -127,5 +128,31 @@ export const FEED = {
     kind: integer({ min: 1, max: 1_000_000 }),
     default: "10000",
     doc: "Most pages one read of the events feed may take (1,500,000 v1 / 10,000,000 v2 events at 10000); more fails the drain as paging_loop.",
+  }),
+  // Problems collector, opt-in labels and the series cap (docs/problems-and-dimensions.md);
+  // `dimensions` and `staticLabels` are checked together by labels.ts once the entry is read.
+  problems: setting({
+    env: "PROBLEMS",
+    scope: "both",
+    kind: oneOf(["auto", "on", "off"], (v) => `unsupported value ${v} (use auto, on, off)`),
+    default: "auto",
+    doc: "Problems collector (`GET /api/v2/problems`, scope `problems.read`): `auto` collects for environments reading the v2 feed, `on` for all, `off` for none. A 403 turns it off with one log line; asked again hourly and at a reload. File key `problems`.",
+  }),
+  maxSeries: setting({
+    env: "MAX_SERIES",
+    scope: "both",
+    kind: integer({ min: 10, max: 1_000_000 }),
+    default: "10000",
+    doc: "Series cap: most label sets per metric family and environment; new ones beyond it fold into one series whose varying labels read `other` (`dynatrace_series_folded_total`). File key `maxSeries`.",
+  }),
+  dimensions: setting({
+    scope: "environment",
+    kind: list(),
+    doc: "Opt-in labels of v2 events and problems (config file only): `management_zone`, `entity_type`, `tag:<key>` (label `tag_<key>`); at most 16.",
+  }),
+  staticLabels: setting({
+    scope: "environment",
+    kind: labelMap(),
+    doc: "Labels with fixed values added to the event and problem families (config file only, a map name: value); at most 16, none named like a built-in or opt-in label.",
   }),
 };

@@ -3,6 +3,8 @@ import { list, path, text } from "./kinds-text.js";
 import { setting } from "./setting.js";
 import { API_VERSION } from "./settings-environment.js";
 import { V1_PUSH_EVENT_TYPES } from "./choices.js";
+import { lifecycleInputs, severityMap } from "./kinds-map.js";
+import { LIFECYCLE_DEFAULTS } from "./lifecycle.js";
 
 /**
  * The alarm relay: inbound auth, the outbox, delivery limits, and how alarms are mapped. Its
@@ -104,5 +106,34 @@ export const RELAY = {
     kind: integer({ min: 1, max: 256 }),
     default: "16",
     doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
+  }),
+  // Problem lifecycle (docs/relay-problems.md): combined into `relay.lifecycle` by lifecycle.ts.
+  lifecycle: setting({
+    env: "RELAY_LIFECYCLE",
+    scope: "both",
+    kind: lifecycleInputs(),
+    default: LIFECYCLE_DEFAULTS.RELAY_LIFECYCLE,
+    doc: "Inputs whose alerts open a Dynatrace problem while firing and close it when resolved (v2 upstream only): `on`, `off`, or a comma list of `alertmanager`, `netdata`, `native`.",
+  }),
+  severityMap: setting({
+    env: "RELAY_SEVERITY_MAP",
+    scope: "both",
+    kind: severityMap(),
+    default: LIFECYCLE_DEFAULTS.RELAY_SEVERITY_MAP,
+    doc: "Alert severity (Alertmanager `severity` label; netdata/native status) to v2 event type; problem-opening types open a problem, unlisted severities stay `CUSTOM_INFO` events.",
+  }),
+  problemTimeout: setting({
+    env: "RELAY_PROBLEM_TIMEOUT",
+    scope: "global",
+    kind: duration({ min: "1m", max: "6h" }),
+    default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_TIMEOUT,
+    doc: "`timeout` of a firing alert's problem-opening event (1m to 6h): it closes this long after its last refresh.",
+  }),
+  problemRefresh: setting({
+    env: "RELAY_PROBLEM_REFRESH",
+    scope: "global",
+    kind: duration({ min: "1m" }),
+    default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_REFRESH,
+    doc: "How often the replica that received a firing alert re-sends its event to keep it open (1m to half of RELAY_PROBLEM_TIMEOUT).",
   }),
 };

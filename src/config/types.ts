@@ -1,3 +1,4 @@
+import type { LifecycleSettings } from "./lifecycle.js";
 import type { Overrides, Values } from "./setting.js";
 import type { SETTINGS, Settings } from "./settings.js";
 import type { DynatraceAddress } from "./url.js";
@@ -42,7 +43,8 @@ export type EnvironmentConfigOf<S extends Settings> = Connection &
 export type AppConfigOf<S extends Settings> = Values<S["server"]> & {
   environments: EnvironmentConfigOf<S>[];
   web: Values<S["web"]>;
-  relay: Values<S["relay"]>;
+  /** The relay's settings; `lifecycle` is the problem lifecycle combined from its four settings. */
+  relay: Omit<Values<S["relay"]>, "lifecycle"> & { lifecycle: LifecycleSettings };
   /** This replica drains only the environments whose name hashes to `index` (mod `count`). */
   shard: { index: number; count: number } | undefined;
 };

@@ -126,10 +126,17 @@ export class DynatraceClient {
    * POSTs a JSON body once and returns the parsed answer. No retry here: pushes are not idempotent,
    * so retrying is the relay outbox's decision. An answer that is not JSON (a proxy's or captive
    * portal's page) throws a retryable {@link DynatraceProtocolError}: it is no proof of delivery.
+   * `parse` turns the body text into a value (default: JSON with exact 64-bit ids).
    */
-  async postJson(endpoint: string, path: string, body: string, signal?: AbortSignal): Promise<unknown> {
+  async postJson(
+    endpoint: string,
+    path: string,
+    body: string,
+    signal?: AbortSignal,
+    parse: (text: string) => unknown = parseJsonExactIds,
+  ): Promise<unknown> {
     const fullPath = `${this.options.address.basePath}${path}`;
-    return this.attempt({ method: "POST", endpoint, path, fullPath, body, parse: parseJsonExactIds }, signal);
+    return this.attempt({ method: "POST", endpoint, path, fullPath, body, parse }, signal);
   }
 
   /** Checks the token file now (on reload), whatever the interval since the last check. */

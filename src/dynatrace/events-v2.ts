@@ -1,6 +1,7 @@
 import { severityOfEventType } from "./event-categories.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { statedCount } from "./events-v1.js";
+import { itemDimensions } from "./item-dimensions.js";
 import {
   countSkip,
   type FeedEvent,
@@ -53,7 +54,7 @@ function keyOf(raw: Record<string, unknown>): { key: string } | { skip: SkipReas
   return { skip: id === undefined || id === null || id === "" ? "missing_id" : "invalid_id" };
 }
 
-function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
+function toFeedEvent(raw: Record<string, unknown>, dimensions: boolean): FeedEvent | SkipReason {
   const startTime = typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined;
   if (startTime === undefined) return "invalid_start_time";
   const k = keyOf(raw);
@@ -61,7 +62,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
   const end = typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1;
   const open = raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1);
   const eventType = labelValue(raw.eventType);
-  return {
+  const ev: FeedEvent = {
     key: k.key,
     eventType,
     severityLevel: severityOfEventType(eventType) ?? UNKNOWN,
@@ -70,14 +71,17 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
     startTime,
     endTime: open ? -1 : end,
   };
+  if (dimensions) ev.dimensions = itemDimensions(raw);
+  return ev;
 }
 
 /**
  * Validates and reduces a v2 events response. `endTime` null or -1 means open (the `status`
  * field decides when present); unknown fields and values pass through; a body that is not the
- * documented shape throws a {@link DynatraceProtocolError}.
+ * documented shape throws a {@link DynatraceProtocolError}. With `dimensions`, each event also
+ * carries its zones, entity type and tags (opt-in labels).
  */
-export function parseV2Page(body: unknown): V2Page {
+export function parseV2Page(body: unknown, dimensions = false): V2Page {
   if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
     throw new DynatraceProtocolError("malformed_response", "v2 events response has no events array");
   }
@@ -87,7 +91,7 @@ export function parseV2Page(body: unknown): V2Page {
   for (const item of b.events) {
     const ev =
       typeof item === "object" && item !== null && !Array.isArray(item)
-        ? toFeedEvent(item as Record<string, unknown>)
+        ? toFeedEvent(item as Record<string, unknown>, dimensions)
         : "not_an_object";
     if (typeof ev === "string") countSkip(skipped, ev);
     else events.push(ev);

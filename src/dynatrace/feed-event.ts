@@ -18,6 +18,27 @@ export interface FeedEvent {
   startTime: number;
   /** -1 while the event is open. */
   endTime: number;
+  /** Encoded opt-in labels of the event (v2, when the environment lists `dimensions`). */
+  extra?: string;
+  /** The event's zones, entity type and tags, read when the environment opted in. */
+  dimensions?: ItemDimensions;
+}
+
+/** Most management zones or tags read from one event or problem; the rest are ignored. */
+export const MAX_ITEM_DIMENSIONS = 64;
+
+/**
+ * What an event (v2) or a problem says about where it belongs, for the opt-in labels: its
+ * management zones' names, its entity's type and its entity tags. Every value is already a safe
+ * label value ({@link labelValue}); none is trusted beyond that.
+ */
+export interface ItemDimensions {
+  /** Distinct management zone names, in the order sent (at most {@link MAX_ITEM_DIMENSIONS}). */
+  zones: string[];
+  /** The entity type (`HOST`, `SERVICE`, ...) or "" when the item names none. */
+  entityType: string;
+  /** Tag key -> value: the first tag with a key wins; a tag without a value reads "true". */
+  tags: Map<string, string>;
 }
 
 /** Why an event of a page was not counted (`dynatrace_events_skipped_total{reason}`). */

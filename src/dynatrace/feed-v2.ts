@@ -11,6 +11,8 @@ export interface V2Query {
   entitySelector?: string | undefined;
   /** Most pages one read may take (FEED_MAX_PAGES); default {@link DEFAULT_MAX_PAGES}. */
   maxPages?: number | undefined;
+  /** Read each event's zones, entity type and tags (opt-in labels). */
+  dimensions?: boolean;
 }
 
 /** Endpoint name used in `dynatrace_api_requests_total{endpoint}`. */
@@ -45,7 +47,7 @@ export async function* readV2Feed(
   };
   let pending: Promise<unknown> | undefined = fetchPage(first);
   for (let pageNo = 1; pending !== undefined; pageNo++) {
-    const page = parseV2Page(await pending);
+    const page = parseV2Page(await pending, query.dimensions ?? false);
     budget ??= new PageBudget("v2", query.maxPages ?? DEFAULT_MAX_PAGES, {
       name: "totalCount",
       count: page.totalCount,

@@ -2,7 +2,7 @@ import type { FeedEvent } from "../dynatrace/feed-event.js";
 import { CHUNK_SIZE, EventColumns, offsetOf } from "./event-columns.js";
 import { EventIndex } from "./event-index.js";
 import type { EventCounts } from "../metrics/feed-view.js";
-import { type Dimensions, LabelSets } from "./label-sets.js";
+import { type Dimensions, type LabelSetCap, LabelSets } from "./label-sets.js";
 
 /** Status label of a counted event. */
 export type EventStatus = "OPEN" | "CLOSED";
@@ -17,7 +17,7 @@ export type EventStatus = "OPEN" | "CLOSED";
  * chunks and the index is sharded, so growth never pauses the event loop for long.
  */
 export class EventStore implements EventCounts {
-  readonly labelSets = new LabelSets();
+  readonly labelSets: LabelSets;
   private index = new EventIndex();
   private columns = new EventColumns();
   private freeSlots: number[] = [];
@@ -29,7 +29,13 @@ export class EventStore implements EventCounts {
   private readonly observed: number[] = [];
   private changes = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  /** `cap` bounds the label sets (the series cap); without it they are unbounded. */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    cap?: LabelSetCap,
+  ) {
+    this.labelSets = new LabelSets(cap);
+  }
 
   /** Changes whenever a count that {@link forEachCount} or {@link forEachObserved} reports does. */
   get version(): number {

@@ -6,6 +6,7 @@ import type { FeedEvent, SkipCounts } from "../dynatrace/feed-event.js";
 import { readV1Feed } from "../dynatrace/feed-v1.js";
 import { readV2Feed } from "../dynatrace/feed-v2.js";
 import { DEFAULT_MAX_PAGES } from "../dynatrace/paging-limit.js";
+import { extraLabelsOf, withExtraLabels } from "./event-dimensions.js";
 
 /** A page of either API generation, reduced to what a drain needs. */
 export interface FeedPage {
@@ -52,10 +53,17 @@ export async function* feedPages(
     return;
   }
   const entitySelector = env.entityId ? `entityId("${env.entityId}")` : undefined;
-  for await (const p of readV2Feed(client, { ...range, entitySelector, maxPages }, signal)) {
-    yield { events: p.events, skipped: p.skipped, total: capped(p.totalCount, maxPages, V2_PAGE_SIZE) };
+  const extra = extraLabelsOf(env);
+  const dimensions = extra.active;
+  for await (const p of readV2Feed(client, { ...range, entitySelector, maxPages, dimensions }, signal)) {
+    yield {
+      events: withExtraLabels(p.events, extra),
+      skipped: p.skipped,
+      total: capped(p.totalCount, maxPages, V2_PAGE_SIZE),
+    };
   }
   const open = {
+    dimensions,
     from: range.to - V2_OPEN_LOOKBACK_MS,
     to: range.to,
     onlyOpen: true,
@@ -63,6 +71,6 @@ export async function* feedPages(
     maxPages,
   };
   for await (const p of readV2Feed(client, open, signal)) {
-    yield { events: p.events, skipped: p.skipped, total: undefined };
+    yield { events: withExtraLabels(p.events, extra), skipped: p.skipped, total: undefined };
   }
 }

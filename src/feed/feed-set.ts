@@ -5,10 +5,15 @@ import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
 import type { FeedView } from "../metrics/feed-view.js";
+import type { ProblemsView } from "../metrics/problem-view.js";
+import { ProblemStore } from "./problems/problem-store.js";
+import { ProblemsCollector, problemsOn } from "./problems/problems-collector.js";
 import { USER_AGENT } from "../version.js";
 import { DrainLoop } from "./drain-loop.js";
 import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
+import { extraLabelsOf } from "./event-dimensions.js";
 import { EventStore } from "./event-store.js";
+import { eventsCap, problemsCap } from "./series-caps.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -34,6 +39,8 @@ interface Feed {
   client: DynatraceClient;
   loop: DrainLoop;
   drainOnce(signal?: AbortSignal): Promise<DrainResult>;
+  /** The problems collector, when the environment collects problems. */
+  problems: ProblemsCollector | undefined;
 }
 
 /** What a reconciliation did, by environment name. */
@@ -63,6 +70,11 @@ export class FeedSet {
 
   views(): FeedView[] {
     return [...this.feeds.values()].map((f) => f.view);
+  }
+
+  /** The problems collectors of the environments that collect problems. */
+  problemViews(): ProblemsView[] {
+    return [...this.feeds.values()].flatMap((f) => (f.problems ? [f.problems] : []));
   }
 
   statuses(): DrainStatus[] {
@@ -99,6 +111,7 @@ export class FeedSet {
       if (next && fingerprint(next) === feed.fingerprint) {
         changes.kept.push(name);
         feed.client.refreshToken();
+        feed.problems?.retrySoon();
         continue;
       }
       await this.remove(feed);
@@ -128,7 +141,8 @@ export class FeedSet {
 
   private build(env: EnvironmentConfig): Feed {
     const d = this.deps;
-    const store = new EventStore(d.clock);
+    const extra = extraLabelsOf(env);
+    const store = new EventStore(d.clock, eventsCap(d.metrics.folds, env, extra));
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({
@@ -157,11 +171,38 @@ export class FeedSet {
       startedAt: d.startedAt,
       requestBudgetMs: d.httpTimeoutMs,
     });
-    const drainOnce = (signal?: AbortSignal) => d.limit(() => drainer.drainOnce(signal));
+    const problems = problemsOn(env)
+      ? new ProblemsCollector({
+          env,
+          client,
+          extra,
+          logger: d.logger,
+          clock: d.clock,
+          startedAt: d.startedAt,
+          store: new ProblemStore(problemsCap(d.metrics.folds, env, extra)),
+        })
+      : undefined;
+    // Problems are drained right after the events, in the same concurrency slot; their failures
+    // never touch the events' state (dynatrace_up).
+    const drainOnce = (signal?: AbortSignal) =>
+      d.limit(async () => {
+        const result = await drainer.drainOnce(signal);
+        // Dynatrace asked to wait (429/503 with a time): asking it for problems now would not help.
+        if (result.retryNotBefore === undefined) await problems?.drainOnce(signal);
+        return result;
+      });
     return {
+      problems,
       env,
       fingerprint: fingerprint(env),
-      view: { environment: env.name, store, retainZeroMs: env.windowMs, up: () => drainer.up() },
+      view: {
+        environment: env.name,
+        store,
+        retainZeroMs: env.windowMs,
+        up: () => drainer.up(),
+        ...(extra.staticText ? { staticLabels: extra.staticText } : {}),
+        ...(env.apiVersion === "v2" && env.dimensions?.includes("management_zone") ? { perZone: true } : {}),
+      },
       drainer,
       client,
       loop: new DrainLoop({ drainOnce }, env.drainIntervalMs, d.clock),

@@ -32,6 +32,9 @@ export function gzipParts(parts: readonly Buffer[]): Buffer {
   let crc = 0;
   let size = 0;
   for (const part of parts) {
+    // An empty part adds nothing; and zlib's crc32 over a zero-length buffer without storage
+    // returns 0 instead of the running CRC, which would corrupt the trailer.
+    if (part.length === 0) continue;
     let deflated = compressed.get(part);
     if (deflated === undefined) {
       deflated = deflateRawSync(part, { finishFlush: constants.Z_FULL_FLUSH, level: 6 });

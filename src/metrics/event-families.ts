@@ -7,6 +7,9 @@ const EVENTS_HELP =
 const OBSERVED_HELP =
   "Distinct events first seen by this process after its start; events already in the window at start-up are the baseline and not counted.";
 
+const ZONES_NOTE =
+  " With the management_zone label on, an event in several zones counts once in each zone's series (sums over zones can exceed the number of events).";
+
 /** The encoded labels of one label set (one buffer: 3 per set would triple the memory). */
 interface SeriesPrefix {
   /** The label set they were encoded for: a released id reused by another set re-encodes. */
@@ -41,7 +44,7 @@ interface Rendered {
  */
 export class EventFamilies implements TextFamily {
   private readonly prefixes = new WeakMap<EventCounts, SeriesPrefixes>();
-  private readonly headers = new Map<boolean, { events: Buffer; observed: Buffer }>();
+  private readonly headers = new Map<string, { events: Buffer; observed: Buffer }>();
   private last: Rendered | undefined;
 
   constructor(private readonly views: () => Iterable<FeedView>) {}
@@ -65,7 +68,10 @@ export class EventFamilies implements TextFamily {
   }
 
   private renderNow(openMetrics: boolean, views: FeedView[]): { validUntil: number; body: Buffer } {
-    const header = this.header(openMetrics);
+    const header = this.header(
+      openMetrics,
+      views.some((v) => v.perZone === true),
+    );
     const out = new BufferWriter((this.last?.body.length ?? 0) + 4096);
     let validUntil = Number.POSITIVE_INFINITY;
     out.bytes(header.events);
@@ -93,16 +99,18 @@ export class EventFamilies implements TextFamily {
     return { validUntil, body: Buffer.from(out.result()) };
   }
 
-  private header(openMetrics: boolean) {
-    let h = this.headers.get(openMetrics);
+  private header(openMetrics: boolean, perZone: boolean) {
+    const key = `${openMetrics}:${perZone}`;
+    let h = this.headers.get(key);
     if (h === undefined) {
+      const note = perZone ? ZONES_NOTE : "";
       h = {
-        events: Buffer.from(familyHeader("dynatrace_events", "gauge", EVENTS_HELP, openMetrics)),
+        events: Buffer.from(familyHeader("dynatrace_events", "gauge", EVENTS_HELP + note, openMetrics)),
         observed: Buffer.from(
-          familyHeader("dynatrace_events_observed_total", "counter", OBSERVED_HELP, openMetrics),
+          familyHeader("dynatrace_events_observed_total", "counter", OBSERVED_HELP + note, openMetrics),
         ),
       };
-      this.headers.set(openMetrics, h);
+      this.headers.set(key, h);
     }
     return h;
   }
@@ -114,7 +122,7 @@ export class EventFamilies implements TextFamily {
   private prefixesOf(v: FeedView): SeriesPrefixes {
     let p = this.prefixes.get(v.store);
     if (p === undefined) this.prefixes.set(v.store, (p = []));
-    const env = `environment="${escapeLabelValue(v.environment)}"`;
+    const env = `environment="${escapeLabelValue(v.environment)}"${v.staticLabels ?? ""}`;
     const sets = v.store.labelSets;
     for (let id = 0; id < Math.max(sets.count, p.length); id++) {
       const d = id < sets.count ? sets.find(id) : undefined;
@@ -127,6 +135,6 @@ export class EventFamilies implements TextFamily {
 }
 
 function encode(env: string, d: CountLabels): SeriesPrefix {
-  const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"`;
+  const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"${d.extra ?? ""}`;
   return { dims: d, labels: Buffer.from(labels) };
 }

@@ -1,8 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
 import { SKIP_REASONS } from "../dynatrace/feed-event.js";
+import { createLogger, type Logger } from "../log/logger.js";
 import { EventFamilies } from "./event-families.js";
 import type { FeedView } from "./feed-view.js";
+import { ProblemFamilies } from "./problem-families.js";
+import type { ProblemsView } from "./problem-view.js";
+import { SeriesFolds } from "./series-cap.js";
 import type { TextFamily } from "./text-family.js";
 
 /** Every reason pre-created at 0, so `increase()` sees the first failure of each kind. */
@@ -27,8 +31,14 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
  * computed from the stores at scrape time; nothing here calls the Dynatrace API.
  */
 export class FeedMetrics {
-  /** `dynatrace_events` and `dynatrace_events_observed_total`, rendered outside prom-client. */
+  /**
+   * `dynatrace_events` and `dynatrace_events_observed_total`, the problem families and
+   * `dynatrace_series_folded_total`, rendered outside prom-client (the last two only once they
+   * have something to say: the default exposition is unchanged by them).
+   */
   readonly families: TextFamily[];
+  /** The series cap's bookkeeping and its counter. */
+  readonly folds: SeriesFolds;
   readonly up: Gauge<"environment">;
   readonly lastSuccess: Gauge<"environment">;
   readonly drainDuration: Histogram<"environment">;
@@ -37,9 +47,14 @@ export class FeedMetrics {
   readonly drainInterval: Gauge<"environment">;
   readonly eventsSkipped: Counter<"environment" | "reason">;
 
-  constructor(registry: Registry, views: () => Iterable<FeedView>) {
+  constructor(
+    registry: Registry,
+    views: () => Iterable<FeedView>,
+    more: { problems?: () => Iterable<ProblemsView>; logger?: Logger } = {},
+  ) {
     const registers = [registry];
-    this.families = [new EventFamilies(views)];
+    this.folds = new SeriesFolds(more.logger ?? createLogger("silent"));
+    this.families = [new EventFamilies(views), new ProblemFamilies(more.problems ?? (() => [])), this.folds];
     new Gauge({
       name: "dynatrace_events_tracked",
       help: "Distinct events held in memory for the window (all label sets together).",
@@ -100,6 +115,7 @@ export class FeedMetrics {
 
   /** Drops every series of an environment that is no longer drained (after a reload). */
   async removeEnvironment(environment: string): Promise<void> {
+    this.folds.removeEnvironment(environment);
     const metrics = [
       this.up,
       this.lastSuccess,

@@ -9,6 +9,8 @@ export interface CountLabels {
   readonly eventType: string;
   readonly severityLevel: string;
   readonly impactLevel: string;
+  /** Encoded opt-in labels (`,management_zone="a"`), when the environment has any. */
+  readonly extra?: string | undefined;
 }
 
 /** Label sets by small integer id; an id may be released and reused for another set. */
@@ -46,6 +48,10 @@ export interface FeedView {
   store: EventCounts;
   /** A label set that reached zero is still exported (as 0) for this long. */
   retainZeroMs: number;
+  /** Encoded static labels (`,team="a"`) following `environment` in the event families; none by default. */
+  staticLabels?: string;
+  /** True when events count once per management zone (the HELP text says so). */
+  perZone?: boolean;
   /** `dynatrace_up` now (0 while a drain is overdue); without it the value last set is kept. */
   up?: () => number;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AlertFacts } from "./lifecycle/alert-facts.js";
 import type { RelaySource } from "../metrics/relay-view.js";
 
 /** Where an alarm came in; the `source` label of `dynatrace_relay_received_total`. */
@@ -40,6 +41,8 @@ export interface Alarm {
    * delivered in acceptance order); undefined means the dedupe key.
    */
   identity?: string;
+  /** The alert behind it, for the problem lifecycle (Alertmanager, netdata and native inputs). */
+  alert?: AlertFacts;
 }
 
 /** Upstream API generation of a queued alarm. */
@@ -53,6 +56,8 @@ export interface OutboundAlarm {
   body: object;
   /** Ordering identity (see {@link Alarm.identity}); undefined means the dedupe key. */
   identity?: string;
+  /** The alert behind it (see {@link Alarm.alert}); not stored, used at intake. */
+  alert?: AlertFacts;
 }
 
 /** What every input mapper needs from the relay configuration. */

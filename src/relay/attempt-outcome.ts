@@ -15,7 +15,7 @@ export const MAX_SERVER_WAIT_MS = 3_600_000;
  * - `aborted`: the attempt was cancelled by a shutdown; nothing was learnt.
  */
 export type AttemptOutcome =
-  | { kind: "delivered" }
+  | { kind: "delivered"; correlationId?: string }
   | { kind: "rejected"; reason: FailureReason | "item_rejected"; message: string }
   | { kind: "refused"; reason: FailureReason; message: string; retryAfterMs: number | undefined }
   | { kind: "aborted" };
@@ -35,7 +35,10 @@ export function outcomeOfAnswer(api: UpstreamApi, answer: unknown): AttemptOutco
     return refusedProtocol("the v2 ingest answer has no eventIngestResults with one string status");
   }
   const failed = results.filter((status) => status !== "OK");
-  if (failed.length === 0) return { kind: "delivered" };
+  if (failed.length === 0) {
+    const correlationId = correlationOf(answer);
+    return correlationId === undefined ? { kind: "delivered" } : { kind: "delivered", correlationId };
+  }
   return { kind: "rejected", reason: "item_rejected", message: `ingest item status ${failed.join(", ")}` };
 }
 
@@ -83,4 +86,11 @@ function v2Results(answer: unknown): string[] | undefined {
   if (!Array.isArray(results) || results.length !== 1) return undefined;
   const statuses = results.map((r) => (r as { status?: unknown } | null)?.status);
   return statuses.every((s) => typeof s === "string" && s !== "") ? (statuses as string[]) : undefined;
+}
+
+/** The correlation id of a v2 ingest answer's one item, when it is a plausible id. */
+function correlationOf(answer: unknown): string | undefined {
+  const results = (answer as { eventIngestResults?: { correlationId?: unknown }[] }).eventIngestResults;
+  const id = results?.[0]?.correlationId;
+  return typeof id === "string" && id !== "" && id.length <= 128 ? id : undefined;
 }

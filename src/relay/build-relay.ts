@@ -8,7 +8,8 @@ import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
 import { DeadLetterService } from "./dead-letter-service.js";
-import { Outbox } from "./outbox.js";
+import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
+import { Outbox, type QueuedAlarm } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
 
@@ -19,6 +20,8 @@ export interface RelayParts {
   senders: { sender: RelaySender; client: DynatraceClient }[];
   /** The admin side of the dead-letter table; undefined when the relay is off. */
   deadLetters: DeadLetterService | undefined;
+  /** The problem lifecycle (docs/relay-problems.md): its workers start and stop with the senders. */
+  lifecycle: LifecycleParts;
 }
 
 /**
@@ -55,6 +58,10 @@ export function buildRelay(
     }
   }
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  // Deliveries are reported to the lifecycle, built below over the senders' clients.
+  const hooks: {
+    delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
+  } = {};
   const senders = outbox
     ? config.environments.map((env) => {
         const client = new DynatraceClient({
@@ -85,18 +92,28 @@ export function buildRelay(
           maxAgeMs: config.relay.maxAgeMs,
           concurrency: env.relay?.concurrency ?? config.relay.concurrency,
           attemptTimeoutMs: 2 * config.httpTimeoutMs + 1000,
+          onDelivered: (alarm, correlationId) => hooks.delivered?.(env.name, alarm, correlationId),
         });
         return { sender, client, name: env.name };
       })
     : [];
+  const lifecycle = buildLifecycle(config, {
+    registry: deps.registry,
+    logger: deps.logger,
+    clock: deps.clock,
+    outbox,
+    clients: new Map(senders.map((s) => [s.name, { client: s.client, wake: () => s.sender.wake() }])),
+  });
+  hooks.delivered = lifecycle.delivered;
   const relay = new RelayService(
     config.relay,
     names,
     outbox,
     new Map(senders.map((s) => [s.name, s.sender])),
     metrics,
-    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
+    new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, mappingOverrides(e.relay ?? {})])),
     deps.logger,
+    lifecycle.intake,
   );
   const wake = (environment?: string) => {
     for (const s of senders) if (environment === undefined || s.name === environment) s.sender.wake();
@@ -104,5 +121,13 @@ export function buildRelay(
   // Alarms replayed by the dead-letters CLI (another process) go out without waiting for a poll.
   outbox?.onExternalChange(() => wake());
   const deadLetters = outbox && new DeadLetterService(outbox, metrics, deps.logger, deps.clock, wake);
-  return { relay, outbox, senders, deadLetters };
+  return { relay, outbox, senders, deadLetters, lifecycle };
+}
+
+/** The mapping part of an environment's `relay` settings (its lifecycle keys are read apart). */
+function mappingOverrides(r: NonNullable<AppConfig["environments"][number]["relay"]>) {
+  const mapping = { ...r };
+  delete mapping.lifecycle;
+  delete mapping.severityMap;
+  return mapping;
 }

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { migrateLifecycle } from "./lifecycle/schema.js";
 
 /**
  * One step from an older outbox file to the current schema. Every step runs at every open, in
@@ -21,6 +22,10 @@ export const OUTBOX_MIGRATIONS: readonly OutboxMigration[] = [
     // Rows without it, written before it existed, are ordered by their dedupe key.
     adds: "outbox.identity, the ordering identity",
     apply: (db) => addColumn(db, "outbox", "identity", "TEXT"),
+  },
+  {
+    adds: "the problem lifecycle's tables: firing alerts kept open, pending closes, correlation ids",
+    apply: migrateLifecycle,
   },
 ];
 

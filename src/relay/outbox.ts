@@ -170,6 +170,11 @@ export class Outbox implements OutboxGauges {
     return this.deadLetterTableOf;
   }
 
+  /** The database connection, for the tables other relay modules own (the problem lifecycle). */
+  database(): Database.Database {
+    return this.db;
+  }
+
   /** Calls `listener` when another process (the dead-letters CLI) changed the outbox. */
   onExternalChange(listener: () => void): void {
     this.externalListeners.push(listener);

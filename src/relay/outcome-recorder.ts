@@ -14,6 +14,8 @@ export interface RecorderDeps {
   clock: () => number;
   backoff: BackoffPolicy;
   maxAgeMs: number;
+  /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
+  onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
 }
 
 interface Burial {
@@ -47,6 +49,7 @@ export class OutcomeRecorder {
       metrics.delivered.inc({ environment });
       metrics.deliveryDuration.observe({ environment }, Math.max(0, clock() - alarm.createdAt) / 1000);
       logger.debug({ environment, id: alarm.id, attempts }, "alarm delivered");
+      this.write(() => this.deps.onDelivered?.(alarm, outcome.correlationId));
     } else if (outcome.kind === "rejected") {
       metrics.failure(environment, outcome.reason);
       this.bury({ alarm, attempts, reason: outcome.reason, error: outcome.message });

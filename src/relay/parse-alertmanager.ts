@@ -6,6 +6,7 @@ import {
   type MappingDefaults,
   withRequiredFields,
 } from "./alarm.js";
+import { alertmanagerFacts } from "./lifecycle/alert-facts.js";
 import { InvalidAlarmError, type RejectedAlert, type Violation } from "./validation-error.js";
 
 const stringMap = z.record(z.string(), z.string());
@@ -119,6 +120,7 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
     ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
     dedupeKey: `am:${a.fingerprint ?? contentKey("labels", a.labels)}:${a.status}:${a.startsAt}`,
     identity: `am:${a.fingerprint ?? contentKey("labels", a.labels)}`,
+    alert: alertmanagerFacts({ ...a, key: `am:${a.fingerprint ?? contentKey("labels", a.labels)}` }),
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: ALERTMANAGER_SOURCE,

@@ -6,6 +6,7 @@ import {
   netdataIdentity,
   withRequiredFields,
 } from "./alarm.js";
+import { netdataFacts } from "./lifecycle/alert-facts.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 const name = z.string().min(1).max(1000);
@@ -48,6 +49,12 @@ export function parseNativeAlarm(body: unknown, defaults: MappingDefaults): Alar
     ...(defaults.tag === undefined ? { attachHost: a.host } : {}),
     dedupeKey: `native:${JSON.stringify([a.host, a.chart, a.alarm, a.status, a.time ?? null])}`,
     identity: netdataIdentity(a.host, `${a.chart}.${a.alarm}`),
+    alert: netdataFacts("native", {
+      key: netdataIdentity(a.host, `${a.chart}.${a.alarm}`),
+      host: a.host,
+      chartAlarm: `${a.chart}.${a.alarm}`,
+      status: a.status,
+    }),
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: defaults.source,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
 import { type Alarm, contentKey, netdataPushIdentity, type Tag, type V1EventCreation } from "./alarm.js";
+import { netdataAlert } from "./lifecycle/netdata-alert.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 const NEEDS_DESCRIPTION = new Set([
@@ -114,6 +115,7 @@ export function parseV1Push(body: unknown, idempotencyKey: string | undefined): 
     source: fromNetdata ? "netdata" : "v1",
     dedupeKey: idempotencyKey ? `key:${idempotencyKey}` : contentKey(fromNetdata ? "netdata" : "v1", payload),
     ...(fromNetdata ? { identity: netdataPushIdentity(payload) } : {}),
+    ...(fromNetdata ? netdataAlert(payload) : {}),
     payload,
   };
 }

@@ -2,6 +2,7 @@ import type { RelayConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
 import type { InputSource, MappingDefaults, OutboundAlarm } from "./alarm.js";
+import type { LifecycleIntake } from "./lifecycle/intake.js";
 import { intake, type IntakeReceipt } from "./intake.js";
 import type { IntakeContext, IntakeFormat } from "./intake-formats.js";
 import type { EnqueueResult, Outbox } from "./outbox.js";
@@ -67,6 +68,8 @@ export class RelayService implements Relay {
     private readonly overrides: Map<string, Partial<MappingDefaults>> = new Map(),
     /** Where rejected alerts of a notification are logged (default: nowhere). */
     readonly logger?: Logger,
+    /** The problem lifecycle's intake step (v2 upstream with RELAY_LIFECYCLE on). */
+    private readonly lifecycle?: LifecycleIntake,
   ) {
     this.defaults = { eventType: config.eventType, source: config.source, tag: config.tag };
   }
@@ -90,7 +93,10 @@ export class RelayService implements Relay {
 
   async accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
     if (!this.outbox) throw new OutboxUnavailableError("relay is not configured");
-    const result = await this.outbox.enqueue(environment, alarms);
+    const outbox = this.outbox;
+    const result = this.lifecycle
+      ? await this.lifecycle.accept(environment, alarms, (a) => outbox.enqueue(environment, a))
+      : await outbox.enqueue(environment, alarms);
     const { received } = this.metrics;
     if (result.accepted > 0) received.inc({ environment, source, outcome: "accepted" }, result.accepted);
     if (result.duplicates > 0) received.inc({ environment, source, outcome: "duplicate" }, result.duplicates);

@@ -31,6 +31,8 @@ export interface SenderDeps {
    * the gaps); past it the attempt counts as a timeout. Default 60 s.
    */
   attemptTimeoutMs?: number;
+  /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
+  onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
 }
 
 /** Longest the sender sleeps without looking at the outbox (rows another process added). */

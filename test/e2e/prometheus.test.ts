@@ -79,7 +79,8 @@ describe("end to end with real Prometheus and Alertmanager", { skip: SKIP }, () 
   });
 
   test("when every dashboard query runs against Prometheus, then each parses and returns data", async () => {
-    const { h, hostPort } = await harness({}, true);
+    // The problems row needs the problems collector (the harness reads the v1 feed).
+    const { h, hostPort } = await harness({ PROBLEMS: "on" }, true);
     h.sim.injectFault({ kind: "status", status: 503 }, 1, "push");
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`http://${hostPort}/api/v1/alarms`, {

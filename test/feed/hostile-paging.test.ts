@@ -96,7 +96,11 @@ describe("paging that never ends", () => {
   });
 
   test("when v2 hands out fresh nextPageKeys forever with no totalCount, then the read stops at FEED_MAX_PAGES", async () => {
-    rig = await startFakeRig({ FEED_MAX_PAGES: String(MAX_PAGES), DYNATRACE_API_VERSION: "v2" });
+    rig = await startFakeRig({
+      FEED_MAX_PAGES: String(MAX_PAGES),
+      DYNATRACE_API_VERSION: "v2",
+      PROBLEMS: "off",
+    });
     const now = rig.clock.now();
     rig.tenant.handler = (_url, n) => ({
       body: JSON.stringify({ nextPageKey: `k${n}`, events: [v2Event(n, now - 1000)] }),
@@ -145,7 +149,7 @@ describe("paging that never ends", () => {
   });
 
   test("when v2 states a lying totalCount of 10^12 and pages forever, then FEED_MAX_PAGES bounds the read", async () => {
-    rig = await startFakeRig({ FEED_MAX_PAGES: "20", DYNATRACE_API_VERSION: "v2" });
+    rig = await startFakeRig({ FEED_MAX_PAGES: "20", DYNATRACE_API_VERSION: "v2", PROBLEMS: "off" });
     const now = rig.clock.now();
     rig.tenant.handler = (_url, n) => ({
       body: JSON.stringify({ nextPageKey: `k${n}`, totalCount: 1e12, events: [v2Event(n, now - 1000)] }),

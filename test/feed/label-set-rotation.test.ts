@@ -42,7 +42,17 @@ describe("label sets over rotations of event types", () => {
   test("when three rotations of 100k distinct event types pass, then label sets are freed and held sets stay at live plus retained zeros", async () => {
     // v2 pages of 1000; window 1 h, so a swept type's zero is exported for 1 h and then freed.
     // Three attempts: a keep-alive connection may be closed by the server during a long render.
-    rig = await startFakeRig({ DYNATRACE_API_VERSION: "v2", EVENTS_WINDOW: "1h", RESYNC_INTERVAL: "1m" }, 3);
+    // MAX_SERIES above 200k: this is about releasing label sets, not about the series cap.
+    rig = await startFakeRig(
+      {
+        DYNATRACE_API_VERSION: "v2",
+        EVENTS_WINDOW: "1h",
+        RESYNC_INTERVAL: "1m",
+        MAX_SERIES: "1000000",
+        PROBLEMS: "off",
+      },
+      3,
+    );
     let rotation = -1;
     rig.tenant.handler = (url) => {
       if (url.searchParams.has("eventSelector") || rotation < 0) return { body: '{"events":[]}' };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import request from "supertest";
 import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
+import type { EnvironmentConfig } from "../../src/config/types.js";
 import { createLogger } from "../../src/log/logger.js";
 import { SimulatedDynatrace, type SimulatorOptions } from "../../src/simulator/server.js";
 import { ManualClock } from "./clock.js";
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   realClock?: boolean;
   /** HTTP server limits over the defaults (small ones for timeout tests). */
   serverLimits?: AppOptions["serverLimits"];
+  /** Settings of the environment only the config file has (dimensions, staticLabels, ...). */
+  settings?: Partial<EnvironmentConfig>;
 }
 
 /** Token the harness configures for the relay. */
@@ -69,6 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.relay ? { RELAY_TOKENS: RELAY_TOKEN, RELAY_DATA_DIR: dataDir } : {}),
     ...options.env,
   });
+  if (options.settings) Object.assign(config.environments[0] as EnvironmentConfig, options.settings);
   const app = createApp(config, {
     clock: clock.now,
     logger: createLogger("trace", logs),

@@ -1,0 +1,101 @@
+import type { Registry } from "prom-client";
+import type { AppConfig } from "../../config/types.js";
+import type { DynatraceClient } from "../../dynatrace/client.js";
+import type { Logger } from "../../log/logger.js";
+import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
+import type { Outbox, QueuedAlarm } from "../outbox.js";
+import { LifecycleIntake } from "./intake.js";
+import { type LifecycleSettings, lifecycleForEnvironment } from "../../config/lifecycle.js";
+import { LifecycleStore } from "./store.js";
+import { LifecycleWorker } from "./worker.js";
+
+/** The problem lifecycle's parts: the intake step and one worker per environment. */
+export interface LifecycleParts {
+  intake: LifecycleIntake | undefined;
+  workers: LifecycleWorker[];
+  /** Settings in effect per environment (for the landing page and logs). */
+  settings: Map<string, LifecycleSettings>;
+  /** Records the correlation id of a delivered event of a kept-open alert. */
+  delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
+}
+
+/**
+ * Builds the lifecycle over the relay's outbox and clients. Metrics always exist; the intake and
+ * workers only with an outbox and a v2 upstream (v1 has no event that a Problems API close can be
+ * matched with reliably, see docs/relay-problems.md), and a worker only for environments whose
+ * lifecycle is on. Throws ConfigError for an invalid `relay.lifecycle`/`relay.severityMap`.
+ */
+export function buildLifecycle(
+  config: AppConfig,
+  deps: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    outbox: Outbox | undefined;
+    clients: Map<string, { client: DynatraceClient; wake: () => void }>;
+  },
+): LifecycleParts {
+  const settings = new Map(
+    config.environments.map((e, i) => [
+      e.name,
+      lifecycleForEnvironment(config.relay.lifecycle, `environments[${i}].relay`, e.relay),
+    ]),
+  );
+  const outbox = deps.outbox;
+  const store =
+    outbox && config.relay.apiVersion === "v2" ? new LifecycleStore(outbox.database()) : undefined;
+  const metrics = new LifecycleMetrics(
+    deps.registry,
+    config.environments.map((e) => e.name),
+    () => store?.keptCounts(),
+  );
+  if (outbox && !store && [...settings.values()].some((s) => s.inputs.length > 0)) {
+    deps.logger.info(
+      "relay problem lifecycle is off: it needs RELAY_API_VERSION=v2 (alerts are relayed as events, as before)",
+    );
+  }
+  if (!outbox || !store) return { intake: undefined, workers: [], settings };
+  const workers = new Map<string, LifecycleWorker>();
+  for (const [name, s] of settings) {
+    const c = deps.clients.get(name);
+    if (!c || s.inputs.length === 0) continue;
+    workers.set(
+      name,
+      new LifecycleWorker({
+        environment: name,
+        store,
+        outbox,
+        client: c.client,
+        metrics,
+        logger: deps.logger,
+        clock: deps.clock,
+        settings: s,
+        maxAgeMs: config.relay.maxAgeMs,
+        wakeSender: c.wake,
+      }),
+    );
+  }
+  const intake = new LifecycleIntake({
+    store,
+    apiVersion: config.relay.apiVersion,
+    settingsFor: (environment) => settings.get(environment) ?? config.relay.lifecycle,
+    clock: deps.clock,
+    dedupeWindowMs: config.relay.dedupeWindowMs,
+    onResolved: (environment) => workers.get(environment)?.wake(),
+    logger: deps.logger,
+  });
+  // A correlation id only speeds matching up (the alert key matches anyway): failing to record one
+  // must never pause delivery, so errors stay here, logged at debug.
+  const delivered = (environment: string, alarm: QueuedAlarm, correlationId?: string) => {
+    if (correlationId === undefined) return;
+    try {
+      store.recordCorrelation(environment, alarm.identity, correlationId, deps.clock());
+    } catch (err) {
+      deps.logger.debug(
+        { environment, err: (err as Error).message },
+        "relay could not record a correlation id",
+      );
+    }
+  };
+  return { intake, workers: [...workers.values()], settings, delivered };
+}

@@ -1,0 +1,181 @@
+import type { Logger } from "../../log/logger.js";
+import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
+import type { EnqueueResult } from "../outbox.js";
+import { OutboxUnavailableError } from "../outbox-errors.js";
+import type { V2EventIngest } from "../to-v2.js";
+import type { AlertFacts } from "./alert-facts.js";
+import { type LifecycleSettings, opensProblem } from "../../config/lifecycle.js";
+import type { LifecycleStore } from "./store.js";
+
+/** What the intake needs to apply the lifecycle to one environment's alarms. */
+export interface LifecycleIntakeDeps {
+  store: LifecycleStore;
+  /** Upstream API of queued bodies: the lifecycle applies to v2 only. */
+  apiVersion: UpstreamApi;
+  settingsFor: (environment: string) => LifecycleSettings;
+  clock: () => number;
+  /** RELAY_DEDUPE_WINDOW: a resolve repeated within it is a duplicate. */
+  dedupeWindowMs: number;
+  /** Called after resolves were stored, so the environment's worker closes within seconds. */
+  onResolved: (environment: string) => void;
+  /** Where an alert that starts being kept open, and a resolve, are logged (info). */
+  logger?: Logger;
+}
+
+type Step =
+  | { kind: "keep"; alarm: OutboundAlarm; alert: AlertFacts; body: V2EventIngest }
+  | { kind: "resolve"; alarm: OutboundAlarm; alert: AlertFacts; sent: boolean };
+
+/**
+ * Turns alert notifications into problem lifecycle steps at intake, per environment and input:
+ * a firing alert whose severity maps to a problem-opening type is queued as a deterministic
+ * event and kept open (refreshed) by this replica; a resolved one (or one that fell to an info
+ * severity while kept open) stops being refreshed and queues the close of its problem. Alerts of
+ * other severities stay info events (`CUSTOM_INFO` unless mapped to another info type), so a
+ * `[RESOLVED]` event never opens a problem of its own.
+ */
+export class LifecycleIntake {
+  constructor(private readonly deps: LifecycleIntakeDeps) {}
+
+  /**
+   * Queues the alarms with `enqueue` after applying the lifecycle, then stores the kept-open
+   * alerts and pending closes, all before the caller acknowledges. A resolve that sends no event
+   * counts as accepted (or duplicate within the dedupe window).
+   */
+  async accept(
+    environment: string,
+    alarms: OutboundAlarm[],
+    enqueue: (alarms: OutboundAlarm[]) => Promise<EnqueueResult>,
+  ): Promise<EnqueueResult> {
+    const settings = this.deps.settingsFor(environment);
+    if (this.deps.apiVersion !== "v2" || settings.inputs.length === 0) return enqueue(alarms);
+    const send: OutboundAlarm[] = [];
+    const steps: Step[] = [];
+    for (const alarm of alarms) this.plan(environment, settings, alarm, send, steps);
+    const result =
+      send.length > 0 ? await enqueue(send) : { accepted: 0, duplicates: 0, ids: [] as number[] };
+    let duplicates: number;
+    try {
+      duplicates = this.commit(environment, settings, steps);
+    } catch (err) {
+      // 503: the agent sends again; its alarms are then duplicates, and the lifecycle is stored.
+      throw new OutboxUnavailableError(
+        `relay outbox cannot store the alerts' problem lifecycle: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    // Resolves without an event of their own are counted here; those with one were counted by enqueue.
+    const silent = steps.filter((s) => s.kind === "resolve" && !s.sent).length;
+    return {
+      ...result,
+      accepted: result.accepted + silent - duplicates,
+      duplicates: result.duplicates + duplicates,
+    };
+  }
+
+  /** Stores the steps; returns how many resolves were duplicates (seen within the window). */
+  private commit(environment: string, settings: LifecycleSettings, steps: Step[]): number {
+    const now = this.deps.clock();
+    let resolved = 0;
+    let duplicates = 0;
+    for (const step of steps) {
+      if (step.kind === "keep") {
+        if (!this.deps.store.alert(environment, step.alert.key)) {
+          this.deps.logger?.info(
+            { environment, alert: step.alert.title, eventType: step.body.eventType },
+            "relay alert firing: its problem-opening event is queued and kept open while it fires",
+          );
+        }
+        this.deps.store.keepOpen({
+          environment,
+          key: step.alert.key,
+          source: step.alarm.source,
+          identity: step.alarm.identity ?? step.alarm.dedupeKey,
+          title: step.alert.title,
+          body: JSON.stringify(step.body),
+          lastSentAt: now,
+          nextRefreshAt: now + settings.refreshMs,
+        });
+      } else if (
+        this.deps.store.remember(
+          environment,
+          `lc-resolve:${step.alarm.dedupeKey}`,
+          now,
+          this.deps.dedupeWindowMs,
+        )
+      ) {
+        this.deps.store.resolve({
+          environment,
+          key: step.alert.key,
+          identity: step.alarm.identity ?? step.alarm.dedupeKey,
+          title: step.alert.title,
+          message: closingComment(step.alert),
+          createdAt: now,
+          nextAttemptAt: now,
+        });
+        resolved++;
+        this.deps.logger?.info(
+          { environment, alert: step.alert.title },
+          "relay alert resolved: its problem will be closed",
+        );
+      } else if (!step.sent) {
+        duplicates++;
+      }
+    }
+    if (resolved > 0) this.deps.onResolved(environment);
+    return duplicates;
+  }
+
+  private plan(
+    environment: string,
+    settings: LifecycleSettings,
+    alarm: OutboundAlarm,
+    send: OutboundAlarm[],
+    steps: Step[],
+  ): void {
+    const alert = alarm.alert;
+    if (!alert || !settings.inputs.includes(alert.input)) {
+      send.push(alarm);
+      return;
+    }
+    const base = alarm.body as V2EventIngest;
+    const mapped = settings.severityMap[alert.severity];
+    if (alert.firing && mapped !== undefined && opensProblem(mapped)) {
+      const body = problemBody(base, alert, mapped, settings.timeoutMinutes);
+      const out = { ...alarm, body };
+      send.push(out);
+      steps.push({ kind: "keep", alarm: out, alert, body });
+      return;
+    }
+    const problemSeverity = mapped !== undefined && opensProblem(mapped);
+    // An info-severity alert stays an event, as an info type even when the input asked otherwise.
+    if (!problemSeverity) send.push({ ...alarm, body: { ...base, eventType: mapped ?? "CUSTOM_INFO" } });
+    const kept = this.deps.store.alert(environment, alert.key) !== undefined;
+    if (!alert.firing || kept) steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity });
+  }
+}
+
+/**
+ * The problem-opening event of a firing alert: the same bytes for the same alert on every send
+ * and every replica (no start time, no values), so that a re-send refreshes the event.
+ */
+export function problemBody(
+  base: V2EventIngest,
+  alert: AlertFacts,
+  eventType: string,
+  timeoutMinutes: number,
+): V2EventIngest {
+  return {
+    eventType,
+    title: alert.title,
+    timeout: timeoutMinutes,
+    ...(base.entitySelector === undefined ? {} : { entitySelector: base.entitySelector }),
+    properties: { ...alert.properties },
+  };
+}
+
+/** The comment a problem is closed with: which alert resolved, and where it is defined. */
+export function closingComment(alert: AlertFacts): string {
+  const where = alert.generatorURL ? ` (${alert.generatorURL})` : "";
+  return `Alert resolved: ${alert.title}${where}; alert.key ${alert.key}. Closed by the dynatrace-events-exporter relay.`;
+}

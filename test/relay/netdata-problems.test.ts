@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, test } from "node:test";
+import { type Harness, startHarness } from "../helpers/harness.js";
+import { alarmNotifyScript, alarmNotifySkip } from "../helpers/netdata-notifier.js";
+import { until } from "../helpers/wait.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Runs netdata's real alarm-notify.sh in `test` mode (WARNING, CRITICAL, CLEAR) against `base`. */
+async function runAlarmNotify(script: string, base: string, token: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "dtee-netdata-"));
+  writeFileSync(
+    join(dir, "health_alarm_notify.conf"),
+    [
+      'SEND_DYNATRACE="YES"',
+      `DYNATRACE_SERVER="${base}"`,
+      `DYNATRACE_TOKEN="${token}"`,
+      'DYNATRACE_SPACE="test"',
+      'DYNATRACE_TAG_VALUE="netdata"',
+      'DYNATRACE_ANNOTATION_TYPE="Netdata Alarm"',
+      'DYNATRACE_EVENT="CUSTOM_INFO"',
+      'DEFAULT_RECIPIENT_DYNATRACE="dynatrace"',
+    ].join("\n"),
+  );
+  const child = spawn("bash", [script, "test", "dynatrace"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NETDATA_USER_CONFIG_DIR: dir,
+      NETDATA_STOCK_CONFIG_DIR: join(dir, "no-stock-config"),
+      NETDATA_CACHE_DIR: join(dir, "cache"),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const [code] = (await once(child, "close")) as [number];
+  assert.equal(code, 0, stderr);
+  return stderr;
+}
+
+describe("netdata alarms as problems", () => {
+  test(
+    "when netdata's real alarm-notify.sh sends WARNING, CRITICAL then CLEAR with the lifecycle on, then one problem opens and is closed",
+    { skip: alarmNotifySkip() },
+    async () => {
+      const script = alarmNotifyScript();
+      assert.ok(script, "alarm-notify.sh is present");
+      h = await startHarness({
+        relay: true,
+        realClock: true,
+        sim: { eventsPerMinute: 0 },
+        env: {
+          RELAY_API_VERSION: "v2",
+          RELAY_LIFECYCLE: "netdata",
+          RELAY_SEVERITY_MAP: "warning=CUSTOM_ALERT,critical=CUSTOM_ALERT",
+        },
+      });
+      const base = await h.start();
+      const stderr = await runAlarmNotify(script, base, h.relayToken);
+      assert.equal(stderr.match(/INFO: sent CUSTOM_INFO to/g)?.length, 3, stderr);
+      const key = JSON.stringify([hostname(), "test.chart.test_alarm"]);
+      const sim = h.sim;
+      const mine = () =>
+        sim.problems
+          .all()
+          .filter((p) => p.events.some((e) => e.properties?.["alert.key"] === `netdata:${key}`));
+      await until(
+        () => mine().length === 1 && mine()[0]?.status === "CLOSED",
+        60_000,
+        "problem opened and closed",
+      );
+      const problem = mine()[0];
+      assert.equal(problem?.title, `test.chart.test_alarm on ${hostname()}`);
+      assert.equal(sim.problems.closes.length, 1);
+      assert.match(sim.problems.closes[0]?.message ?? "", /test\.chart\.test_alarm on /);
+      // WARNING opened it, CRITICAL (same mapped type) refreshed it; CLEAR is an info event.
+      assert.deepEqual(
+        sim.ingested.map((b) => b.eventType),
+        ["CUSTOM_ALERT", "CUSTOM_ALERT", "CUSTOM_INFO"],
+      );
+      assert.equal(sim.eventLife.records[0]?.refreshes, 1);
+    },
+  );
+});

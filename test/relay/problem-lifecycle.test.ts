@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { request } from "undici";
+import { SimulatedDynatrace, type SimulatorOptions } from "../../src/simulator/server.js";
+import { ManualClock } from "../helpers/clock.js";
+import { type Exporter, notification, startExporter } from "../helpers/exporters.js";
+import { value } from "../helpers/exposition.js";
+import { until } from "../helpers/wait.js";
+
+const AM = "/api/v1/alertmanager";
+const MINUTE = 60_000;
+const V2 = { RELAY_API_VERSION: "v2" };
+const disk = { name: "DiskFull", instance: "web01:9100", severity: "critical", fingerprint: "a1b2c3d4" };
+const load = { name: "HighLoad", instance: "web02:9100", severity: "page", fingerprint: "e5f6a7b8" };
+
+let sims: SimulatedDynatrace[] = [];
+let exporters: Exporter[] = [];
+afterEach(async () => {
+  await Promise.all(exporters.map((e) => e.stop()));
+  await Promise.all(sims.map((s) => s.close()));
+  sims = [];
+  exporters = [];
+});
+
+async function setup(env: Record<string, string> = {}, sim: SimulatorOptions = {}) {
+  const clock = new ManualClock();
+  const s = new SimulatedDynatrace({ clock: clock.now, eventsPerMinute: 0, ...sim });
+  await s.listen();
+  sims.push(s);
+  const start = async (dataDir?: string) => {
+    const e = await startExporter(s, clock, { ...V2, ...env }, dataDir);
+    exporters.push(e);
+    return e;
+  };
+  return { sim: s, clock, start };
+}
+
+/** The simulator's problems whose evidence carries the alert's key. */
+function problemsOf(sim: SimulatedDynatrace, fingerprint: string) {
+  return sim.problems
+    .all()
+    .filter((p) => p.events.some((e) => e.properties?.["alert.key"] === `am:${fingerprint}`));
+}
+
+const isOpen = (sim: SimulatedDynatrace, fp: string) => problemsOf(sim, fp).some((p) => p.status === "OPEN");
+
+describe("problems of relayed alerts", () => {
+  test("when a critical alert fires, then exactly one problem opens with a stable title, and a warning stays an info event", async () => {
+    const { sim, start } = await setup();
+    const a = await start();
+    assert.equal(await a.post(AM, notification("firing", disk)), 202);
+    assert.equal(
+      await a.post(AM, notification("firing", { ...load, name: "Slow", severity: "warning" })),
+      202,
+    );
+    await until(() => sim.ingested.length === 2);
+    const problems = problemsOf(sim, disk.fingerprint);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]?.status, "OPEN");
+    assert.equal(problems[0]?.title, "DiskFull on web01:9100");
+    assert.equal(problemsOf(sim, load.fingerprint).length, 0, "a warning opens no problem");
+    const info = sim.ingested.find((b) => b.eventType === "CUSTOM_INFO");
+    assert.equal(info?.title, "[FIRING] Slow");
+    const m = await a.scrape();
+    assert.equal(value(m, "dynatrace_relay_alerts_kept_open", { environment: "test" }), 1);
+  });
+
+  test("when the alert is notified again and an HA pair sends duplicates, then its event is refreshed and no second problem opens", async () => {
+    const { sim, clock, start } = await setup();
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await a.post(AM, notification("firing", disk)); // the HA pair's copy
+    await until(() => isOpen(sim, disk.fingerprint));
+    clock.advance(10 * MINUTE); // past RELAY_DEDUPE_WINDOW: Alertmanager's repeat
+    await a.post(AM, notification("firing", disk));
+    await until(() => sim.ingested.length === 2);
+    assert.equal(sim.problems.all().length, 1);
+    assert.equal(sim.eventLife.records.length, 1);
+    assert.equal(sim.eventLife.records[0]?.refreshes, 1);
+    assert.deepEqual(sim.ingested[0], sim.ingested[1], "the re-send is the same payload");
+  });
+
+  test("when the alert keeps firing past the event's timeout, then refreshes keep the one problem open", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => sim.ingested.length === 1);
+    for (let i = 1; i <= 6; i++) {
+      clock.advance(10 * MINUTE);
+      await until(() => sim.ingested.length === i + 1, 10_000, `refresh ${i}`);
+    }
+    // 60 minutes after the first send, twice the timeout: still one open problem.
+    assert.ok(isOpen(sim, disk.fingerprint));
+    assert.equal(sim.problems.all().length, 1);
+    assert.equal(sim.eventLife.records[0]?.refreshes, 6);
+    assert.equal(
+      value(await a.scrape(), "dynatrace_relay_problem_refreshes_total", { environment: "test" }),
+      6,
+    );
+  });
+
+  test("when the alert resolves, then its problem is closed within the minute with a comment naming the alert", async (t) => {
+    const { sim, start } = await setup();
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    const resolvedAt = Date.now();
+    assert.equal(await a.post(AM, notification("resolved", disk)), 202);
+    await until(() => problemsOf(sim, disk.fingerprint)[0]?.status === "CLOSED", 60_000, "problem closed");
+    const seconds = (Date.now() - resolvedAt) / 1000;
+    assert.ok(seconds < 60, `closed after ${seconds} s`);
+    t.diagnostic(`problem closed ${seconds.toFixed(2)} s after the resolved notification`);
+    const close = sim.problems.closes[0];
+    assert.match(close?.message ?? "", /DiskFull on web01:9100/);
+    assert.match(close?.message ?? "", /http:\/\/prometheus:9090\/graph\?g0\.expr=DiskFull/);
+    assert.equal(sim.ingested.length, 1, "no [RESOLVED] event: the close ends it");
+    const m = await a.scrape();
+    assert.equal(
+      value(m, "dynatrace_relay_problem_closes_total", { environment: "test", outcome: "closed" }),
+      1,
+    );
+    assert.equal(value(m, "dynatrace_relay_alerts_kept_open", { environment: "test" }), 0);
+  });
+
+  test("when the exporter restarts between firing and resolved, then refreshes resume and the resolve still closes the problem", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const first = await start();
+    await first.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await first.stop();
+    exporters = exporters.filter((e) => e !== first);
+    clock.advance(20 * MINUTE);
+    const second = await start(first.dataDir);
+    await until(() => sim.ingested.length === 2, 10_000, "refresh after restart");
+    clock.advance(15 * MINUTE); // 35 minutes after the first send: open thanks to the refresh
+    assert.ok(isOpen(sim, disk.fingerprint));
+    await second.post(AM, notification("resolved", disk));
+    await until(() => problemsOf(sim, disk.fingerprint)[0]?.status === "CLOSED", 60_000, "problem closed");
+    assert.equal(sim.problems.all().length, 1);
+  });
+
+  test("when two exporters with their own outboxes get alternate notifications, then each alert has one problem, closed on resolve, never refreshed after", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await b.post(AM, notification("firing", disk)); // the HA pair's copy lands on the other replica
+    await b.post(AM, notification("firing", load));
+    await until(() => isOpen(sim, disk.fingerprint) && isOpen(sim, load.fingerprint));
+    clock.advance(10 * MINUTE);
+    await a.post(AM, notification("firing", load)); // a repeat lands on the other replica
+    await until(() => sim.ingested.length >= 5, 10_000, "refreshes of both replicas");
+    assert.equal(problemsOf(sim, disk.fingerprint).length, 1);
+    assert.equal(problemsOf(sim, load.fingerprint).length, 1);
+    // Each resolve reaches the replica that did not see the alert's first notification.
+    await b.post(AM, notification("resolved", disk));
+    await a.post(AM, notification("resolved", load));
+    await until(
+      () => !isOpen(sim, disk.fingerprint) && !isOpen(sim, load.fingerprint),
+      60_000,
+      "both closed",
+    );
+    const sent = sim.ingested.length;
+    for (let i = 0; i < 3; i++) {
+      clock.advance(10 * MINUTE);
+      await until(
+        async () => {
+          const kept = await Promise.all(
+            [a, b].map(async (e) =>
+              value(await e.scrape(), "dynatrace_relay_alerts_kept_open", { environment: "test" }),
+            ),
+          );
+          return kept.every((n) => n === 0);
+        },
+        10_000,
+        "no replica keeps a resolved alert open",
+      );
+    }
+    assert.equal(sim.ingested.length, sent, "no refresh after the resolve");
+    assert.equal(sim.problems.all().length, 2);
+    assert.ok(sim.problems.all().every((p) => p.status === "CLOSED"));
+  });
+
+  test("when a refresh races the close on another replica, then the reopened problem is closed a minute later and the refreshing replica stops", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    // The racing refresh: the identical event, sent after the close.
+    const res = await request(`${sim.url}/api/v2/events/ingest`, {
+      method: "POST",
+      headers: { authorization: `Api-Token ${sim.token}`, "content-type": "application/json" },
+      body: JSON.stringify(sim.ingested[0]),
+    });
+    assert.equal(res.statusCode, 201);
+    await res.body.dump();
+    await until(() => isOpen(sim, disk.fingerprint), 5000, "reopened as a new problem");
+    clock.advance(61_000);
+    await until(() => sim.problems.closes.length === 2, 10_000, "reopened problem closed");
+    assert.ok(!isOpen(sim, disk.fingerprint));
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(
+      async () =>
+        value(await a.scrape(), "dynatrace_relay_problem_refresh_stops_total", { environment: "test" }) === 1,
+      10_000,
+      "the refreshing replica stops",
+    );
+    assert.equal(sim.ingested.length, sent);
+  });
+
+  test("when the token lacks the problem scopes, then the resolve is logged once and counted, and the event times out instead", async () => {
+    const scopes = ["DataExport", "events.read", "events.ingest"];
+    const { sim, clock, start } = await setup(
+      { RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" },
+      { tokenScopes: scopes },
+    );
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await a.post(AM, notification("resolved", disk));
+    const failures = async () =>
+      value(await a.scrape(), "dynatrace_relay_problem_close_failures_total", {
+        environment: "test",
+        reason: "forbidden",
+      });
+    await until(async () => (await failures()) === 1, 10_000, "close refused");
+    clock.advance(5000); // the retry's backoff
+    await until(async () => (await failures()) === 2, 10_000, "close retried");
+    const m = await a.scrape();
+    assert.equal(value(m, "dynatrace_relay_problems_api_up", { environment: "test" }), 0);
+    assert.equal(a.logs.find("problems.read and problems.write").length, 1, "logged once");
+    assert.equal(sim.problems.closes.length, 0);
+    clock.advance(31 * MINUTE);
+    assert.equal(problemsOf(sim, disk.fingerprint)[0]?.status, "CLOSED", "the event timed out");
+    assert.equal(sim.eventLife.records[0]?.ended?.reason, "TIMED_OUT");
+    assert.equal(sim.ingested.length, 1, "not refreshed after the resolve");
+  });
+});
