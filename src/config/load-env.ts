@@ -155,6 +155,10 @@ export const ENV_VARS = {
     default: "16",
     doc: "Most alarm deliveries in flight at once per environment (halved on 429, regrown by one per that many successes); alarms of one identity always go one at a time, in order.",
   },
+  FEED_READ_CONCURRENCY: {
+    default: "4",
+    doc: "Feed requests in flight at once per environment (1 to 64). A full read (start, resync, new environment) of more than 16 pages splits the window into time slices read side by side; 1 reads page after page. Halved on 429, regrown by one per 16 pages that succeed in a row.",
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -261,6 +265,7 @@ const envSchema = z.object({
   TRUSTED_PROXIES: list.transform((items, ctx) => trustedProxyList(items, ctx)),
   WEB_MAX_CONNECTIONS: positiveInt,
   RELAY_CONCURRENCY: positiveInt.refine((n) => n <= 256, "must be at most 256"),
+  FEED_READ_CONCURRENCY: positiveInt.refine((n) => n <= 64, "must be at most 64"),
 });
 
 function readToken(env: Env): { token: string; tokenSource: string; tokenFile?: string } {
@@ -294,6 +299,7 @@ export type EnvironmentDefaults = Pick<
   | "eventTypes"
   | "excludeEventTypes"
   | "maxPages"
+  | "readConcurrency"
 >;
 
 function environmentFromEnv(
@@ -366,6 +372,7 @@ export function buildConfig(
     eventTypes: v.EVENT_TYPES,
     excludeEventTypes: v.EXCLUDE_EVENT_TYPES,
     maxPages: v.FEED_MAX_PAGES,
+    readConcurrency: v.FEED_READ_CONCURRENCY,
   };
   const environments = withNetwork(
     fromFile ? fromFile(defaults) : [environmentFromEnv(env, v, defaults)],

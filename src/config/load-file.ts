@@ -47,6 +47,7 @@ const environmentSchema = z.strictObject({
   excludeEventTypes: z.array(z.string().min(1)).optional(),
   entityId: z.string().min(1).optional(),
   maxPages: z.number().int().min(1).max(1_000_000).optional(),
+  readConcurrency: z.number().int().min(1).max(64).optional(),
   relay: z
     .strictObject({
       eventType: z
@@ -143,6 +144,7 @@ function toEnvironment(
     excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
     entityId: e.entityId,
     maxPages: e.maxPages ?? d.maxPages,
+    readConcurrency: e.readConcurrency ?? d.readConcurrency,
     ...(e.relay ? { relay: e.relay } : {}),
   };
   if (env.drainIntervalMs < 1000) throw new ConfigError(`${where}.drainInterval`, "must be at least 1s");

@@ -39,6 +39,8 @@ export interface EnvironmentConfig {
   entityId: string | undefined;
   /** Most pages one read of the feed may take (FEED_MAX_PAGES, file key `maxPages`). */
   maxPages?: number;
+  /** Feed requests in flight at once (FEED_READ_CONCURRENCY, file key `readConcurrency`). */
+  readConcurrency?: number;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
   relay?: {
     eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];

@@ -1,8 +1,8 @@
 import { DynatraceProtocolError } from "./errors.js";
 import { severityOfEventType } from "./event-categories.js";
 import { parseJsonExactIds } from "./exact-json.js";
+import { pageEvents } from "./page-events.js";
 import {
-  countSkip,
   type FeedEvent,
   labelValue,
   MAX_KEY_LENGTH,
@@ -93,20 +93,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
  * {@link DynatraceProtocolError}.
  */
 export function parseV1Page(body: unknown): V1Page {
-  if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
-    throw new DynatraceProtocolError("malformed_response", "v1 events response has no events array");
-  }
-  const b = body as Record<string, unknown> & { events: unknown[] };
-  const events: FeedEvent[] = [];
-  const skipped: SkipCounts = {};
-  for (const item of b.events) {
-    const ev =
-      typeof item === "object" && item !== null && !Array.isArray(item)
-        ? toFeedEvent(item as Record<string, unknown>)
-        : "not_an_object";
-    if (typeof ev === "string") countSkip(skipped, ev);
-    else events.push(ev);
-  }
+  const { body: b, events, skipped } = pageEvents(body, "v1", toFeedEvent);
   return { events, skipped, totalEventCount: statedCount(b.totalEventCount), next: continuation(b) };
 }
 

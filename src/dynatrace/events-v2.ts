@@ -1,8 +1,8 @@
 import { severityOfEventType } from "./event-categories.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { statedCount } from "./events-v1.js";
+import { pageEvents } from "./page-events.js";
 import {
-  countSkip,
   type FeedEvent,
   labelValue,
   MAX_KEY_LENGTH,
@@ -78,20 +78,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
  * documented shape throws a {@link DynatraceProtocolError}.
  */
 export function parseV2Page(body: unknown): V2Page {
-  if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
-    throw new DynatraceProtocolError("malformed_response", "v2 events response has no events array");
-  }
-  const b = body as Record<string, unknown> & { events: unknown[] };
-  const events: FeedEvent[] = [];
-  const skipped: SkipCounts = {};
-  for (const item of b.events) {
-    const ev =
-      typeof item === "object" && item !== null && !Array.isArray(item)
-        ? toFeedEvent(item as Record<string, unknown>)
-        : "not_an_object";
-    if (typeof ev === "string") countSkip(skipped, ev);
-    else events.push(ev);
-  }
+  const { body: b, events, skipped } = pageEvents(body, "v2", toFeedEvent);
   const key = b.nextPageKey;
   const next = typeof key === "string" && key !== "" ? key : null;
   if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {

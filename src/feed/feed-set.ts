@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig } from "../config/types.js";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import { DynatraceClient } from "../dynatrace/client.js";
+import { ReadGate } from "../dynatrace/read-gate.js";
 import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics, FeedView } from "../metrics/feed-metrics.js";
@@ -8,6 +9,7 @@ import { USER_AGENT } from "../version.js";
 import { DrainLoop } from "./drain-loop.js";
 import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
 import { EventStore } from "./event-store.js";
+import { DEFAULT_READ_CONCURRENCY } from "./feed-pages.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -128,6 +130,7 @@ export class FeedSet {
   private build(env: EnvironmentConfig): Feed {
     const d = this.deps;
     const store = new EventStore(d.clock);
+    const readConcurrency = env.readConcurrency ?? DEFAULT_READ_CONCURRENCY;
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({
@@ -145,6 +148,9 @@ export class FeedSet {
       now: d.clock,
       maxServerWaitMs: d.maxServerWaitMs,
       onResponse: (endpoint, code) => d.metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+      // The slices of a full read share the environment's one drain slot and these requests.
+      readGate: new ReadGate(readConcurrency),
+      connections: Math.max(4, readConcurrency),
     });
     const drainer = new FeedDrainer({
       env,

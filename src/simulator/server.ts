@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Fault, FaultPlan } from "./faults.js";
+import { FeedLoad } from "./feed-load.js";
 import { INFO_EVENT_TYPES } from "./catalog.js";
 import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   pushLatencyMs?: number;
   /** How the v2 feed writes an open event's `endTime` (default `null`, as the spec says). */
   v2OpenEndTime?: OpenEndTime;
+  /** Answer each feed page (v1 and v2 `GET`) after this long ({@link FeedLoad}). */
+  feedLatencyMs?: number;
 }
 
 /** One request the simulator answered (or dropped), for tests that count API calls. */
@@ -71,6 +74,8 @@ export class SimulatedDynatrace {
   private readonly v2OpenEndTime: OpenEndTime;
   /** Delay (ms) before answering pushes and ingests; benchmarks change it while running. */
   pushLatencyMs: number;
+  /** Feed requests' latency and in-flight high-water mark. */
+  readonly feedLoad: FeedLoad;
 
   constructor(options: SimulatorOptions = {}) {
     this.token =
@@ -86,6 +91,7 @@ export class SimulatedDynatrace {
     };
     this.pageCache = options.cachePages ? new Map() : undefined;
     this.pushLatencyMs = options.pushLatencyMs ?? 0;
+    this.feedLoad = new FeedLoad(options.feedLatencyMs);
     this.v2OpenEndTime = options.v2OpenEndTime ?? "null";
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
     this.pushes = new PushEndpoints(
@@ -210,6 +216,7 @@ export class SimulatedDynatrace {
     if (!known) {
       return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
     }
+    if (req.method === "GET") await this.feedLoad.admit(res, this.closing.signal);
     const fault = this.faults.take(`${req.method} ${path}`);
     if (fault && (await this.applyFault(fault, req, res, record))) return;
     if (!this.authorized(req)) {
