@@ -157,7 +157,7 @@ export const ENV_VARS = {
   },
   FEED_READ_CONCURRENCY: {
     default: "4",
-    doc: "Feed requests in flight at once per environment (1 to 64). A full read (start, resync, new environment) of more than 16 pages splits the window into time slices read side by side; 1 reads page after page. Halved on 429, regrown by one per 16 pages that succeed in a row.",
+    doc: "Feed requests in flight at once per environment (1 to 64): full reads of 16+ pages are read in time slices side by side (1: page after page); halved on 429, +1 per 16 pages that succeed in a row.",
   },
 } as const;
 

@@ -1,16 +1,9 @@
 import { severityOfEventType } from "./event-categories.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { statedCount } from "./events-v1.js";
-import { pageEvents } from "./page-events.js";
-import {
-  type FeedEvent,
-  labelValue,
-  MAX_KEY_LENGTH,
-  type SkipCounts,
-  type SkipReason,
-  timeMs,
-  UNKNOWN,
-} from "./feed-event.js";
+import { type EventReading, pageEvents } from "./page-events.js";
+import type { FeedEvent, SkipCounts, SkipReason } from "./feed-event.js";
+import { labelValue, MAX_KEY_LENGTH, timeMs, UNKNOWN } from "./feed-event.js";
 
 /** One parsed page of `GET /api/v2/events`. */
 export interface V2Page {
@@ -53,24 +46,14 @@ function keyOf(raw: Record<string, unknown>): { key: string } | { skip: SkipReas
   return { skip: id === undefined || id === null || id === "" ? "missing_id" : "invalid_id" };
 }
 
-function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
-  const startTime = typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined;
-  if (startTime === undefined) return "invalid_start_time";
-  const k = keyOf(raw);
-  if ("skip" in k) return k.skip;
-  const end = typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1;
-  const open = raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1);
-  const eventType = labelValue(raw.eventType);
-  return {
-    key: k.key,
-    eventType,
-    severityLevel: severityOfEventType(eventType) ?? UNKNOWN,
-    impactLevel: impactOf(raw.properties),
-    open,
-    startTime,
-    endTime: open ? -1 : end,
-  };
-}
+const V2_READING: EventReading = {
+  startTime: (raw) => (typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined),
+  key: keyOf,
+  end: (raw) => (typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1),
+  open: (raw, end) => raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1),
+  severity: (_raw, eventType) => severityOfEventType(eventType) ?? UNKNOWN,
+  impact: (raw) => impactOf(raw.properties),
+};
 
 /**
  * Validates and reduces a v2 events response. `endTime` null or -1 means open (the `status`
@@ -78,7 +61,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
  * documented shape throws a {@link DynatraceProtocolError}.
  */
 export function parseV2Page(body: unknown): V2Page {
-  const { body: b, events, skipped } = pageEvents(body, "v2", toFeedEvent);
+  const { body: b, events, skipped } = pageEvents(body, "v2", V2_READING);
   const key = b.nextPageKey;
   const next = typeof key === "string" && key !== "" ? key : null;
   if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {

@@ -52,7 +52,9 @@ export function initialSlices(newest: Slice, from: number, n: number): Slice[] {
   const span = (newest.pos - from) / n;
   const cuts = Array.from({ length: n - 1 }, (_, i) => Math.floor(from + span * (i + 1)));
   newest.lower = cuts[n - 2] as number;
-  return cuts.map((upper, i) => newSlice(i === 0 ? Number.NEGATIVE_INFINITY : (cuts[i - 1] as number), upper));
+  return cuts.map((upper, i) =>
+    newSlice(i === 0 ? Number.NEGATIVE_INFINITY : (cuts[i - 1] as number), upper),
+  );
 }
 
 /**

@@ -41,7 +41,7 @@ interface Job {
   range: { from: number; to: number };
 }
 
-type Pulled = { run: Running; result?: IteratorResult<ChainPage>; error?: unknown };
+type Pulled = { run: Running; result?: IteratorResult<ChainPage>; error?: Error };
 
 interface Running {
   slice: Slice | undefined;
@@ -112,8 +112,10 @@ class ChainSet {
     this.splitting = false;
     // Ranges read again are bounded by their own chains' budgets, one chain per slice at most.
     this.pageLimit = Number.POSITIVE_INFINITY;
-    if (process.env.SLICE_DEBUG) console.error(JSON.stringify({ slices: this.slices, repairs: shortfallRanges(this.slices, o.to) }));
-    this.queue = shortfallRanges(this.slices, o.to).map(([from, to]) => ({ slice: undefined, range: { from, to } }));
+    this.queue = shortfallRanges(this.slices, o.to).map(([from, to]) => ({
+      slice: undefined,
+      range: { from, to },
+    }));
     this.refill();
     yield* this.merged();
   }
@@ -200,7 +202,7 @@ class ChainSet {
 function pull(run: Running): Promise<Pulled> {
   return run.chain.next().then(
     (result) => ({ run, result }),
-    (error: unknown) => ({ run, error: error ?? new Error("chain failed") }),
+    (error: unknown) => ({ run, error: error instanceof Error ? error : new Error("feed chain failed") }),
   );
 }
 

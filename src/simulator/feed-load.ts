@@ -22,7 +22,8 @@ export class FeedLoad {
     this.inFlight++;
     this.highWater = Math.max(this.highWater, this.inFlight);
     res.once("close", () => this.inFlight--);
-    if (this.latencyMs > 0) await delay(this.latencyMs, undefined, { signal: closing }).catch(() => undefined);
+    if (this.latencyMs > 0)
+      await delay(this.latencyMs, undefined, { signal: closing }).catch(() => undefined);
   }
 
   /** Starts a new high-water mark from the requests in flight now. */
