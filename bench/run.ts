@@ -15,6 +15,7 @@ const SUITE = [
   "scrape-latency",
   "relay-intake",
   "relay-delivery",
+  "sliced-read",
   "soak",
 ];
 const here = dirname(fileURLToPath(import.meta.url));
