@@ -82,6 +82,8 @@ class ChainSet {
   private readonly slices: Slice[] = [];
   private queue: Job[] = [];
   private splitting = false;
+  private fellBack = false;
+  private newest: Slice | undefined;
   private density = 0;
   private pages = 0;
   private chains = 0;
@@ -108,7 +110,7 @@ class ChainSet {
     if (n >= 2) this.plan(newest, total as number, n);
     yield first;
     yield* this.merged();
-    if (n < 2) return;
+    if (n < 2 || this.fellBack) return;
     this.splitting = false;
     // Ranges read again are bounded by their own chains' budgets, one chain per slice at most.
     this.pageLimit = Number.POSITIVE_INFINITY;
@@ -125,7 +127,25 @@ class ChainSet {
     await Promise.all([...this.running].map((r) => r.next));
   }
 
+  /**
+   * The server returned events that started after a slice's `to`: it does not honour the range,
+   * so slices say nothing. The other slices stop after the page they wait for; the whole range is
+   * read by one chain (the newest, if still running, reads on to its end; else a new one).
+   */
+  private fallBack(): void {
+    if (this.fellBack) return;
+    this.fellBack = true;
+    this.splitting = false;
+    this.queue = [];
+    this.pageLimit = Number.POSITIVE_INFINITY;
+    const newest = this.newest as Slice;
+    for (const s of this.slices) s.lower = s === newest ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    const running = [...this.running].some((r) => r.slice === newest);
+    if (!running) this.start({ slice: undefined, range: { from: this.o.from, to: this.o.to } });
+  }
+
   private plan(newest: Slice, total: number, n: number): void {
+    this.newest = newest;
     const { o } = this;
     this.queue = initialSlices(newest, o.from, n)
       .reverse()
@@ -193,7 +213,9 @@ class ChainSet {
           `sliced read took more pages (${this.pages}) than its count allows; giving up this drain`,
         );
       }
-      if (p.run.slice !== undefined) account(p.run.slice, page.events, page.total);
+      const slice = p.run.slice;
+      if (slice !== undefined) account(slice, page.events, page.total);
+      if (slice && !slice.newest && page.events.some((e) => e.startTime > slice.upper)) this.fallBack();
       yield { ...page, total: undefined };
     }
   }
