@@ -13,7 +13,7 @@ export type Fault =
 interface Armed {
   fault: Fault;
   remaining: number;
-  pathPrefix: string | undefined;
+  pathPrefix: string | readonly string[] | undefined;
 }
 
 /**
@@ -23,8 +23,8 @@ interface Armed {
 export class FaultPlan {
   private armed: Armed[] = [];
 
-  /** Arms a fault for the next `times` matching requests (all of them if Infinity). */
-  add(fault: Fault, times = 1, pathPrefix?: string): void {
+  /** Arms a fault for the next `times` requests matching (one of) the prefix(es), all if Infinity. */
+  add(fault: Fault, times = 1, pathPrefix?: string | readonly string[]): void {
     this.armed.push({ fault, remaining: times, pathPrefix });
   }
 
@@ -35,7 +35,10 @@ export class FaultPlan {
   /** The fault for this request, if any, consuming one use of it. */
   take(path: string): Fault | undefined {
     const hit = this.armed.find(
-      (a) => a.remaining > 0 && (a.pathPrefix === undefined || path.startsWith(a.pathPrefix)),
+      (a) =>
+        a.remaining > 0 &&
+        (a.pathPrefix === undefined ||
+          (typeof a.pathPrefix === "string" ? [a.pathPrefix] : a.pathPrefix).some((p) => path.startsWith(p))),
     );
     if (!hit) return undefined;
     hit.remaining--;

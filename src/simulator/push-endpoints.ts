@@ -1,9 +1,18 @@
 import type { IncomingMessage } from "node:http";
-import type { EventGenerator } from "./generator.js";
+import { type EventLife, type RefreshMatch, refreshKey } from "./event-life.js";
 import type { Prng } from "./prng.js";
+import type { SimEvent } from "./sim-event.js";
 import type { SimEventStore } from "./sim-store.js";
 import { acceptV1Push, PushRejected } from "./v1-push.js";
 import { acceptV2Ingest } from "./v2-ingest.js";
+
+/** How resends of problem-opening events behave (see docs/simulator.md). */
+export interface EventLifeOptions {
+  /** Which resends refresh an open event (default `payload`). */
+  refreshMatch: RefreshMatch;
+  /** Whether a resend with `endTime` <= now ends the open event it matches (default false). */
+  endTimeCloses: boolean;
+}
 
 /** An answer to write: status and raw JSON text (64-bit ids stay bare numbers). */
 export interface PushAnswer {
@@ -23,9 +32,10 @@ export class PushEndpoints {
 
   constructor(
     private readonly store: SimEventStore,
-    private readonly generator: EventGenerator,
+    private readonly life: EventLife,
     private readonly ids: Prng,
     private readonly clock: () => number,
+    readonly options: EventLifeOptions,
   ) {}
 
   /** Reads, validates and stores one push or ingest request. */
@@ -51,9 +61,8 @@ export class PushEndpoints {
   }
 
   private push(body: unknown): PushAnswer {
-    const { event, closeAt } = acceptV1Push(body, this.clock(), this.ids);
-    this.store.add(event);
-    if (closeAt !== undefined) this.generator.scheduleClose(event.eventId, closeAt);
+    const result = acceptV1Push(body, this.clock(), this.ids);
+    const event = this.accept(result, "v1", body as Record<string, unknown>);
     this.pushed.push(body as Record<string, unknown>);
     const id = event.eventId.toString();
     return {
@@ -66,10 +75,9 @@ export class PushEndpoints {
     const result = acceptV2Ingest(body, this.clock(), this.ids);
     let correlationId: string | null = null;
     if ("event" in result) {
-      this.store.add(result.event);
-      if (result.closeAt !== undefined) this.generator.scheduleClose(result.event.eventId, result.closeAt);
+      const event = this.accept(result, "v2", body as Record<string, unknown>);
       this.ingested.push(body as Record<string, unknown>);
-      correlationId = BigInt.asUintN(64, result.event.eventId).toString(16).padStart(16, "0");
+      correlationId = event.correlationId ?? null;
     }
     return {
       status: 201,
@@ -78,6 +86,37 @@ export class PushEndpoints {
         eventIngestResults: [{ correlationId, status: result.status }],
       }),
     };
+  }
+
+  /**
+   * Stores a new event, or, for a problem-opening one whose payload matches an open event,
+   * refreshes (or with `endTimeCloses`, ends) that event instead. Returns the event answered for.
+   */
+  private accept(
+    result: { event: SimEvent; timeoutMs?: number; endTime?: number },
+    api: "v1" | "v2",
+    body: Record<string, unknown>,
+  ): SimEvent {
+    const now = this.clock();
+    if (result.timeoutMs === undefined) {
+      this.store.add(result.event);
+      return result.event;
+    }
+    this.life.sweep(now);
+    const key = refreshKey(api, body, this.options.refreshMatch);
+    const open = this.life.findOpen(key);
+    if (open) {
+      if (this.options.endTimeCloses && result.endTime !== undefined && result.endTime <= now) {
+        this.life.end(open.event.eventId, Math.max(result.endTime, open.event.startTime), "END_TIME");
+      } else {
+        this.life.refresh(open, now, result.timeoutMs);
+      }
+      return open.event;
+    }
+    this.store.add(result.event);
+    const byEndTime = result.endTime !== undefined;
+    this.life.track(result.event, key, result.endTime ?? now + result.timeoutMs, now, byEndTime);
+    return result.event;
   }
 }
 

@@ -9,6 +9,10 @@ import { EventGenerator } from "./generator.js";
 import type { SimEvent } from "./sim-event.js";
 import { SimEventStore, type TimeFilter } from "./sim-store.js";
 import { BadRequest, type CursorFault, type V1FeedOptions, v1FeedPage } from "./v1-feed.js";
+import { EventLife, type RefreshMatch } from "./event-life.js";
+import type { OpenProblemsBeforeFrom } from "./problem-query.js";
+import { SimProblems } from "./problems.js";
+import { isProblemsRoute, PROBLEMS_PATH, ProblemsEndpoints } from "./problems-http.js";
 import { PushEndpoints } from "./push-endpoints.js";
 import { type OpenEndTime, v2FeedPage } from "./v2-feed.js";
 import { Prng } from "./prng.js";
@@ -35,7 +39,24 @@ export interface SimulatorOptions {
   v2OpenEndTime?: OpenEndTime;
   /** Answer each feed page (v1 and v2 `GET`) after this long ({@link FeedLoad}). */
   feedLatencyMs?: number;
+  /** Scopes the token has (default: all, see {@link ALL_SCOPES}); problems routes answer 403 without theirs. */
+  tokenScopes?: readonly string[];
+  /** Which resends refresh an open problem-opening event (default `payload`). */
+  refreshMatch?: RefreshMatch;
+  /** Whether a resend with `endTime` <= now ends the open event it matches (default false: unverified). */
+  endTimeCloses?: boolean;
+  /** Whether the problems list returns open problems that started before `from` (default `excluded`). */
+  openProblemsBeforeFrom?: OpenProblemsBeforeFrom;
 }
+
+/** Every scope a default token has. */
+export const ALL_SCOPES: readonly string[] = [
+  "DataExport",
+  "events.read",
+  "events.ingest",
+  "problems.read",
+  "problems.write",
+];
 
 /** One request the simulator answered (or dropped), for tests that count API calls. */
 export interface RequestRecord {
@@ -61,6 +82,13 @@ export class SimulatedDynatrace {
   readonly faults = new FaultPlan();
   readonly requests: RequestRecord[] = [];
   private readonly pushes: PushEndpoints;
+  /** Ingested problem-opening events' lives: refreshes, timeouts, ends (with reasons). */
+  readonly eventLife: EventLife;
+  /** The problems model, derived from the store's events (the truth tests read). */
+  readonly problems: SimProblems;
+  private readonly problemsApi: ProblemsEndpoints;
+  /** Scopes the token has; tests may change it while running. */
+  tokenScopes: Set<string>;
   readonly generator: EventGenerator;
   readonly feed: V1FeedOptions;
   readonly environmentId: string;
@@ -94,12 +122,22 @@ export class SimulatedDynatrace {
     this.feedLoad = new FeedLoad(options.feedLatencyMs);
     this.v2OpenEndTime = options.v2OpenEndTime ?? "null";
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
+    this.eventLife = new EventLife(this.store);
     this.pushes = new PushEndpoints(
       this.store,
-      this.generator,
+      this.eventLife,
       new Prng((options.seed ?? 42) ^ 0x5eed),
       this.clock,
+      {
+        refreshMatch: options.refreshMatch ?? "payload",
+        endTimeCloses: options.endTimeCloses ?? false,
+      },
     );
+    this.problems = new SimProblems(this.store, this.eventLife, this.clock);
+    this.problemsApi = new ProblemsEndpoints(this.problems, {
+      openProblemsBeforeFrom: options.openProblemsBeforeFrom ?? "excluded",
+    });
+    this.tokenScopes = new Set(options.tokenScopes ?? ALL_SCOPES);
   }
 
   /** Starts serving; returns the SaaS-style base URL (`http://127.0.0.1:<port>`). */
@@ -167,6 +205,7 @@ export class SimulatedDynatrace {
    * open, or closed with their end inside the window. Computed from the simulator's own store.
    */
   countsInWindow(windowMs: number): Map<string, number> {
+    this.eventLife.sweep(this.clock());
     const cutoff = this.clock() - windowMs;
     const counts = new Map<string, number>();
     for (const e of this.store.all()) {
@@ -183,13 +222,21 @@ export class SimulatedDynatrace {
     return counts;
   }
 
-  /** Arms a fault for the next `times` requests to the v1 or v2 feed, the v1 push or the v2 ingest. */
-  injectFault(fault: Fault, times = 1, target: "feed" | "feed-v2" | "push" | "ingest" = "feed"): void {
+  /**
+   * Arms a fault for the next `times` requests to the v1 or v2 feed, the v1 push, the v2 ingest,
+   * or the Problems API (`problems`: list, get and close).
+   */
+  injectFault(
+    fault: Fault,
+    times = 1,
+    target: "feed" | "feed-v2" | "push" | "ingest" | "problems" = "feed",
+  ): void {
     const prefix = {
       feed: `GET ${FEED_PATH}`,
       "feed-v2": `GET ${V2_FEED_PATH}`,
       push: `POST ${FEED_PATH}`,
       ingest: `POST ${INGEST_PATH}`,
+      problems: [`GET ${PROBLEMS_PATH}`, `POST ${PROBLEMS_PATH}`],
     }[target];
     this.faults.add(fault, times, prefix);
   }
@@ -212,11 +259,13 @@ export class SimulatedDynatrace {
     const known =
       (path === FEED_PATH && (req.method === "GET" || req.method === "POST")) ||
       (path === V2_FEED_PATH && req.method === "GET") ||
-      (path === INGEST_PATH && req.method === "POST");
+      (path === INGEST_PATH && req.method === "POST") ||
+      isProblemsRoute(req.method ?? "GET", path);
     if (!known) {
       return this.error(res, record, 404, `No resource for ${req.method} ${path}.`);
     }
-    if (req.method === "GET") await this.feedLoad.admit(res, this.closing.signal);
+    const feed = req.method === "GET" && (path === FEED_PATH || path === V2_FEED_PATH);
+    if (feed) await this.feedLoad.admit(res, this.closing.signal);
     const fault = this.faults.take(`${req.method} ${path}`);
     if (fault && (await this.applyFault(fault, req, res, record))) return;
     if (!this.authorized(req)) {
@@ -224,6 +273,27 @@ export class SimulatedDynatrace {
         ? "Token Authentication failed"
         : "Missing authorization parameter.";
       return this.error(res, record, 401, message);
+    }
+    this.eventLife.sweep(this.clock());
+    if (path.startsWith(PROBLEMS_PATH)) {
+      const author = `API token ${this.token.split(".")[1] ?? "unknown"}`;
+      const answer = await this.problemsApi.handle(
+        req,
+        path,
+        url.searchParams,
+        this.clock(),
+        this.tokenScopes,
+        author,
+      );
+      if (fault?.kind === "truncated" && answer.status === 200)
+        return this.truncate(req, res, record, answer.body);
+      record.status = answer.status;
+      res.writeHead(
+        answer.status,
+        answer.body === "" ? {} : { "content-type": "application/json;charset=utf-8" },
+      );
+      res.end(answer.body);
+      return;
     }
     if (req.method === "POST") {
       const answer = await this.pushes.handle(path === INGEST_PATH ? "ingest" : "push", req);
@@ -247,19 +317,21 @@ export class SimulatedDynatrace {
       if (err instanceof BadRequest) return this.error(res, record, 400, err.message);
       throw err;
     }
-    if (fault?.kind === "truncated") {
-      record.status = "reset";
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(body),
-      });
-      res.write(body.slice(0, Math.floor(body.length / 2)));
-      setImmediate(() => req.socket.destroy());
-      return;
-    }
+    if (fault?.kind === "truncated") return this.truncate(req, res, record, body);
     record.status = 200;
     res.writeHead(200, { "content-type": "application/json;charset=utf-8" });
     res.end(body);
+  }
+
+  /** Sends half of a 200 body announced at full length, then drops the connection. */
+  private truncate(req: IncomingMessage, res: ServerResponse, record: RequestRecord, body: string): void {
+    record.status = "reset";
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.write(body.slice(0, Math.floor(body.length / 2)));
+    setImmediate(() => req.socket.destroy());
   }
 
   private feedPage(url: URL, cursorFault: CursorFault): string {

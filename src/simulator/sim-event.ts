@@ -11,6 +11,12 @@ export interface SimEvent {
   entityName: string;
   /** Fields sent as they are, to exercise lenient parsing (unknown keys, odd values). */
   extra?: Record<string, unknown>;
+  /** The pushed or ingested title; the v2 feed derives one from the type when absent. */
+  title?: string;
+  /** Ingested properties (string map), served by the v2 feed and read by the problems model. */
+  properties?: Record<string, string>;
+  /** The correlation id the ingest answer returned (16 hex digits). */
+  correlationId?: string;
 }
 
 /** Newest first, ties broken by id descending: the order the v1 feed pages in. */

@@ -44,12 +44,19 @@ function nonEmpty(v: unknown): v is string {
   return typeof v === "string" && v.trim() !== "";
 }
 
+/** A validated v1 push: the event, and for problem-opening types their timeout (and `end` if sent). */
+export interface V1PushResult {
+  event: SimEvent;
+  timeoutMs?: number;
+  endTime?: number;
+}
+
 /**
  * Validates a v1 `EventCreation` the way Dynatrace does and turns it into a feed event. Info
- * events are stored closed at once; problem-opening events stay open until `timeoutMinutes`
- * (default 15), returned as `closeAt`.
+ * events are stored closed at once; problem-opening events stay open for `timeoutMinutes`
+ * (default 15, capped at 120), returned as `timeoutMs`.
  */
-export function acceptV1Push(body: unknown, now: number, prng: Prng): { event: SimEvent; closeAt?: number } {
+export function acceptV1Push(body: unknown, now: number, prng: Prng): V1PushResult {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new PushRejected("The request body must be a JSON object.", "body");
   }
@@ -71,10 +78,12 @@ export function acceptV1Push(body: unknown, now: number, prng: Prng): { event: S
   if (severity && !nonEmpty(b.title))
     throw new PushRejected("The property 'title' must not be null or empty.", "title");
   const start = typeof b.start === "number" ? b.start : now;
-  const timeout = typeof b.timeoutMinutes === "number" ? b.timeoutMinutes : 15;
+  const timeout =
+    typeof b.timeoutMinutes === "number" && b.timeoutMinutes > 0 ? Math.min(120, b.timeoutMinutes) : 15;
   const end = typeof b.end === "number" ? b.end : start;
+  const eventId = prng.int64();
   const event: SimEvent = {
-    eventId: prng.int64(),
+    eventId,
     startTime: start,
     endTime: severity ? -1 : end,
     eventType: type,
@@ -83,6 +92,10 @@ export function acceptV1Push(body: unknown, now: number, prng: Prng): { event: S
     entityId: entityIds[0] ?? "HOST-0000000000000000",
     entityName: typeof b.title === "string" ? b.title : type,
     extra: { source: b.source, customProperties: b.customProperties ?? {} },
+    ...(typeof b.title === "string" ? { title: b.title } : {}),
+    ...(b.allowDavisMerge === false ? { properties: { "dt.event.allow_davis_merge": "false" } } : {}),
+    correlationId: BigInt.asUintN(64, eventId).toString(16).padStart(16, "0"),
   };
-  return severity ? { event, closeAt: start + timeout * 60_000 } : { event };
+  if (!severity) return { event };
+  return { event, timeoutMs: timeout * 60_000, ...(typeof b.end === "number" ? { endTime: b.end } : {}) };
 }

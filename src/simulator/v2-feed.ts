@@ -1,3 +1,4 @@
+import { entityTagsOf, managementZonesOf } from "./entity-meta.js";
 import { compareNewestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore, SimQuery } from "./sim-store.js";
 import { BadRequest } from "./v1-feed.js";
@@ -26,7 +27,8 @@ interface PageKey {
 
 const RELATIVE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-function parseTime(value: string | null, now: number, name: string): number | undefined {
+/** Parses a v2 timestamp parameter: ms, `now`, `now-2h`-style, or ISO 8601. */
+export function parseTime(value: string | null, now: number, name: string): number | undefined {
   if (value === null) return undefined;
   if (/^-?\d+$/.test(value)) return Number(value);
   const rel = /^now(?:-(\d+)([smhd]))?$/.exec(value);
@@ -81,21 +83,23 @@ function decodeKey(text: string): PageKey {
 function toJson(e: SimEvent, openEnd: OpenEndTime): string {
   const open = e.endTime === -1;
   const impact = e.impactLevel === undefined ? undefined : IMPACT_PROPERTY[e.impactLevel];
+  const properties = impact === undefined ? [] : [{ key: "dt.event.impact_level", value: impact }];
+  for (const [key, value] of Object.entries(e.properties ?? {})) properties.push({ key, value });
   return JSON.stringify({
     eventId: `${e.eventId}_${e.startTime}`,
     startTime: e.startTime,
     endTime: open ? (openEnd === "null" ? null : -1) : e.endTime,
     eventType: V2_EVENT_TYPE[e.eventType] ?? e.eventType,
-    title: e.eventType.toLowerCase().replaceAll("_", " "),
+    title: e.title ?? e.eventType.toLowerCase().replaceAll("_", " "),
     entityId: { entityId: { id: e.entityId, type: e.entityId.split("-")[0] }, name: e.entityName },
-    properties: impact === undefined ? [] : [{ key: "dt.event.impact_level", value: impact }],
+    properties,
     status: open ? "OPEN" : "CLOSED",
-    correlationId: "0000000000000000",
-    entityTags: [],
-    managementZones: [],
+    correlationId: e.correlationId ?? "0000000000000000",
+    entityTags: entityTagsOf(e.entityId),
+    managementZones: managementZonesOf(e.entityId),
     underMaintenance: false,
     suppressAlert: false,
-    suppressProblem: false,
+    suppressProblem: e.properties?.["dt.event.suppress_problem"] === "true",
     frequentEvent: false,
   });
 }

@@ -1,3 +1,4 @@
+import { hex16 } from "./entity-meta.js";
 import type { Prng } from "./prng.js";
 import type { SimEvent } from "./sim-event.js";
 import { PushRejected } from "./v1-push.js";
@@ -26,8 +27,35 @@ const ENTITY_TYPES = new Set([
 /** The v1 feed's names for v2 types that differ. */
 const FEED_TYPE: Record<string, string> = { RESOURCE_CONTENTION_EVENT: "RESOURCE_CONTENTION" };
 
-/** Outcome of one ingested event: a stored event, or an item status other than OK. */
-export type IngestResult = { status: "OK"; event: SimEvent; closeAt?: number } | { status: string };
+/** Impact level of an ingested event, from its target entity's type. */
+const IMPACT_OF_TYPE: Record<string, string> = {
+  SERVICE: "SERVICE",
+  APPLICATION: "APPLICATION",
+  ENVIRONMENT: "ENVIRONMENT",
+};
+
+/**
+ * Outcome of one ingested event: a stored event, or an item status other than OK. A
+ * problem-opening event carries `timeoutMs` (default 15 min, capped at 360) and, when the body
+ * set `endTime`, `endTime`.
+ */
+export type IngestResult =
+  { status: "OK"; event: SimEvent; timeoutMs?: number; endTime?: number } | { status: string };
+
+/**
+ * The entity an ingested event lands on: `entityId("X")` names it; any other selector gets an
+ * entity of its `type(...)` whose id is a hash of the selector (so one selector, one entity);
+ * no selector means the environment entity.
+ */
+export function entityOfSelector(selector: unknown): { id: string; type: string } {
+  if (typeof selector !== "string" || selector.trim() === "") {
+    return { id: "ENVIRONMENT-0000000000000001", type: "ENVIRONMENT" };
+  }
+  const named = /entityId\("?([A-Z_]+)-([0-9A-Fa-f]+)"?\)/.exec(selector);
+  if (named) return { id: `${named[1]}-${named[2]}`, type: named[1] as string };
+  const type = /type\("?([A-Z_]+)"?\)/.exec(selector)?.[1] ?? "HOST";
+  return { id: `${type}-${hex16(selector)}`, type };
+}
 
 /**
  * Validates a v2 ingest body as Dynatrace does: 400 for a malformed request (missing title or
@@ -55,19 +83,23 @@ export function acceptV2Ingest(body: unknown, now: number, prng: Prng): IngestRe
   const end = typeof b.endTime === "number" ? b.endTime : undefined;
   if (end !== undefined && end < start) return { status: "INVALID_TIMESTAMPS" };
   const severity = TYPES[type];
+  const entity = entityOfSelector(b.entitySelector);
+  const eventId = prng.int64();
   const event: SimEvent = {
-    eventId: prng.int64(),
+    eventId,
     startTime: start,
     endTime: severity ? -1 : (end ?? start),
     eventType: FEED_TYPE[type] ?? type,
     severityLevel: severity ?? "INFO",
-    impactLevel: "INFRASTRUCTURE",
-    entityId: "HOST-0000000000000000",
+    impactLevel: IMPACT_OF_TYPE[entity.type] ?? "INFRASTRUCTURE",
+    entityId: entity.id,
     entityName: b.title,
     extra: { source: "v2 ingest", customProperties: props },
+    title: b.title,
+    properties: props as Record<string, string>,
+    correlationId: BigInt.asUintN(64, eventId).toString(16).padStart(16, "0"),
   };
-  const timeout = typeof b.timeout === "number" ? Math.min(360, b.timeout) : 15;
-  return severity
-    ? { status: "OK", event, closeAt: end ?? start + timeout * 60_000 }
-    : { status: "OK", event };
+  if (!severity) return { status: "OK", event };
+  const timeout = typeof b.timeout === "number" && b.timeout > 0 ? Math.min(360, b.timeout) : 15;
+  return { status: "OK", event, timeoutMs: timeout * 60_000, ...(end === undefined ? {} : { endTime: end }) };
 }
