@@ -99,8 +99,10 @@ for (const size of SIZES) {
       check(`sliced first drain, times under the serial bound, ${label}`, serial / sliced.seconds, ">=", 4),
     );
     targets.push(check(`sliced read's extra requests (%), ${label}`, extra * 100, "<=", 2));
+    // Written after each case: the 1M cases take minutes each, and a partial run still tells.
+    writeResults("sliced-read", { runs, targets, complete: false });
   }
 }
 printTable("first drain, sliced (FEED_READ_CONCURRENCY=4) vs unsliced (1) vs serial bound", rows);
 printTargets(targets);
-console.log(`results: ${writeResults("sliced-read", { runs, targets })}`);
+console.log(`results: ${writeResults("sliced-read", { runs, targets, complete: true })}`);
