@@ -1,6 +1,7 @@
 import type { FeedEvent } from "../dynatrace/feed-event.js";
 import { CHUNK_SIZE, EventColumns, offsetOf } from "./event-columns.js";
 import { EventIndex } from "./event-index.js";
+import type { EventCounts } from "../metrics/feed-view.js";
 import { type Dimensions, LabelSets } from "./label-sets.js";
 
 /** Status label of a counted event. */
@@ -15,7 +16,7 @@ export type EventStatus = "OPEN" | "CLOSED";
  * is about 60 bytes per event and nothing for the garbage collector to walk. Columns grow by
  * chunks and the index is sharded, so growth never pauses the event loop for long.
  */
-export class EventStore {
+export class EventStore implements EventCounts {
   readonly labelSets = new LabelSets();
   private index = new EventIndex();
   private columns = new EventColumns();

@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
-import { errorBody } from "./errors.js";
+import { HttpError } from "./errors.js";
 import { credentialOf, matchesToken } from "./relay-auth.js";
 
 /**
@@ -11,29 +11,29 @@ import { credentialOf, matchesToken } from "./relay-auth.js";
  * for failing requests only: a valid token always passes).
  */
 export function requireAdmin(tokens: readonly string[], limiter?: FailedAuthLimiter): RequestHandler {
-  return (req, res, next) => {
+  return (req, _res, next) => {
     if (tokens.length === 0) {
-      res
-        .status(403)
-        .json(errorBody(403, "admin endpoints are off; set ADMIN_TOKENS to use them (SIGHUP still reloads)"));
-      return;
+      throw new HttpError(
+        403,
+        "admin endpoints are off; set ADMIN_TOKENS to use them (SIGHUP still reloads)",
+      );
     }
     if (!matchesToken(credentialOf(req.get("authorization")), tokens)) {
       const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
       const wait = limiter?.blockedFor(address) ?? 0;
       if (wait > 0) {
-        res
-          .status(429)
-          .set("Retry-After", String(wait))
-          .json(errorBody(429, "too many failed authentication attempts from this address; try again later"));
-        return;
+        throw new HttpError(
+          429,
+          "too many failed authentication attempts from this address; try again later",
+          {
+            "Retry-After": String(wait),
+          },
+        );
       }
       limiter?.recordFailure(address);
-      res
-        .status(401)
-        .set("WWW-Authenticate", 'Bearer realm="dynatrace-events-exporter admin"')
-        .json(errorBody(401, "admin endpoints need Authorization: Bearer <one of ADMIN_TOKENS>"));
-      return;
+      throw new HttpError(401, "admin endpoints need Authorization: Bearer <one of ADMIN_TOKENS>", {
+        "WWW-Authenticate": 'Bearer realm="dynatrace-events-exporter admin"',
+      });
     }
     next();
   };

@@ -1,11 +1,10 @@
-import express, { type NextFunction, type Request, type Response, Router } from "express";
-import type { Logger } from "../log/logger.js";
+import express, { type Request, type Response, Router } from "express";
 import type { RawDeadLetterFilter } from "../relay/dead-letter-filter.js";
 import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
-import { DeadLetterFilterError, OutboxStorageError } from "../relay/outbox-errors.js";
+import { DeadLetterFilterError } from "../relay/outbox-errors.js";
 import { requireAdmin } from "./admin-auth.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
-import { errorBody } from "./errors.js";
+import { HttpError } from "./errors.js";
 
 /**
  * `/-/dead-letters`: list (`GET /?environment=&since=&id=&limit=`), show (`GET /:id`, with the
@@ -16,24 +15,19 @@ import { errorBody } from "./errors.js";
 export function createDeadLetterRouter(
   admin: DeadLetterAdmin | undefined,
   adminTokens: readonly string[],
-  logger: Logger,
   limiter?: FailedAuthLimiter,
 ): Router {
   const router = Router();
   router.use(requireAdmin(adminTokens, limiter));
-  router.use((_req, res, next) => {
-    if (admin) next();
-    else
-      res.status(404).json(errorBody(404, "the relay is off (no RELAY_TOKENS): there are no dead letters"));
+  router.use((_req, _res, next) => {
+    if (!admin) throw new HttpError(404, "the relay is off (no RELAY_TOKENS): there are no dead letters");
+    next();
   });
   const body = express.json({ limit: "16kb", strict: true, type: () => true });
+  // Errors (a bad filter, a damaged outbox) go to the app's error middleware.
   const on = (handle: (a: DeadLetterAdmin, req: Request, res: Response) => void) => {
-    return (req: Request, res: Response, next: NextFunction) => {
-      try {
-        if (admin) handle(admin, req, res);
-      } catch (err) {
-        answerError(err, res, next, logger);
-      }
+    return (req: Request, res: Response) => {
+      if (admin) handle(admin, req, res);
     };
   };
 
@@ -48,8 +42,8 @@ export function createDeadLetterRouter(
     on((a, req, res) => {
       const id = String(req.params.id);
       const found = a.show(id);
-      if (found) res.json(found);
-      else res.status(404).json(errorBody(404, `no dead letter with id ${id}`));
+      if (!found) throw new HttpError(404, `no dead letter with id ${id}`);
+      res.json(found);
     }),
   );
   router.post(
@@ -80,18 +74,4 @@ function filterOf(req: Request): RawDeadLetterFilter {
   const fromBody = b as Record<string, unknown>;
   const pick = (name: string) => (fromBody[name] !== undefined ? fromBody[name] : q[name]);
   return { environment: pick("environment"), since: pick("since"), id: pick("id") };
-}
-
-function answerError(err: unknown, res: Response, next: NextFunction, logger: Logger): void {
-  if (err instanceof DeadLetterFilterError) {
-    res.status(400).json(errorBody(400, err.message));
-  } else if (err instanceof OutboxStorageError) {
-    logger.error(
-      { err: err.message, code: err.code },
-      "dead-letter request failed: the outbox cannot be read",
-    );
-    res.status(503).set("Retry-After", "30").json(errorBody(503, err.message));
-  } else {
-    next(err);
-  }
 }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from "express";
 import type { DrainStatus } from "../feed/drainer.js";
 import type { Relay } from "../relay/relay-service.js";
-import { errorBody } from "./errors.js";
+import { HttpError } from "./errors.js";
 import { publicText } from "./public-text.js";
 
 /** What one role's readiness says. */
@@ -69,8 +69,7 @@ export function readinessHandler(statuses: () => DrainStatus[], relay: Relay): R
   return (req, res) => {
     const role = req.query.role;
     if (role !== undefined && role !== "relay" && role !== "feed") {
-      res.status(400).json(errorBody(400, "role must be relay or feed (or absent for the whole process)"));
-      return;
+      throw new HttpError(400, "role must be relay or feed (or absent for the whole process)");
     }
     const feed = role === "relay" ? undefined : feedReadiness(statuses());
     const relayRole = role === "feed" ? undefined : relayReadiness(relay);

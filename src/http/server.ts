@@ -5,7 +5,7 @@ import type { DrainStatus } from "../feed/drainer.js";
 import type { Logger } from "../log/logger.js";
 import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import type { TextFamily } from "../metrics/text-family.js";
-import { errorBody, errorHandler, notFound } from "./errors.js";
+import { errorHandler, HttpError, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
@@ -55,7 +55,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.set("trust proxy", deps.trustedProxies?.length ? [...deps.trustedProxies] : false);
   // First: the intake is the hot path, and it needs neither helmet's page headers nor a walk past
   // the other routes.
-  app.use(createRelayRouter(deps.relay, deps.authLimiter, deps.logger));
+  app.use(createRelayRouter(deps.relay, deps.authLimiter));
   const tls = deps.web?.current().tls !== undefined;
   app.use(
     helmet({
@@ -87,11 +87,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   let scrapesInFlight = 0;
   app.get("/metrics", async (req, res) => {
     if (deps.maxScrapes > 0 && scrapesInFlight >= deps.maxScrapes) {
-      res
-        .status(503)
-        .set("Retry-After", "1")
-        .json(errorBody(503, `too many concurrent scrapes (WEB_MAX_REQUESTS=${deps.maxScrapes})`));
-      return;
+      throw new HttpError(503, `too many concurrent scrapes (WEB_MAX_REQUESTS=${deps.maxScrapes})`, {
+        "Retry-After": "1",
+      });
     }
     scrapesInFlight++;
     try {
@@ -120,20 +118,17 @@ export function createHttpApp(deps: HttpDeps): Express {
   // the previous one stays (the file is wrong, not the request).
   app.post("/-/reload", requireAdmin(deps.adminTokens, deps.authLimiter), async (_req, res) => {
     const outcome = await deps.reload();
-    if (outcome.ok) res.json({ status: "reloaded", ...outcome });
-    else res.status(500).json(errorBody(500, `reload failed, previous configuration kept: ${outcome.error}`));
+    if (!outcome.ok) throw new HttpError(500, `reload failed, previous configuration kept: ${outcome.error}`);
+    res.json({ status: "reloaded", ...outcome });
   });
 
-  app.use(
-    "/-/dead-letters",
-    createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.logger, deps.authLimiter),
-  );
+  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.authLimiter));
 
   app.get("/", (_req, res) => {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));
   });
 
   app.use(notFound);
-  app.use(errorHandler((err) => deps.logger.error({ err }, "unhandled error in HTTP handler")));
+  app.use(errorHandler((err, message) => deps.logger.error({ err }, message)));
   return app;
 }

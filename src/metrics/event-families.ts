@@ -1,7 +1,5 @@
-import type { EventStore } from "../feed/event-store.js";
-import type { Dimensions } from "../feed/label-sets.js";
 import { BufferWriter } from "./buffer-writer.js";
-import type { FeedView } from "./feed-metrics.js";
+import type { CountLabels, EventCounts, FeedView } from "./feed-view.js";
 import { escapeLabelValue, familyHeader, type TextFamily } from "./text-family.js";
 
 const EVENTS_HELP =
@@ -12,7 +10,7 @@ const OBSERVED_HELP =
 /** The encoded labels of one label set (one buffer: 3 per set would triple the memory). */
 interface SeriesPrefix {
   /** The label set they were encoded for: a released id reused by another set re-encodes. */
-  dims: Dimensions;
+  dims: CountLabels;
   /** `environment="..",event_type="..",severity_level="..",impact_level=".."` */
   labels: Buffer;
 }
@@ -42,7 +40,7 @@ interface Rendered {
  * store reports a change or a retained zero expires.
  */
 export class EventFamilies implements TextFamily {
-  private readonly prefixes = new WeakMap<EventStore, SeriesPrefixes>();
+  private readonly prefixes = new WeakMap<EventCounts, SeriesPrefixes>();
   private readonly headers = new Map<boolean, { events: Buffer; observed: Buffer }>();
   private last: Rendered | undefined;
 
@@ -128,7 +126,7 @@ export class EventFamilies implements TextFamily {
   }
 }
 
-function encode(env: string, d: Dimensions): SeriesPrefix {
+function encode(env: string, d: CountLabels): SeriesPrefix {
   const labels = `${env},event_type="${escapeLabelValue(d.eventType)}",severity_level="${escapeLabelValue(d.severityLevel)}",impact_level="${escapeLabelValue(d.impactLevel)}"`;
   return { dims: d, labels: Buffer.from(labels) };
 }

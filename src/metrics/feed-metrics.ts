@@ -1,19 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
 import { SKIP_REASONS } from "../dynatrace/feed-event.js";
-import type { EventStore } from "../feed/event-store.js";
 import { EventFamilies } from "./event-families.js";
+import type { FeedView } from "./feed-view.js";
 import type { TextFamily } from "./text-family.js";
-
-/** What the scrape-time collectors read for one environment. */
-export interface FeedView {
-  environment: string;
-  store: EventStore;
-  /** A label set that reached zero is still exported (as 0) for this long. */
-  retainZeroMs: number;
-  /** `dynatrace_up` now (0 while a drain is overdue); without it the value last set is kept. */
-  up?: () => number;
-}
 
 /** Every reason pre-created at 0, so `increase()` sees the first failure of each kind. */
 export const FAILURE_REASONS: readonly FailureReason[] = [

@@ -1,12 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FailureReason } from "../dynatrace/errors.js";
-import type { InputSource } from "../relay/alarm.js";
-import type { Outbox } from "../relay/outbox.js";
+import { type OutboxGauges, RELAY_SOURCES } from "./relay-view.js";
 
 /** Outcomes of an alarm posted to the relay. */
 export type IntakeOutcome = "accepted" | "duplicate" | "rejected";
 
-const SOURCES: readonly InputSource[] = ["netdata", "v1", "v2", "alertmanager", "native"];
 const OUTCOMES: readonly IntakeOutcome[] = ["accepted", "duplicate", "rejected"];
 
 /**
@@ -28,7 +26,7 @@ export class RelayMetrics {
 
   constructor(
     registry: Registry,
-    outbox: () => Outbox | undefined,
+    outbox: () => OutboxGauges | undefined,
     environments: string[],
     clock: () => number,
   ) {
@@ -122,7 +120,7 @@ export class RelayMetrics {
       },
     });
     for (const environment of environments) {
-      for (const source of SOURCES)
+      for (const source of RELAY_SOURCES)
         for (const outcome of OUTCOMES) this.received.inc({ environment, source, outcome }, 0);
       this.delivered.inc({ environment }, 0);
       this.deadLetters.inc({ environment }, 0);

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import type { RelaySource } from "../metrics/relay-view.js";
 
 /** Where an alarm came in; the `source` label of `dynatrace_relay_received_total`. */
-export type InputSource = "netdata" | "v1" | "v2" | "alertmanager" | "native";
+export type InputSource = RelaySource;
 
 /** A tag in a v1 attach rule. */
 export interface Tag {

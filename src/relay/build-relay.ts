@@ -96,6 +96,7 @@ export function buildRelay(
     new Map(senders.map((s) => [s.name, s.sender])),
     metrics,
     new Map(config.environments.filter((e) => e.relay).map((e) => [e.name, e.relay ?? {}])),
+    deps.logger,
   );
   const wake = (environment?: string) => {
     for (const s of senders) if (environment === undefined || s.name === environment) s.sender.wake();

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
 import type { CheckpointWorkerData, CheckpointWorkerMessage } from "./checkpoint-worker.js";
 
 // The worker is a module of its own, type-checked and linted like the rest. From dist/ it is the
@@ -46,5 +47,28 @@ export class Checkpointer {
     this.worker.ref();
     this.worker.postMessage("stop");
     await this.exited;
+  }
+}
+
+/**
+ * Hands the WAL checkpoints of `db`, the writer's connection to `file`, to a {@link Checkpointer};
+ * should its thread fail or exit, the writer takes them back (SQLite's automatic checkpoints), so
+ * the WAL never grows without bound. Undefined when no worker could be started: the writer then
+ * keeps checkpointing itself.
+ */
+export function offloadCheckpoints(
+  db: Database.Database,
+  file: string,
+  isClosed: () => boolean,
+): Checkpointer | undefined {
+  const takeBack = () => {
+    if (!isClosed()) db.pragma("wal_autocheckpoint = 1000");
+  };
+  try {
+    const c = new Checkpointer(file, { intervalMs: 1000, onError: takeBack, onExit: takeBack });
+    db.pragma("wal_autocheckpoint = 0");
+    return c;
+  } catch {
+    return undefined;
   }
 }

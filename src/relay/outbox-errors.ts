@@ -1,4 +1,12 @@
 /**
+ * The outbox cannot take these alarms now: the queue is full or the disk failed. None of them is
+ * stored; the sender should retry later (the HTTP layer answers 503 with Retry-After).
+ */
+export class OutboxUnavailableError extends Error {
+  override readonly name = "OutboxUnavailableError";
+}
+
+/**
  * Errors of the outbox's storage: the disk or the SQLite file failed under a read or a write.
  * They carry SQLite's code (e.g. SQLITE_CORRUPT, SQLITE_IOERR_READ) and a message that names no
  * secret; callers catch them per operation, so a damaged page fails one delivery or one request,
@@ -6,8 +14,6 @@
  */
 export class OutboxStorageError extends Error {
   override readonly name: string = "OutboxStorageError";
-  /** HTTP status when an admin request hits it: the outbox, not the request, is at fault. */
-  readonly status = 503;
   constructor(
     message: string,
     /** SQLite's error code, or "unknown". */
@@ -28,10 +34,9 @@ export class OutboxWriteError extends OutboxStorageError {
   override readonly name = "OutboxWriteError";
 }
 
-/** A dead-letter filter that cannot be applied: answered 400, or exit code 2 in the CLI. */
+/** A dead-letter filter that cannot be applied: the caller's mistake (HTTP 400, CLI exit code 2). */
 export class DeadLetterFilterError extends Error {
   override readonly name = "DeadLetterFilterError";
-  readonly status = 400;
 }
 
 interface Guardable {

@@ -1,13 +1,36 @@
 import type Database from "better-sqlite3";
 
 /**
- * Brings an outbox file written by an older version up to the current schema, in place and
- * idempotently: adds `outbox.identity`, the ordering identity (rows without it, written before it
- * existed, are ordered by their dedupe key).
+ * One step from an older outbox file to the current schema. Every step runs at every open, in
+ * order, so each must be idempotent: it looks before it changes (a column that exists, a table
+ * created `IF NOT EXISTS`).
  */
+export interface OutboxMigration {
+  /** What the step adds, for people reading this list. */
+  readonly adds: string;
+  apply(db: Database.Database): void;
+}
+
+/**
+ * The schema's history after OUTBOX_SCHEMA, oldest first. Add a step at the end for a new column
+ * or table; relay features that keep their own state beside the queue (e.g. the alert lifecycle's
+ * firing alerts and correlation ids) add their tables here, so old files gain them on open.
+ */
+export const OUTBOX_MIGRATIONS: readonly OutboxMigration[] = [
+  {
+    // Rows without it, written before it existed, are ordered by their dedupe key.
+    adds: "outbox.identity, the ordering identity",
+    apply: (db) => addColumn(db, "outbox", "identity", "TEXT"),
+  },
+];
+
+/** Brings an outbox file written by any older version up to the current schema, in place. */
 export function migrateOutbox(db: Database.Database): void {
-  const columns = db.prepare("PRAGMA table_info(outbox)").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "identity")) {
-    db.exec("ALTER TABLE outbox ADD COLUMN identity TEXT");
-  }
+  for (const step of OUTBOX_MIGRATIONS) step.apply(db);
+}
+
+/** Adds a column unless the table has it already. */
+export function addColumn(db: Database.Database, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }

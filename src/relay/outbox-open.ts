@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type { Logger } from "../log/logger.js";
@@ -56,6 +57,22 @@ export function openOutboxDatabase(
     db.close();
     throw err;
   }
+}
+
+/** The outbox file's name in its data directory. */
+export const OUTBOX_FILE = "relay-outbox.sqlite";
+
+/**
+ * {@link openOutboxDatabase} on the outbox file of `dataDir`, creating the directory if needed;
+ * the file's path is returned with the database for the checkpointer.
+ */
+export function openOutboxIn(
+  dataDir: string,
+  options: { logger: Logger; now: number; prepare: (db: Database.Database) => void },
+): { db: Database.Database; report: OutboxOpenReport; file: string } {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, OUTBOX_FILE);
+  return { ...openOutboxDatabase(file, options), file };
 }
 
 /** The outbox's identity, created with the file. */

@@ -6,7 +6,7 @@ import {
   type MappingDefaults,
   withRequiredFields,
 } from "./alarm.js";
-import { InvalidAlarmError, type Violation } from "./validation-error.js";
+import { InvalidAlarmError, type RejectedAlert, type Violation } from "./validation-error.js";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -32,14 +32,6 @@ const alertSchema = z.object({
 });
 
 type Alert = z.infer<typeof alertSchema>;
-
-/** An alert of a notification that could not be relayed, and why. */
-export interface RejectedAlert {
-  /** Position in the notification's `alerts`. */
-  index: number;
-  fingerprint: string | null;
-  errors: Violation[];
-}
 
 /** A notification split into the alerts that map to alarms and those that do not. */
 export interface AlertmanagerBatch {

@@ -1,7 +1,11 @@
 import type { RelayConfig } from "../config/types.js";
+import type { Logger } from "../log/logger.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
 import type { InputSource, MappingDefaults, OutboundAlarm } from "./alarm.js";
-import { type EnqueueResult, type Outbox, OutboxUnavailableError } from "./outbox.js";
+import { intake, type IntakeReceipt } from "./intake.js";
+import type { IntakeContext, IntakeFormat } from "./intake-formats.js";
+import type { EnqueueResult, Outbox } from "./outbox.js";
+import { OutboxUnavailableError } from "./outbox-errors.js";
 import type { RelaySender } from "./sender.js";
 import type { UpstreamStatus } from "./upstream-health.js";
 
@@ -15,7 +19,12 @@ export interface Relay {
   defaultsFor(environment: string): MappingDefaults;
   /** True when inbound tokens are configured or anonymous access is allowed. */
   readonly enabled: boolean;
-  /** Durably queues alarms for the environment. Throws {@link OutboxUnavailableError} (503). */
+  /**
+   * The relay's intake: parses, maps, dedupes and queues a body of `format` (see `intake()`).
+   * Throws the relay's typed errors (invalid alarm, outbox unavailable); never answers HTTP.
+   */
+  intake(format: IntakeFormat, body: unknown, context: IntakeContext): Promise<IntakeReceipt>;
+  /** Durably queues alarms already mapped. Throws {@link OutboxUnavailableError}. */
   accept(environment: string, source: InputSource, alarms: OutboundAlarm[]): Promise<EnqueueResult>;
   /** Counts `n` (default 1) rejected alarms (`unknown` environment when refused before the target was known). */
   rejected(source: InputSource, environment: string, n?: number): void;
@@ -56,8 +65,18 @@ export class RelayService implements Relay {
     private readonly metrics: RelayMetrics,
     /** Per-environment mapping settings (from the config file) over the RELAY_* ones. */
     private readonly overrides: Map<string, Partial<MappingDefaults>> = new Map(),
+    /** Where rejected alerts of a notification are logged (default: nowhere). */
+    readonly logger?: Logger,
   ) {
     this.defaults = { eventType: config.eventType, source: config.source, tag: config.tag };
+  }
+
+  get apiVersion() {
+    return this.config.apiVersion;
+  }
+
+  intake(format: IntakeFormat, body: unknown, context: IntakeContext): Promise<IntakeReceipt> {
+    return intake(this, format, body, context);
   }
 
   defaultsFor(environment: string): MappingDefaults {

@@ -1,6 +1,6 @@
 import type { SimProblem } from "./problems.js";
 import { BadRequest } from "./v1-feed.js";
-import { parseTime } from "./v2-feed.js";
+import { parseTime, splitTop, unquote } from "./api-params.js";
 
 /**
  * Whether `GET /api/v2/problems` returns a problem still open that started before `from` (the docs
@@ -18,33 +18,6 @@ export interface ProblemQuery {
   selector: string | null;
   pageSize: number;
   after?: { startTime: number; problemId: string };
-}
-
-/** Splits `text` at commas outside quotes and parentheses. */
-function splitTop(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "~") i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === "(") depth++;
-    else if (!quoted && c === ")") depth--;
-    else if (!quoted && depth === 0 && c === ",") {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts.map((p) => p.trim()).filter((p) => p !== "");
-}
-
-function unquote(v: string): string {
-  const t = v.trim();
-  const inner = t.startsWith('"') && t.endsWith('"') && t.length >= 2 ? t.slice(1, -1) : t;
-  return inner.replace(/~(.)/g, "$1");
 }
 
 function criterion(name: string, values: string[]): Criterion {
@@ -88,6 +61,7 @@ export function firstProblemQuery(params: URLSearchParams, now: number): Problem
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new BadRequest("Parameter 'pageSize' must be an integer between 1 and 500.");
   }
+  if (params.has("entitySelector")) throw new BadRequest("The simulator does not support entitySelector.");
   const to = parseTime(params.get("to"), now, "to") ?? now;
   const from = parseTime(params.get("from"), now, "from") ?? now - 2 * 3_600_000;
   if (from > to) throw new BadRequest("'from' must not be after 'to'.");

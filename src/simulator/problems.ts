@@ -1,89 +1,25 @@
-import { entityTagsOf, managementZonesOf, type SimTag, type SimZone } from "./entity-meta.js";
+import { entityTagsOf, managementZonesOf } from "./entity-meta.js";
 import type { EventLife } from "./event-life.js";
-import type { SimEvent } from "./sim-event.js";
+import {
+  impactOf,
+  opensProblem,
+  PROBLEM_IMPACTS,
+  PROBLEM_SEVERITIES,
+  type ProblemCloseRecord,
+  type SimProblem,
+  titleOf,
+} from "./problem-rules.js";
+import { compareOldestFirst, mergeOldestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore } from "./sim-store.js";
 
-/** Problem severities, worst first (the order a problem's severity is chosen by). */
-export const PROBLEM_SEVERITIES = [
-  "AVAILABILITY",
-  "ERROR",
-  "PERFORMANCE",
-  "RESOURCE_CONTENTION",
-  "CUSTOM_ALERT",
-];
-/** Problem impact levels, widest first (a problem takes its widest event's). */
-export const PROBLEM_IMPACTS = ["APPLICATION", "SERVICES", "INFRASTRUCTURE", "ENVIRONMENT"];
-/** Event types that never open a problem whatever severity they carry. */
-const NEVER_OPENING = new Set([
-  "WARNING",
-  "CUSTOM_INFO",
-  "CUSTOM_ANNOTATION",
-  "CUSTOM_CONFIGURATION",
-  "CUSTOM_DEPLOYMENT",
-  "MARKED_FOR_TERMINATION",
-  "PROCESS_RESTART",
-]);
-
-/** An entity as problems write it. */
-export interface SimEntityRef {
-  entityId: { id: string; type: string };
-  name: string;
-}
-
-/** One problem as the model sees it at a point in simulated time. */
-export interface SimProblem {
-  problemId: string;
-  displayId: string;
-  title: string;
-  status: "OPEN" | "CLOSED";
-  severityLevel: string;
-  impactLevel: string;
-  startTime: number;
-  /** -1 while open. */
-  endTime: number;
-  entity: SimEntityRef;
-  managementZones: SimZone[];
-  entityTags: SimTag[];
-  /** Its events, oldest first (the first one opened it). */
+/** A problem being derived: its events and until when it is open (Infinity while any is). */
+interface Group {
   events: SimEvent[];
+  openUntil: number;
 }
 
-/** A close done through `POST /api/v2/problems/{id}/close`, for tests to read. */
-export interface ProblemCloseRecord {
-  problemId: string;
-  at: number;
-  message: string;
-  /** Who closed it: the public part of the token used. */
-  author: string;
-  commentId: string;
-  /** Events the close ended. */
-  endedEvents: bigint[];
-}
-
-/** Whether an event opens or joins a problem: a problem-opening category, not suppressed. */
-export function opensProblem(e: SimEvent): boolean {
-  if (NEVER_OPENING.has(e.eventType)) return false;
-  if (!PROBLEM_SEVERITIES.includes(e.severityLevel ?? "")) return false;
-  return e.properties?.["dt.event.suppress_problem"] !== "true";
-}
-
-function impactOf(e: SimEvent): string {
-  const level = e.impactLevel === "SERVICE" ? "SERVICES" : (e.impactLevel ?? "INFRASTRUCTURE");
-  return PROBLEM_IMPACTS.includes(level) ? level : "INFRASTRUCTURE";
-}
-
-function titleOf(e: SimEvent): string {
-  return e.title ?? e.eventType.toLowerCase().replaceAll("_", " ");
-}
-
-function byStart(a: SimEvent, b: SimEvent): number {
-  if (a.startTime !== b.startTime) return a.startTime - b.startTime;
-  return a.eventId === b.eventId ? 0 : a.eventId < b.eventId ? -1 : 1;
-}
-
-/** Open at `t`: started by then and some event not ended by then. */
-function openAt(events: SimEvent[], t: number): boolean {
-  return events.some((e) => e.endTime === -1 || e.endTime > t);
+function openUntil(e: SimEvent): number {
+  return e.endTime === -1 ? Number.POSITIVE_INFINITY : e.endTime;
 }
 
 /**
@@ -91,13 +27,22 @@ function openAt(events: SimEvent[], t: number): boolean {
  * problem-opening event (not `dt.event.suppress_problem`) joins the problem open on its entity at
  * its start, else opens a new one (`dt.event.allow_davis_merge=false`: always its own). A problem
  * is closed when all its events are. Derived lazily at read time (after ending timed-out ingested
- * events), so a jump of a manual clock shows at the next read. Ids are stable: a problem's id
- * derives from its first event.
+ * events), so a jump of a manual clock shows at the next read. Ids are stable: a problem keeps the
+ * id (and title) it was first seen with, made from its first event, even when a back-dated event
+ * later becomes its first.
  */
 export class SimProblems {
   /** Closes done through the API, in order. */
   readonly closes: ProblemCloseRecord[] = [];
   private readonly displayNumbers = new Map<string, number>();
+  /** The problem each event was last seen in, so a late, back-dated event does not rename it. */
+  private readonly problemOfEvent = new WeakMap<SimEvent, string>();
+  /** The event each problem id was made from (its title is the problem's). */
+  private readonly origins = new Map<string, SimEvent>();
+  /** Problem-opening events, oldest first, caught up incrementally from the store's log. */
+  private order: SimEvent[] = [];
+  private orderAdds = 0;
+  private orderResets = -1;
   private cache: { version: number; problems: SimProblem[]; byId: Map<string, SimProblem> } | undefined;
 
   constructor(
@@ -155,44 +100,85 @@ export class SimProblems {
     return this.cache;
   }
 
+  /** The problem-opening events oldest first; new ones are merged in, not the whole set re-sorted. */
+  private opening(): SimEvent[] {
+    if (this.store.resets !== this.orderResets) {
+      this.order = [...this.store.all()].filter(opensProblem).sort(compareOldestFirst);
+    } else {
+      const fresh = this.store.addedSince(this.orderAdds).filter(opensProblem).sort(compareOldestFirst);
+      this.order = mergeOldestFirst(this.order, fresh);
+    }
+    this.orderAdds = this.store.addCount;
+    this.orderResets = this.store.resets;
+    return this.order;
+  }
+
   private derive(): SimProblem[] {
-    const opening = [...this.store.all()].filter(opensProblem).sort(byStart);
-    const groups: SimEvent[][] = [];
-    const current = new Map<string, SimEvent[]>();
+    const opening = this.opening();
+    const groups: Group[] = [];
+    const current = new Map<string, Group>();
     for (const e of opening) {
       const merge = e.properties?.["dt.event.allow_davis_merge"] !== "false";
       const group = merge ? current.get(e.entityId) : undefined;
-      if (group && openAt(group, e.startTime)) {
-        group.push(e);
+      // Open at e's start: some event of the group has not ended by then.
+      if (group && group.openUntil > e.startTime) {
+        group.events.push(e);
+        group.openUntil = Math.max(group.openUntil, openUntil(e));
         continue;
       }
-      const fresh = [e];
+      const fresh = { events: [e], openUntil: openUntil(e) };
       groups.push(fresh);
       if (merge) current.set(e.entityId, fresh);
     }
-    return groups.map((g) => this.toProblem(g)).reverse();
+    return groups.map((g) => this.toProblem(g.events)).reverse();
+  }
+
+  /**
+   * The id of a derived group: the oldest id any of its events already had (ids stay stable when
+   * a back-dated event becomes the group's first), else a new one from its first event.
+   */
+  private identify(events: SimEvent[]): { problemId: string; n: number } {
+    let problemId: string | undefined;
+    let n = Number.POSITIVE_INFINITY;
+    for (const e of events) {
+      const known = this.problemOfEvent.get(e);
+      const number = known === undefined ? undefined : this.displayNumbers.get(known);
+      if (known !== undefined && number !== undefined && number < n) [problemId, n] = [known, number];
+    }
+    if (problemId === undefined) {
+      const first = events[0] as SimEvent;
+      problemId = `${first.eventId}_${first.startTime}V2`;
+      n = this.displayNumbers.size + 1;
+      this.displayNumbers.set(problemId, n);
+      this.origins.set(problemId, first);
+    }
+    for (const e of events)
+      if (this.problemOfEvent.get(e) !== problemId) this.problemOfEvent.set(e, problemId);
+    return { problemId, n };
   }
 
   private toProblem(events: SimEvent[]): SimProblem {
     const first = events[0] as SimEvent;
-    const problemId = `${first.eventId}_${first.startTime}V2`;
-    let n = this.displayNumbers.get(problemId);
-    if (n === undefined) {
-      n = this.displayNumbers.size + 1;
-      this.displayNumbers.set(problemId, n);
+    const { problemId, n } = this.identify(events);
+    let open = false;
+    let end = 0;
+    let severity = PROBLEM_SEVERITIES.length - 1;
+    let impact = PROBLEM_IMPACTS.length - 1;
+    for (const e of events) {
+      if (e.endTime === -1) open = true;
+      end = Math.max(end, e.endTime);
+      severity = Math.min(severity, PROBLEM_SEVERITIES.indexOf(e.severityLevel as string));
+      impact = Math.min(impact, PROBLEM_IMPACTS.indexOf(impactOf(e)));
     }
-    const open = events.some((e) => e.endTime === -1);
-    const worst = (order: string[], of: (e: SimEvent) => string) =>
-      order[Math.min(...events.map((e) => order.indexOf(of(e))))] as string;
     return {
       problemId,
       displayId: `P-${n}`,
-      title: titleOf(first),
+      title: titleOf(this.origins.get(problemId) ?? first),
       status: open ? "OPEN" : "CLOSED",
-      severityLevel: worst(PROBLEM_SEVERITIES, (e) => e.severityLevel as string),
-      impactLevel: worst(PROBLEM_IMPACTS, impactOf),
+      severityLevel: PROBLEM_SEVERITIES[severity] as string,
+      impactLevel: PROBLEM_IMPACTS[impact] as string,
       startTime: first.startTime,
-      endTime: open ? -1 : Math.max(...events.map((e) => e.endTime)),
+      endTime: open ? -1 : end,
       entity: {
         entityId: { id: first.entityId, type: first.entityId.split("-")[0] ?? "" },
         name: first.entityName,
@@ -203,3 +189,12 @@ export class SimProblems {
     };
   }
 }
+
+export {
+  opensProblem,
+  PROBLEM_IMPACTS,
+  PROBLEM_SEVERITIES,
+  type ProblemCloseRecord,
+  type SimEntityRef,
+  type SimProblem,
+} from "./problem-rules.js";

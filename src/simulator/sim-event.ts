@@ -55,3 +55,34 @@ function renderEvent(e: SimEvent, withId: boolean): string {
   };
   return `{"eventId":${e.eventId.toString()},${JSON.stringify(body).slice(1)}`;
 }
+
+/** Oldest first, ties broken by id ascending: the order problems are derived in. */
+export function compareOldestFirst(a: SimEvent, b: SimEvent): number {
+  if (a.startTime !== b.startTime) return a.startTime - b.startTime;
+  return a.eventId === b.eventId ? 0 : a.eventId < b.eventId ? -1 : 1;
+}
+
+/** Merges two lists sorted oldest first; appends in place when `fresh` all comes after (the live case). */
+export function mergeOldestFirst(old: SimEvent[], fresh: SimEvent[]): SimEvent[] {
+  if (fresh.length === 0) return old;
+  const last = old[old.length - 1];
+  if (last === undefined || compareOldestFirst(last, fresh[0] as SimEvent) <= 0) {
+    for (const e of fresh) old.push(e);
+    return old;
+  }
+  const out: SimEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < fresh.length) {
+    const a = old[i];
+    const b = fresh[j];
+    if (b === undefined || (a !== undefined && compareOldestFirst(a, b) <= 0)) {
+      out.push(a as SimEvent);
+      i++;
+    } else {
+      out.push(b);
+      j++;
+    }
+  }
+  return out;
+}

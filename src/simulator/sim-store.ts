@@ -38,12 +38,34 @@ export class SimEventStore {
   private _version = 0;
   private readonly cache = new Map<string, { version: number; result: SimEvent[] }>();
   private sorted: { version: number; events: SimEvent[] } | undefined;
+  /** Every event ever added, in order: lets readers catch up on what is new without a full scan. */
+  private readonly log: SimEvent[] = [];
+  /** Bumped when an event is deleted or replaced, which invalidates what readers built from the log. */
+  private _resets = 0;
 
   constructor(public timeFilter: TimeFilter) {}
 
   add(e: SimEvent): void {
+    const size = this.events.size;
     this.events.set(e.eventId, e);
+    if (this.events.size === size) this._resets++;
+    this.log.push(e);
     this._version++;
+  }
+
+  /** Events added after the first `n` adds (see {@link addCount}), in the order they were added. */
+  addedSince(n: number): SimEvent[] {
+    return this.log.slice(n);
+  }
+
+  /** How many adds there have been. */
+  get addCount(): number {
+    return this.log.length;
+  }
+
+  /** Changes when an event is deleted or replaced: anything built from {@link addedSince} must restart. */
+  get resets(): number {
+    return this._resets;
   }
 
   /** Closes an open event at `endTime`. Returns false if it does not exist or is closed. */
@@ -57,6 +79,7 @@ export class SimEventStore {
 
   delete(id: bigint): boolean {
     this._version++;
+    this._resets++;
     return this.events.delete(id);
   }
 

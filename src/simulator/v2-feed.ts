@@ -1,6 +1,7 @@
 import { entityTagsOf, managementZonesOf } from "./entity-meta.js";
 import { compareNewestFirst, type SimEvent } from "./sim-event.js";
 import type { SimEventStore, SimQuery } from "./sim-store.js";
+import { parseTime, splitTop, unquote } from "./api-params.js";
 import { BadRequest } from "./v1-feed.js";
 
 /** v2 spells the impact level as a property value; v1 as an enum. */
@@ -20,32 +21,35 @@ export type OpenEndTime = "null" | "-1";
 interface PageKey {
   q: SimQuery;
   status: "OPEN" | "CLOSED" | undefined;
+  correlationId?: string;
   pageSize: number;
   afterStart: number;
   afterId: string;
 }
 
-const RELATIVE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** v1 (store) names of v2 event types that differ. */
+const V1_EVENT_TYPE: Record<string, string> = { RESOURCE_CONTENTION_EVENT: "RESOURCE_CONTENTION" };
 
-/** Parses a v2 timestamp parameter: ms, `now`, `now-2h`-style, or ISO 8601. */
-export function parseTime(value: string | null, now: number, name: string): number | undefined {
-  if (value === null) return undefined;
-  if (/^-?\d+$/.test(value)) return Number(value);
-  const rel = /^now(?:-(\d+)([smhd]))?$/.exec(value);
-  if (rel) return now - (rel[1] ? Number(rel[1]) * (RELATIVE_UNITS[rel[2] as string] as number) : 0);
-  const iso = Date.parse(value);
-  if (!Number.isNaN(iso)) return iso;
-  throw new BadRequest(`Parameter '${name}' is not a valid timestamp.`);
-}
+type SelectorFilters = Pick<PageKey, "status" | "correlationId"> & Pick<SimQuery, "eventType" | "entityId">;
 
-function parseSelector(selector: string | null): "OPEN" | "CLOSED" | undefined {
-  if (selector === null) return undefined;
-  const m = /^status\("(OPEN|CLOSED)"\)$/.exec(selector.trim());
-  if (!m)
-    throw new BadRequest(
-      `The simulator supports only eventSelector=status("OPEN"|"CLOSED"), got '${selector}'.`,
-    );
-  return m[1] as "OPEN" | "CLOSED";
+/** Parses `eventSelector`: `status`, `correlationId`, `eventType`, `entityId`, AND-ed; else 400. */
+function parseSelector(selector: string | null): SelectorFilters {
+  const out: SelectorFilters = { status: undefined };
+  for (const part of selector === null ? [] : splitTop(selector)) {
+    const m = /^(status|correlationId|eventType|entityId)\("([^"]*)"\)$/.exec(part);
+    const value = m ? unquote(`"${m[2]}"`) : "";
+    if (m?.[1] === "status" && /^(open|closed)$/i.test(value))
+      out.status = value.toUpperCase() as "OPEN" | "CLOSED";
+    else if (m?.[1] === "correlationId") out.correlationId = value;
+    else if (m?.[1] === "eventType") out.eventType = V1_EVENT_TYPE[value] ?? value;
+    else if (m?.[1] === "entityId") out.entityId = value;
+    else {
+      throw new BadRequest(
+        `The simulator supports only eventSelector criteria status("OPEN"|"CLOSED"), correlationId, eventType and entityId, got '${part}'.`,
+      );
+    }
+  }
+  return out;
 }
 
 function firstPage(params: URLSearchParams, now: number): PageKey {
@@ -58,9 +62,11 @@ function firstPage(params: URLSearchParams, now: number): PageKey {
   const to = parseTime(params.get("to"), now, "to") ?? now;
   const from = parseTime(params.get("from"), now, "from") ?? now - 2 * 3_600_000;
   if (from > to) throw new BadRequest("'from' must not be after 'to'.");
+  const { status, correlationId, eventType, entityId } = parseSelector(params.get("eventSelector"));
   return {
-    q: { from, to },
-    status: parseSelector(params.get("eventSelector")),
+    q: { from, to, eventType, entityId },
+    status,
+    ...(correlationId === undefined ? {} : { correlationId }),
     pageSize,
     afterStart: Number.POSITIVE_INFINITY,
     afterId: "0",
@@ -122,7 +128,13 @@ export function v2FeedPage(
   const key = keyText === null ? firstPage(params, now) : decodeKey(keyText);
   const all = store.query(key.q, "overlap");
   const matching =
-    key.status === undefined ? all : all.filter((e) => (e.endTime === -1) === (key.status === "OPEN"));
+    key.status === undefined && key.correlationId === undefined
+      ? all
+      : all.filter(
+          (e) =>
+            (key.status === undefined || (e.endTime === -1) === (key.status === "OPEN")) &&
+            (key.correlationId === undefined || e.correlationId === key.correlationId),
+        );
   const pivot = { startTime: key.afterStart, eventId: BigInt(key.afterId) } as SimEvent;
   let start = 0;
   if (keyText !== null) {

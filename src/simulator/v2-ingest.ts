@@ -44,17 +44,20 @@ export type IngestResult =
 
 /**
  * The entity an ingested event lands on: `entityId("X")` names it; any other selector gets an
- * entity of its `type(...)` whose id is a hash of the selector (so one selector, one entity);
- * no selector means the environment entity.
+ * entity of its `type(...)` whose id is a hash of the selector (so one selector, one entity;
+ * `type("HOST")` and `type(HOST)` are the same), named by `entityName.equals(...)` if given; no
+ * selector means the environment entity.
  */
-export function entityOfSelector(selector: unknown): { id: string; type: string } {
+export function entityOfSelector(selector: unknown): { id: string; type: string; name?: string } {
   if (typeof selector !== "string" || selector.trim() === "") {
     return { id: "ENVIRONMENT-0000000000000001", type: "ENVIRONMENT" };
   }
   const named = /entityId\("?([A-Z_]+)-([0-9A-Fa-f]+)"?\)/.exec(selector);
   if (named) return { id: `${named[1]}-${named[2]}`, type: named[1] as string };
   const type = /type\("?([A-Z_]+)"?\)/.exec(selector)?.[1] ?? "HOST";
-  return { id: `${type}-${hex16(selector)}`, type };
+  const name = /entityName(?:\.equals)?\("((?:[^"~]|~.)*)"\)/.exec(selector)?.[1]?.replace(/~(.)/g, "$1");
+  const id = `${type}-${hex16(selector.trim().replace(/type\("([A-Z_]+)"\)/g, "type($1)"))}`;
+  return name === undefined ? { id, type } : { id, type, name };
 }
 
 /**
@@ -93,7 +96,7 @@ export function acceptV2Ingest(body: unknown, now: number, prng: Prng): IngestRe
     severityLevel: severity ?? "INFO",
     impactLevel: IMPACT_OF_TYPE[entity.type] ?? "INFRASTRUCTURE",
     entityId: entity.id,
-    entityName: b.title,
+    entityName: entity.name ?? b.title,
     extra: { source: "v2 ingest", customProperties: props },
     title: b.title,
     properties: props as Record<string, string>,

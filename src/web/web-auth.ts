@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
 import bcrypt from "bcryptjs";
+import { WebAccessError } from "./access-error.js";
 import type { WebConfigSource } from "./web-config.js";
 
 /** Verified credentials are remembered for a minute: bcrypt costs ~50-100 ms per check by design. */
@@ -39,19 +40,16 @@ export function webConfigGuard(source: WebConfigSource): RequestHandler {
           if (verified.size >= CACHE_MAX) verified.clear();
           verified.set(key, Date.now() + CACHE_MS);
           next();
-        } else unauthorized(res);
+        } else next(unauthorized());
       }, next);
       return;
     }
-    unauthorized(res);
+    next(unauthorized());
   };
 }
 
-function unauthorized(res: Parameters<RequestHandler>[1]): void {
-  res
-    .status(401)
-    .set("WWW-Authenticate", 'Basic realm="dynatrace-events-exporter"')
-    .json({ error: { code: 401, message: "basic authentication required (web config basic_auth_users)" } });
+function unauthorized(): WebAccessError {
+  return new WebAccessError("unauthorized", "basic authentication required (web config basic_auth_users)");
 }
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {

@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer, type ServerOptions } from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "express";
-import { applyServerLimits, type ServerLimits, serverOptions } from "../http/server-limits.js";
+import { applyServerLimits, type ServerLimits, serverOptions } from "./server-limits.js";
+import { WebAccessError } from "./access-error.js";
 import type { TlsSettings, WebConfigSource } from "./web-config.js";
 
 function secureOptions(t: TlsSettings): ServerOptions {
@@ -49,7 +50,7 @@ export function createWebServer(
  * when given (VerifyClientCertIfGiven), and the allowed subject alternative names.
  */
 export function clientCertGuard(source: WebConfigSource): RequestHandler {
-  return (req, res, next) => {
+  return (req, _res, next) => {
     const tls = source.current().tls;
     const socket = req.socket as TLSSocket;
     if (!tls || typeof socket.getPeerCertificate !== "function") {
@@ -59,7 +60,7 @@ export function clientCertGuard(source: WebConfigSource): RequestHandler {
     const cert = socket.getPeerCertificate();
     const present = cert !== null && Object.keys(cert).length > 0;
     const refuse = (message: string) => {
-      res.status(403).json({ error: { code: 403, message } });
+      next(new WebAccessError("forbidden", message));
     };
     if (tls.clientAuth === "RequireAnyClientCert" && !present)
       return refuse("a client certificate is required");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, test } from "node:test";
-import { DEFAULT_SERVER_LIMITS } from "../../src/http/server-limits.js";
+import { DEFAULT_SERVER_LIMITS } from "../../src/web/server-limits.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { until } from "../helpers/wait.js";
 

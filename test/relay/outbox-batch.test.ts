@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import type { OutboundAlarm } from "../../src/relay/alarm.js";
-import { Outbox, OutboxUnavailableError } from "../../src/relay/outbox.js";
+import { Outbox } from "../../src/relay/outbox.js";
+import { OutboxUnavailableError } from "../../src/relay/outbox-errors.js";
 import { until } from "../helpers/wait.js";
 
 const dirs: string[] = [];

@@ -145,4 +145,24 @@ describe("simulated life of an ingested problem-opening event", () => {
       });
     }
   });
+
+  test("when the v2 feed is asked for an ingest's correlationId, then exactly that event comes, with its properties", async () => {
+    await withSim({}, async (_sim, api) => {
+      const sent = await api.ingest(ALERT);
+      await api.ingest({ ...ALERT, title: "other", entitySelector: 'entityId("HOST-00000000000000F3")' });
+      const sel = encodeURIComponent(
+        `correlationId("${sent.correlationId}"),status("OPEN"),eventType("CUSTOM_ALERT")`,
+      );
+      const r = await api.call("GET", `/api/v2/events?eventSelector=${sel}`);
+      const events = (
+        r.json as { events: { correlationId: string; title: string; properties: { key: string }[] }[] }
+      ).events;
+      assert.equal(events.length, 1);
+      assert.equal(events[0]?.correlationId, sent.correlationId);
+      assert.equal(events[0]?.title, ALERT.title);
+      assert.ok(events[0]?.properties.some((p) => p.key === "alertname"));
+      const bad = await api.call("GET", `/api/v2/events?eventSelector=${encodeURIComponent('text("x")')}`);
+      assert.equal(bad.status, 400);
+    });
+  });
 });

@@ -96,6 +96,44 @@ describe("simulated Problems API: which events open problems, joining, severity"
     assert.equal(all.filter(onEntity("HOST-00000000000000CC")).length, 0);
   });
 
+  test("when a back-dated event joins a problem, then the problem keeps its id and title but starts earlier", async () => {
+    const entity = 'entityId("HOST-00000000000000DD")';
+    await api.ingest({ eventType: "ERROR_EVENT", title: "seen first", entitySelector: entity });
+    const before = (await api.allProblems("")).filter(onEntity("HOST-00000000000000DD"));
+    const earlier = clock.now() - 10 * MIN;
+    await api.ingest({
+      eventType: "ERROR_EVENT",
+      title: "back-dated",
+      entitySelector: entity,
+      startTime: earlier,
+      timeout: 60,
+    });
+    const after = (await api.allProblems("", "evidenceDetails")).filter(onEntity("HOST-00000000000000DD"));
+    assert.equal(after.length, 1);
+    assert.equal(after[0]?.problemId, before[0]?.problemId);
+    assert.equal(after[0]?.displayId, before[0]?.displayId);
+    assert.equal(after[0]?.title, "seen first");
+    assert.equal(after[0]?.startTime, earlier);
+    assert.equal(after[0]?.evidenceDetails?.totalCount, 2);
+  });
+
+  test("when selectors name the same entity with different quoting, then events land on one entity named by entityName", async () => {
+    await api.ingest({
+      eventType: "PERFORMANCE_EVENT",
+      title: "slow 1",
+      entitySelector: 'type("HOST"),entityName.equals("db-7")',
+    });
+    await api.ingest({
+      eventType: "PERFORMANCE_EVENT",
+      title: "slow 2",
+      entitySelector: 'type(HOST),entityName.equals("db-7")',
+    });
+    const mine = (await api.allProblems("")).filter((p) => p.affectedEntities[0]?.name === "db-7");
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]?.affectedEntities[0]?.entityId.id ?? "", /^HOST-[0-9A-F]{16}$/);
+    assert.equal(mine[0]?.impactLevel, "INFRASTRUCTURE");
+  });
+
   test("when an unknown problem is asked for, then it answers 404 in the error envelope", async () => {
     const r = await api.call("GET", "/api/v2/problems/nope_1V2");
     assert.equal(r.status, 404);
