@@ -2,7 +2,7 @@ import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
 import { prefetchChain } from "./page-chain.js";
-import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
+import { type PageBudget, readBudget, SeenTokens } from "./paging-limit.js";
 
 /** The time range and filters of one read of the v1 feed. */
 export interface V1Query {
@@ -98,11 +98,8 @@ export async function* readV1Feed(
   const step = (body: unknown, pageNo: number) => {
     const page = parseV1Page(body);
     // Half a page per page: slack for events repeated across legacy pages.
-    const b = (budget ??= new PageBudget("v1", query.maxPages ?? DEFAULT_MAX_PAGES, {
-      name: "totalEventCount",
-      count: page.totalEventCount,
-      perPage: V1_PAGE_SIZE / 2,
-    }));
+    const stated = { name: "totalEventCount", count: page.totalEventCount, perPage: V1_PAGE_SIZE / 2 };
+    const b = (budget ??= readBudget("v1", query.maxPages, stated));
     const fresh = state.freshEvents(page, pageNo);
     const next = () => {
       const params = state.nextParams(page.next);

@@ -2,7 +2,7 @@ import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV2Page, V2_PAGE_SIZE, type V2Page } from "./events-v2.js";
 import { prefetchChain } from "./page-chain.js";
-import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
+import { type PageBudget, readBudget, SeenTokens } from "./paging-limit.js";
 
 /** One read of the v2 feed: a timeframe, optionally only open events. */
 export interface V2Query {
@@ -43,7 +43,7 @@ export async function* readV2Feed(
   let budget: PageBudget | undefined;
   const step = (body: unknown, pageNo: number) => {
     const page = parseV2Page(body);
-    const b = (budget ??= new PageBudget("v2", query.maxPages ?? DEFAULT_MAX_PAGES, {
+    const b = (budget ??= readBudget("v2", query.maxPages, {
       name: "totalCount",
       count: page.totalCount,
       perPage: V2_PAGE_SIZE,
