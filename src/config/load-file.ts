@@ -56,6 +56,7 @@ const environmentSchema = z.strictObject({
   dimensions: z.array(z.string().min(1)).optional(),
   staticLabels: z.record(z.string(), z.string()).optional(),
   maxSeries: z.number().int().min(10).max(1_000_000).optional(),
+  readConcurrency: z.number().int().min(1).max(64).optional(),
   relay: z
     .strictObject({
       eventType: z
@@ -154,6 +155,7 @@ function toEnvironment(
     excludeEventTypes: e.excludeEventTypes ?? d.excludeEventTypes,
     entityId: e.entityId,
     maxPages: e.maxPages ?? d.maxPages,
+    readConcurrency: e.readConcurrency ?? d.readConcurrency,
     ...(e.relay ? { relay: e.relay } : {}),
     ...extraSettings(e, d, where),
   };

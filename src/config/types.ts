@@ -48,6 +48,8 @@ export interface EnvironmentConfig {
   problems?: "auto" | "on" | "off";
   /** Most label sets per metric family (series cap; MAX_SERIES, file key `maxSeries`; default 10,000). */
   maxSeries?: number;
+  /** Feed requests in flight at once (FEED_READ_CONCURRENCY, file key `readConcurrency`). */
+  readConcurrency?: number;
   /** Relay mapping settings of this environment, over the RELAY_* defaults (config file only). */
   relay?: {
     eventType?: (typeof V1_PUSH_EVENT_TYPES)[number];
