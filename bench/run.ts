@@ -16,6 +16,7 @@ const SUITE = [
   "relay-intake",
   "relay-delivery",
   "series-cap",
+  "sliced-read",
   "soak",
 ];
 const here = dirname(fileURLToPath(import.meta.url));

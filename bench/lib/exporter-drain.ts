@@ -1,6 +1,8 @@
 import { Registry } from "prom-client";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
+import { ReadGate } from "../../src/dynatrace/read-gate.js";
+import { DEFAULT_READ_CONCURRENCY } from "../../src/feed/feed-pages.js";
 import { FeedDrainer } from "../../src/feed/drainer.js";
 import { EventStore } from "../../src/feed/event-store.js";
 import { createLogger } from "../../src/log/logger.js";
@@ -14,9 +16,23 @@ export interface ExporterFeed {
   close(): Promise<void>;
 }
 
-/** Builds client, store, metrics and drainer for `url` with the exporter's defaults and a fixed clock. */
-export function exporterFeed(url: string, token: string, now: number, window = "24h"): ExporterFeed {
-  const config = loadConfigFromEnv({ DYNATRACE_URL: url, DYNATRACE_API_TOKEN: token, EVENTS_WINDOW: window });
+/**
+ * Builds client, store, metrics and drainer for `url` with the exporter's defaults (over them,
+ * `settings` as environment variables) and a fixed clock.
+ */
+export function exporterFeed(
+  url: string,
+  token: string,
+  now: number,
+  window = "24h",
+  settings: Record<string, string> = {},
+): ExporterFeed {
+  const config = loadConfigFromEnv({
+    DYNATRACE_URL: url,
+    DYNATRACE_API_TOKEN: token,
+    EVENTS_WINDOW: window,
+    ...settings,
+  });
   const env = config.environments[0];
   if (!env) throw new Error("no environment");
   const clock = () => now;
@@ -31,6 +47,8 @@ export function exporterFeed(url: string, token: string, now: number, window = "
     timeoutMs: 60_000,
     userAgent: "bench",
     onResponse: (endpoint, code) => metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+    readGate: new ReadGate(env.readConcurrency ?? DEFAULT_READ_CONCURRENCY),
+    connections: Math.max(4, env.readConcurrency ?? DEFAULT_READ_CONCURRENCY),
   });
   const logger = createLogger("error");
   const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt: now });

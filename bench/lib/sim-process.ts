@@ -1,6 +1,7 @@
 // A simulated Dynatrace environment in its own process, seeded for one benchmark.
 import { Prng } from "../../src/simulator/prng.js";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { eventToJson } from "../../src/simulator/sim-event.js";
 import { helperOptions, serveRequests } from "./child.js";
 
 /** How the benchmark wants the environment seeded. */
@@ -16,6 +17,12 @@ export interface SimProcessOptions {
   seed: number;
   /** Added to every push answer (default 0). */
   pushLatencyMs?: number;
+  /** Added to every feed page (default 0). */
+  feedLatencyMs?: number;
+  /** Keep rendered pages (default true; see SimulatorOptions.cachePages). */
+  cachePages?: boolean;
+  /** Render every event once before listening, so that the first read is not the slow one. */
+  prerender?: boolean;
 }
 
 /** What the process sends once it listens. */
@@ -32,8 +39,9 @@ const o = helperOptions<SimProcessOptions>();
 const sim = new SimulatedDynatrace({
   clock: () => o.now,
   seed: o.seed,
-  cachePages: true,
+  cachePages: o.cachePages ?? true,
   pushLatencyMs: o.pushLatencyMs,
+  feedLatencyMs: o.feedLatencyMs,
 });
 if (o.labelSets === 0) {
   sim.generator.history(o.events, o.spanMs, o.now);
@@ -52,11 +60,14 @@ if (o.labelSets === 0) {
     });
   }
 }
+if (o.prerender) for (const e of sim.store.all()) eventToJson(e, sim.feed.withIdField);
 const url = await sim.listen();
 serveRequests((r) => {
   if (r.type === "feedRequests") return sim.requests.filter((q) => q.method === "GET").length;
   if (r.type === "forget") sim.requests.length = 0;
   if (r.type === "pushLatency") sim.pushLatencyMs = r.ms as number;
+  if (r.type === "feedHighWater") return sim.feedLoad.highWater;
+  if (r.type === "resetHighWater") sim.feedLoad.resetHighWater();
   return null;
 });
 process.send?.({ url, token: sim.token, events: sim.store.size } satisfies SimReady);

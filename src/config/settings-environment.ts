@@ -155,4 +155,11 @@ export const FEED = {
     kind: labelMap(),
     doc: "Labels with fixed values added to the event and problem families (config file only, a map name: value); at most 16, none named like a built-in or opt-in label.",
   }),
+  readConcurrency: setting({
+    env: "FEED_READ_CONCURRENCY",
+    scope: "both",
+    kind: integer({ min: 1, max: 64 }),
+    default: "4",
+    doc: "Feed requests in flight at once per environment (1 to 64): full reads of 16+ pages are read in time slices side by side (1: page after page); halved on 429, +1 per 16 pages that succeed in a row.",
+  }),
 };

@@ -18,6 +18,7 @@ import {
 } from "./errors.js";
 import { parseJsonExactIds } from "./exact-json.js";
 import { classifyNetworkError } from "./network-cause.js";
+import type { ReadGate } from "./read-gate.js";
 import { apiErrorMessage, cleanUpstreamText } from "./redact.js";
 import { TokenSource } from "./token-source.js";
 
@@ -49,6 +50,8 @@ export interface ClientOptions {
   connections?: number;
   /** Largest 2xx body read, for GETs (feed pages) and POSTs (push answers). */
   maxBodyBytes?: { read?: number; push?: number };
+  /** Bounds the GETs in flight at once and adapts the bound to 429s (FEED_READ_CONCURRENCY). */
+  readGate?: ReadGate;
 }
 
 interface HttpCall {
@@ -159,6 +162,24 @@ export class DynatraceClient {
   }
 
   private async attempt(req: HttpCall, signal?: AbortSignal): Promise<unknown> {
+    const gate = req.method === "GET" ? this.options.readGate : undefined;
+    if (gate === undefined) return this.exchange(req, signal);
+    const ticket = await gate.acquire(signal).catch((err: unknown) => {
+      throw new DynatraceNetworkError("aborted", req.path, err);
+    });
+    try {
+      const body = await this.exchange(req, signal);
+      gate.succeeded();
+      return body;
+    } catch (err) {
+      if (err instanceof DynatraceHttpError && err.status === 429) gate.throttled(ticket);
+      throw err;
+    } finally {
+      gate.release();
+    }
+  }
+
+  private async exchange(req: HttpCall, signal?: AbortSignal): Promise<unknown> {
     const isPost = req.method === "POST";
     const limit = isPost
       ? (this.options.maxBodyBytes?.push ?? MAX_PUSH_ANSWER_BYTES)

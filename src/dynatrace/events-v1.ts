@@ -1,16 +1,9 @@
 import { DynatraceProtocolError } from "./errors.js";
 import { severityOfEventType } from "./event-categories.js";
 import { parseJsonExactIds } from "./exact-json.js";
-import {
-  countSkip,
-  type FeedEvent,
-  labelValue,
-  MAX_KEY_LENGTH,
-  type SkipCounts,
-  type SkipReason,
-  timeMs,
-  UNKNOWN,
-} from "./feed-event.js";
+import { type EventReading, pageEvents } from "./page-events.js";
+import type { FeedEvent, SkipCounts, SkipReason } from "./feed-event.js";
+import { labelValue, MAX_KEY_LENGTH, timeMs, UNKNOWN } from "./feed-event.js";
 
 /** Continuation of a v1 feed page: a cursor (newer servers) or the legacy start/id pair. */
 export type V1Continuation =
@@ -64,27 +57,16 @@ function keyOf(raw: Record<string, unknown>, startTime: number): { key: string }
   return { skip: absent(raw.eventId) && absent(id) ? "missing_id" : "invalid_id" };
 }
 
-function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
-  const startTime = timeMs(raw.startTime);
-  if (startTime === undefined) return "invalid_start_time";
-  const k = keyOf(raw, startTime);
-  if ("skip" in k) return k.skip;
-  const endTime = timeMs(raw.endTime) ?? -1;
-  const open = endTime === -1 || raw.eventStatus === "OPEN";
-  const eventType = labelValue(raw.eventType);
-  return {
-    key: k.key,
-    eventType,
-    // Info events omit it; their type's category says INFO, as v2 derives it (so both agree).
-    severityLevel: str(raw.severityLevel)
-      ? labelValue(raw.severityLevel)
-      : (severityOfEventType(eventType) ?? UNKNOWN),
-    impactLevel: labelValue(raw.impactLevel),
-    open,
-    startTime,
-    endTime: open ? -1 : endTime,
-  };
-}
+const V1_READING: EventReading = {
+  startTime: (raw) => timeMs(raw.startTime),
+  key: keyOf,
+  end: (raw) => timeMs(raw.endTime) ?? -1,
+  open: (raw, end) => end === -1 || raw.eventStatus === "OPEN",
+  // Info events omit it; their type's category says INFO, as v2 derives it (so both agree).
+  severity: (raw, eventType) =>
+    str(raw.severityLevel) ? labelValue(raw.severityLevel) : (severityOfEventType(eventType) ?? UNKNOWN),
+  impact: (raw) => labelValue(raw.impactLevel),
+};
 
 /**
  * Validates and reduces a v1 events response (already parsed with exact ids). Unknown fields and
@@ -93,20 +75,7 @@ function toFeedEvent(raw: Record<string, unknown>): FeedEvent | SkipReason {
  * {@link DynatraceProtocolError}.
  */
 export function parseV1Page(body: unknown): V1Page {
-  if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
-    throw new DynatraceProtocolError("malformed_response", "v1 events response has no events array");
-  }
-  const b = body as Record<string, unknown> & { events: unknown[] };
-  const events: FeedEvent[] = [];
-  const skipped: SkipCounts = {};
-  for (const item of b.events) {
-    const ev =
-      typeof item === "object" && item !== null && !Array.isArray(item)
-        ? toFeedEvent(item as Record<string, unknown>)
-        : "not_an_object";
-    if (typeof ev === "string") countSkip(skipped, ev);
-    else events.push(ev);
-  }
+  const { body: b, events, skipped } = pageEvents(body, "v1", V1_READING);
   return { events, skipped, totalEventCount: statedCount(b.totalEventCount), next: continuation(b) };
 }
 

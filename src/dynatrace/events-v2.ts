@@ -2,16 +2,9 @@ import { severityOfEventType } from "./event-categories.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { statedCount } from "./events-v1.js";
 import { itemDimensions } from "./item-dimensions.js";
-import {
-  countSkip,
-  type FeedEvent,
-  labelValue,
-  MAX_KEY_LENGTH,
-  type SkipCounts,
-  type SkipReason,
-  timeMs,
-  UNKNOWN,
-} from "./feed-event.js";
+import { type EventReading, pageEvents } from "./page-events.js";
+import type { FeedEvent, SkipCounts, SkipReason } from "./feed-event.js";
+import { labelValue, MAX_KEY_LENGTH, timeMs, UNKNOWN } from "./feed-event.js";
 
 /** One parsed page of `GET /api/v2/events`. */
 export interface V2Page {
@@ -54,26 +47,16 @@ function keyOf(raw: Record<string, unknown>): { key: string } | { skip: SkipReas
   return { skip: id === undefined || id === null || id === "" ? "missing_id" : "invalid_id" };
 }
 
-function toFeedEvent(raw: Record<string, unknown>, dimensions: boolean): FeedEvent | SkipReason {
-  const startTime = typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined;
-  if (startTime === undefined) return "invalid_start_time";
-  const k = keyOf(raw);
-  if ("skip" in k) return k.skip;
-  const end = typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1;
-  const open = raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1);
-  const eventType = labelValue(raw.eventType);
-  const ev: FeedEvent = {
-    key: k.key,
-    eventType,
-    severityLevel: severityOfEventType(eventType) ?? UNKNOWN,
-    impactLevel: impactOf(raw.properties),
-    open,
-    startTime,
-    endTime: open ? -1 : end,
-  };
-  if (dimensions) ev.dimensions = itemDimensions(raw);
-  return ev;
-}
+const V2_READING: EventReading = {
+  startTime: (raw) => (typeof raw.startTime === "number" ? timeMs(raw.startTime) : undefined),
+  key: keyOf,
+  end: (raw) => (typeof raw.endTime === "number" ? (timeMs(raw.endTime) ?? -1) : -1),
+  open: (raw, end) => raw.status === "OPEN" || (raw.status !== "CLOSED" && end === -1),
+  severity: (_raw, eventType) => severityOfEventType(eventType) ?? UNKNOWN,
+  impact: (raw) => impactOf(raw.properties),
+};
+
+const V2_READING_WITH_DIMENSIONS: EventReading = { ...V2_READING, dimensions: itemDimensions };
 
 /**
  * Validates and reduces a v2 events response. `endTime` null or -1 means open (the `status`
@@ -82,20 +65,8 @@ function toFeedEvent(raw: Record<string, unknown>, dimensions: boolean): FeedEve
  * carries its zones, entity type and tags (opt-in labels).
  */
 export function parseV2Page(body: unknown, dimensions = false): V2Page {
-  if (typeof body !== "object" || body === null || !Array.isArray((body as { events?: unknown }).events)) {
-    throw new DynatraceProtocolError("malformed_response", "v2 events response has no events array");
-  }
-  const b = body as Record<string, unknown> & { events: unknown[] };
-  const events: FeedEvent[] = [];
-  const skipped: SkipCounts = {};
-  for (const item of b.events) {
-    const ev =
-      typeof item === "object" && item !== null && !Array.isArray(item)
-        ? toFeedEvent(item as Record<string, unknown>, dimensions)
-        : "not_an_object";
-    if (typeof ev === "string") countSkip(skipped, ev);
-    else events.push(ev);
-  }
+  const reading = dimensions ? V2_READING_WITH_DIMENSIONS : V2_READING;
+  const { body: b, events, skipped } = pageEvents(body, "v2", reading);
   const key = b.nextPageKey;
   const next = typeof key === "string" && key !== "" ? key : null;
   if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {

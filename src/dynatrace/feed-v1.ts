@@ -1,7 +1,8 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
-import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
+import { prefetchChain } from "./page-chain.js";
+import { type PageBudget, readBudget, SeenTokens } from "./paging-limit.js";
 
 /** The time range and filters of one read of the v1 feed. */
 export interface V1Query {
@@ -10,6 +11,8 @@ export interface V1Query {
   entityId?: string | undefined;
   /** Most pages one read may take (FEED_MAX_PAGES); default {@link DEFAULT_MAX_PAGES}. */
   maxPages?: number | undefined;
+  /** Stop after the first page holding an event that started before this (a slice's lower bound). */
+  stopBefore?: (() => number) | undefined;
 }
 
 /** Endpoint name used in `dynatrace_api_requests_total{endpoint}`. */
@@ -80,8 +83,8 @@ class PagingState {
  * repeats, a legacy page makes no progress, or the read needs more pages than the first page's
  * `totalEventCount` allows or than `maxPages` (see {@link PageBudget}); never loops forever.
  *
- * The next page is requested before the current one is yielded, so the caller's work on a page
- * overlaps the server's work on the next; no request is made beyond the last page.
+ * The next page is requested before the current one is yielded ({@link prefetchChain}); no request
+ * is made beyond the last page, nor beyond the page that reaches `stopBefore`.
  */
 export async function* readV1Feed(
   client: DynatraceClient,
@@ -91,25 +94,21 @@ export async function* readV1Feed(
   const base = new URLSearchParams({ from: String(query.from), to: String(query.to) });
   if (query.entityId) base.set("entityId", query.entityId);
   const state = new PagingState(base, query.to);
-  const fetchPage = (params: URLSearchParams) => {
-    const p = client.getJson(V1_FEED_ENDPOINT, PATH, params, signal, parseV1Json);
-    p.catch(() => undefined); // awaited below; a drain that stops early must not leave it unhandled
-    return p;
-  };
   let budget: PageBudget | undefined;
-  let pending: Promise<unknown> | undefined = fetchPage(base);
-  for (let pageNo = 1; pending !== undefined; pageNo++) {
-    const page = parseV1Page(await pending);
+  const step = (body: unknown, pageNo: number) => {
+    const page = parseV1Page(body);
     // Half a page per page: slack for events repeated across legacy pages.
-    budget ??= new PageBudget("v1", query.maxPages ?? DEFAULT_MAX_PAGES, {
-      name: "totalEventCount",
-      count: page.totalEventCount,
-      perPage: V1_PAGE_SIZE / 2,
-    });
+    const stated = { name: "totalEventCount", count: page.totalEventCount, perPage: V1_PAGE_SIZE / 2 };
+    const b = (budget ??= readBudget("v1", query.maxPages, stated));
     const fresh = state.freshEvents(page, pageNo);
-    const params = state.nextParams(page.next);
-    if (params !== undefined) budget.check(pageNo + 1);
-    pending = params === undefined ? undefined : fetchPage(params);
-    yield fresh;
-  }
+    const next = () => {
+      const params = state.nextParams(page.next);
+      if (params !== undefined) b.check(pageNo + 1);
+      return params;
+    };
+    return { page: fresh, next };
+  };
+  const fetchPage = (params: URLSearchParams) =>
+    client.getJson(V1_FEED_ENDPOINT, PATH, params, signal, parseV1Json);
+  yield* prefetchChain(fetchPage, base, step, query.stopBefore);
 }

@@ -38,6 +38,15 @@ export class PageBudget {
   }
 }
 
+/** The {@link PageBudget} of a read whose first page states `count` (as `name`); `maxPages` unset: the default. */
+export function readBudget(
+  feed: string,
+  maxPages: number | undefined,
+  stated: { name: string; count: number | undefined; perPage: number },
+): PageBudget {
+  return new PageBudget(feed, maxPages ?? DEFAULT_MAX_PAGES, stated);
+}
+
 /**
  * The continuation tokens (cursors, page keys) one read has followed, kept as digests: a loop is
  * caught however long the tokens are, and a read of many pages costs 20 bytes a page, not a copy

@@ -7,6 +7,7 @@ import { readV1Feed } from "../dynatrace/feed-v1.js";
 import { readV2Feed } from "../dynatrace/feed-v2.js";
 import { DEFAULT_MAX_PAGES } from "../dynatrace/paging-limit.js";
 import { extraLabelsOf, withExtraLabels } from "./event-dimensions.js";
+import { type OpenChain, slicedRead } from "./sliced-read.js";
 
 /** A page of either API generation, reduced to what a drain needs. */
 export interface FeedPage {
@@ -18,6 +19,9 @@ export interface FeedPage {
    */
   total: number | undefined;
 }
+
+/** FEED_READ_CONCURRENCY's default: feed requests of one environment in flight at once. */
+export const DEFAULT_READ_CONCURRENCY = 4;
 
 /**
  * How far back the v2 drains ask for open events: an event opened this long before the window is
@@ -33,44 +37,37 @@ function capped(total: number | undefined, maxPages: number, pageSize: number): 
  * Every page a drain of [from, to] reads, in the environment's API generation. v1: the feed for
  * the range. v2: the range (any status), then every open event since {@link V2_OPEN_LOOKBACK_MS},
  * with `eventSelector=status("OPEN")`; an event in both is upserted twice, harmlessly. Each read
- * is bounded by the environment's `maxPages`.
+ * is bounded by the environment's `maxPages`. A full read's range is read in time slices side by
+ * side ({@link slicedRead}, `readConcurrency` at once); an incremental one is one chain.
  */
 export async function* feedPages(
   env: EnvironmentConfig,
   client: DynatraceClient,
-  range: { from: number; to: number },
+  range: { from: number; to: number; full?: boolean },
   signal?: AbortSignal,
 ): AsyncGenerator<FeedPage> {
   const maxPages = env.maxPages ?? DEFAULT_MAX_PAGES;
-  if (env.apiVersion === "v1") {
-    for await (const p of readV1Feed(client, { ...range, entityId: env.entityId, maxPages }, signal)) {
-      yield {
-        events: p.events,
-        skipped: p.skipped,
-        total: capped(p.totalEventCount, maxPages, V1_PAGE_SIZE),
-      };
-    }
-    return;
-  }
+  const v1 = env.apiVersion === "v1";
+  const pageSize = v1 ? V1_PAGE_SIZE : V2_PAGE_SIZE;
   const entitySelector = env.entityId ? `entityId("${env.entityId}")` : undefined;
+  // Opt-in labels are read from v2 events only; a v1 environment's events keep their labels.
   const extra = extraLabelsOf(env);
-  const dimensions = extra.active;
-  for await (const p of readV2Feed(client, { ...range, entitySelector, maxPages, dimensions }, signal)) {
-    yield {
-      events: withExtraLabels(p.events, extra),
-      skipped: p.skipped,
-      total: capped(p.totalCount, maxPages, V2_PAGE_SIZE),
-    };
-  }
-  const open = {
-    dimensions,
-    from: range.to - V2_OPEN_LOOKBACK_MS,
-    to: range.to,
-    onlyOpen: true,
-    entitySelector,
-    maxPages,
+  const dimensions = !v1 && extra.active;
+  const label = (events: FeedEvent[]) => (dimensions ? withExtraLabels(events, extra) : events);
+  const open: OpenChain = async function* (r, stopBefore, chainSignal) {
+    const pages = v1
+      ? readV1Feed(client, { ...r, entityId: env.entityId, maxPages, stopBefore }, chainSignal)
+      : readV2Feed(client, { ...r, entitySelector, maxPages, stopBefore, dimensions }, chainSignal);
+    for await (const p of pages) {
+      const total = "totalEventCount" in p ? p.totalEventCount : p.totalCount;
+      yield { events: label(p.events), skipped: p.skipped, total: capped(total, maxPages, pageSize) };
+    }
   };
-  for await (const p of readV2Feed(client, open, signal)) {
-    yield { events: withExtraLabels(p.events, extra), skipped: p.skipped, total: undefined };
+  const concurrency = range.full ? (env.readConcurrency ?? DEFAULT_READ_CONCURRENCY) : 1;
+  yield* slicedRead(open, { from: range.from, to: range.to, concurrency, pageSize, maxPages, signal });
+  if (v1) return;
+  const lookback = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, dimensions };
+  for await (const p of readV2Feed(client, { ...lookback, entitySelector, maxPages }, signal)) {
+    yield { events: label(p.events), skipped: p.skipped, total: undefined };
   }
 }

@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig } from "../config/types.js";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import { DynatraceClient } from "../dynatrace/client.js";
+import { ReadGate } from "../dynatrace/read-gate.js";
 import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import type { FeedMetrics } from "../metrics/feed-metrics.js";
@@ -14,6 +15,7 @@ import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
 import { extraLabelsOf } from "./event-dimensions.js";
 import { EventStore } from "./event-store.js";
 import { eventsCap, problemsCap } from "./series-caps.js";
+import { DEFAULT_READ_CONCURRENCY } from "./feed-pages.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -143,6 +145,7 @@ export class FeedSet {
     const d = this.deps;
     const extra = extraLabelsOf(env);
     const store = new EventStore(d.clock, eventsCap(d.metrics.folds, env, extra));
+    const readConcurrency = env.readConcurrency ?? DEFAULT_READ_CONCURRENCY;
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({
@@ -160,6 +163,9 @@ export class FeedSet {
       now: d.clock,
       maxServerWaitMs: d.maxServerWaitMs,
       onResponse: (endpoint, code) => d.metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
+      // The slices of a full read share the environment's one drain slot and these requests.
+      readGate: new ReadGate(readConcurrency),
+      connections: Math.max(4, readConcurrency),
     });
     const drainer = new FeedDrainer({
       env,

@@ -4,6 +4,7 @@ import type { EventLife } from "./event-life.js";
 import { respondToFault, sendError, sendTruncated } from "./fault-responder.js";
 import type { Fault, FaultPlan } from "./faults.js";
 import type { FeedEndpoints } from "./feed-endpoints.js";
+import type { FeedLoad } from "./feed-load.js";
 import { isProblemsRoute, PROBLEMS_PATH, type ProblemsEndpoints } from "./problems-http.js";
 import type { PushEndpoints } from "./push-endpoints.js";
 import { FEED_PATH, INGEST_PATH, type RequestRecord, V2_FEED_PATH } from "./sim-options.js";
@@ -17,6 +18,7 @@ export interface FrontState {
   readonly pushLatencyMs: number;
   readonly requests: RequestRecord[];
   readonly faults: FaultPlan;
+  readonly feedLoad: FeedLoad;
 }
 
 /** The endpoint groups the router dispatches to. */
@@ -69,6 +71,8 @@ export class RequestRouter {
       (path === INGEST_PATH && method === "POST") ||
       isProblemsRoute(method, path);
     if (!known) return sendError(res, record, 404, `No resource for ${method} ${path}.`);
+    const feed = method === "GET" && (path === FEED_PATH || path === V2_FEED_PATH);
+    if (feed) await this.front.feedLoad.admit(res, this.closing);
     const fault = this.front.faults.take(`${method} ${path}`);
     if (fault && (await respondToFault(fault, req, res, record, this.closing))) return;
     const m = /^api-token\s+(\S+)$/i.exec(req.headers.authorization ?? "");

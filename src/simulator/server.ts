@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventLife } from "./event-life.js";
 import { type Fault, FaultPlan } from "./faults.js";
+import { FeedLoad } from "./feed-load.js";
 import { FeedEndpoints } from "./feed-endpoints.js";
 import { EventGenerator } from "./generator.js";
 import { type DistinctTypesOptions, distinctTypeEvents } from "./distinct-types.js";
@@ -50,6 +51,8 @@ export class SimulatedDynatrace {
   token: string;
   /** Delay (ms) before answering pushes and ingests; benchmarks change it while running. */
   pushLatencyMs: number;
+  /** Feed requests' latency and in-flight high-water mark. */
+  readonly feedLoad: FeedLoad;
   private readonly clock: () => number;
   private readonly pushes: PushEndpoints;
   private readonly router: RequestRouter;
@@ -71,6 +74,7 @@ export class SimulatedDynatrace {
       withIdField: options.withIdField ?? true,
     };
     this.pushLatencyMs = options.pushLatencyMs ?? 0;
+    this.feedLoad = new FeedLoad(options.feedLatencyMs);
     this.tokenScopes = new Set(options.tokenScopes ?? ALL_SCOPES);
     this.generator = new EventGenerator(this.store, options.seed ?? 42, options.eventsPerMinute);
     this.eventLife = new EventLife(this.store);

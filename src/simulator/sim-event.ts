@@ -25,8 +25,20 @@ export function compareNewestFirst(a: SimEvent, b: SimEvent): number {
   return a.eventId === b.eventId ? 0 : a.eventId > b.eventId ? -1 : 1;
 }
 
+/** Rendered v1 text of events, kept while the fields it shows stay the same (pages repeat them). */
+const rendered = new WeakMap<SimEvent, { endTime: number; withId: boolean; extra: unknown; text: string }>();
+
 /** Serialises one event in the v1 shape, writing the 64-bit id as a bare JSON number. */
 export function eventToJson(e: SimEvent, withId: boolean): string {
+  const kept = rendered.get(e);
+  if (kept && kept.endTime === e.endTime && kept.withId === withId && kept.extra === e.extra)
+    return kept.text;
+  const text = renderEvent(e, withId);
+  rendered.set(e, { endTime: e.endTime, withId, extra: e.extra, text });
+  return text;
+}
+
+function renderEvent(e: SimEvent, withId: boolean): string {
   const body: Record<string, unknown> = {
     ...(withId ? { id: `${e.eventId}_${e.startTime}` } : {}),
     startTime: e.startTime,

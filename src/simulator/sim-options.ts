@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   pushLatencyMs?: number;
   /** How the v2 feed writes an open event's `endTime` (default `null`, as the spec says). */
   v2OpenEndTime?: OpenEndTime;
+  /** Answer each feed page (v1 and v2 `GET`) after this long (see feed-load.ts). */
+  feedLatencyMs?: number;
   /** Scopes the token has (default {@link ALL_SCOPES}); problems routes answer 403 without theirs. */
   tokenScopes?: readonly string[];
   /** Which resends refresh an open problem-opening event (default `payload`). */
