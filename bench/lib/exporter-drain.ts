@@ -2,7 +2,6 @@ import { Registry } from "prom-client";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { DynatraceClient } from "../../src/dynatrace/client.js";
 import { ReadGate } from "../../src/dynatrace/read-gate.js";
-import { DEFAULT_READ_CONCURRENCY } from "../../src/feed/feed-pages.js";
 import { FeedDrainer } from "../../src/feed/drainer.js";
 import { EventStore } from "../../src/feed/event-store.js";
 import { createLogger } from "../../src/log/logger.js";
@@ -47,8 +46,8 @@ export function exporterFeed(
     timeoutMs: 60_000,
     userAgent: "bench",
     onResponse: (endpoint, code) => metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
-    readGate: new ReadGate(env.readConcurrency ?? DEFAULT_READ_CONCURRENCY),
-    connections: Math.max(4, env.readConcurrency ?? DEFAULT_READ_CONCURRENCY),
+    readGate: new ReadGate(env.readConcurrency),
+    connections: Math.max(4, env.readConcurrency),
   });
   const logger = createLogger("error");
   const drainer = new FeedDrainer({ env, client, store, metrics, logger, clock, startedAt: now });

@@ -159,7 +159,7 @@ export const FEED = {
     env: "FEED_READ_CONCURRENCY",
     scope: "both",
     kind: integer({ min: 1, max: 64 }),
-    default: "4",
+    default: "8",
     doc: "Feed requests in flight at once per environment (1 to 64): full reads of 16+ pages are read in time slices side by side (1: page after page); halved on 429, +1 per 16 pages that succeed in a row.",
   }),
 };

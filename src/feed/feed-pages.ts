@@ -20,9 +20,6 @@ export interface FeedPage {
   total: number | undefined;
 }
 
-/** FEED_READ_CONCURRENCY's default: feed requests of one environment in flight at once. */
-export const DEFAULT_READ_CONCURRENCY = 4;
-
 /**
  * How far back the v2 drains ask for open events: an event opened this long before the window is
  * still counted while it stays open (v1 cannot do this; see the README).
@@ -63,7 +60,7 @@ export async function* feedPages(
       yield { events: label(p.events), skipped: p.skipped, total: capped(total, maxPages, pageSize) };
     }
   };
-  const concurrency = range.full ? (env.readConcurrency ?? DEFAULT_READ_CONCURRENCY) : 1;
+  const concurrency = range.full ? env.readConcurrency : 1;
   yield* slicedRead(open, { from: range.from, to: range.to, concurrency, pageSize, maxPages, signal });
   if (v1) return;
   const lookback = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, dimensions };

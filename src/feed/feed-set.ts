@@ -15,7 +15,6 @@ import { type DrainResult, type DrainStatus, FeedDrainer } from "./drainer.js";
 import { extraLabelsOf } from "./event-dimensions.js";
 import { EventStore } from "./event-store.js";
 import { eventsCap, problemsCap } from "./series-caps.js";
-import { DEFAULT_READ_CONCURRENCY } from "./feed-pages.js";
 import { shardOf } from "./shard.js";
 
 /** What every feed of the set is built with. */
@@ -145,7 +144,7 @@ export class FeedSet {
     const d = this.deps;
     const extra = extraLabelsOf(env);
     const store = new EventStore(d.clock, eventsCap(d.metrics.folds, env, extra));
-    const readConcurrency = env.readConcurrency ?? DEFAULT_READ_CONCURRENCY;
+    const readConcurrency = env.readConcurrency;
     const client = new DynatraceClient({
       address: env.address,
       token: new TokenSource({

