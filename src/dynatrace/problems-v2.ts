@@ -11,7 +11,8 @@ export const PROBLEMS_ENDPOINT = "v2_problems";
 /** The Problems API's largest page. */
 export const PROBLEMS_PAGE_SIZE = 500;
 
-const PATH = "/api/v2/problems";
+/** The Problems API v2 list path. */
+export const PROBLEMS_PATH = "/api/v2/problems";
 const MAX_PAGE_KEY_LENGTH = 8192;
 
 /** One problem reduced to what the exporter counts; label values are safe to export. */
@@ -71,15 +72,10 @@ function toProblem(raw: Record<string, unknown>, dims: boolean): FeedProblem | u
  * ended at its start. A body that is not the documented shape throws a {@link DynatraceProtocolError}.
  */
 export function parseProblemsPage(body: unknown, dimensions = false): ProblemsPage {
-  const list =
-    typeof body === "object" && body !== null ? (body as { problems?: unknown }).problems : undefined;
-  if (!Array.isArray(list)) {
-    throw new DynatraceProtocolError("malformed_response", "v2 problems response has no problems array");
-  }
-  const b = body as Record<string, unknown>;
+  const { list, nextPageKey, totalCount } = problemsEnvelope(body);
   const problems: FeedProblem[] = [];
   let skipped = 0;
-  for (const item of list as unknown[]) {
+  for (const item of list) {
     const p =
       typeof item === "object" && item !== null && !Array.isArray(item)
         ? toProblem(item as Record<string, unknown>, dimensions)
@@ -87,6 +83,25 @@ export function parseProblemsPage(body: unknown, dimensions = false): ProblemsPa
     if (p === undefined) skipped++;
     else problems.push(p);
   }
+  return { problems, skipped, totalCount, nextPageKey };
+}
+
+/**
+ * The envelope of a `GET /api/v2/problems` answer, checked: its `problems` array (items not yet
+ * validated), its `nextPageKey` (null on the last page; longer than 8 KiB throws) and its stated
+ * `totalCount`. A body without the array throws a `malformed_response` {@link DynatraceProtocolError}.
+ */
+export function problemsEnvelope(body: unknown): {
+  list: unknown[];
+  nextPageKey: string | null;
+  totalCount: number | undefined;
+} {
+  const list =
+    typeof body === "object" && body !== null ? (body as { problems?: unknown }).problems : undefined;
+  if (!Array.isArray(list)) {
+    throw new DynatraceProtocolError("malformed_response", "v2 problems response has no problems array");
+  }
+  const b = body as Record<string, unknown>;
   const key = b.nextPageKey;
   const next = typeof key === "string" && key !== "" ? key : null;
   if (next !== null && next.length > MAX_PAGE_KEY_LENGTH) {
@@ -95,7 +110,7 @@ export function parseProblemsPage(body: unknown, dimensions = false): ProblemsPa
       `v2 problems nextPageKey is ${next.length} characters long`,
     );
   }
-  return { problems, skipped, totalCount: statedCount(b.totalCount), nextPageKey: next };
+  return { list: list as unknown[], nextPageKey: next, totalCount: statedCount(b.totalCount) };
 }
 
 /**
@@ -118,7 +133,7 @@ export async function* readProblems(
   let budget: PageBudget | undefined;
   for (let pageNo = 1; ; pageNo++) {
     const page = parseProblemsPage(
-      await client.getJson(PROBLEMS_ENDPOINT, PATH, params, signal, JSON.parse),
+      await client.getJson(PROBLEMS_ENDPOINT, PROBLEMS_PATH, params, signal, JSON.parse),
       query.dimensions ?? false,
     );
     budget ??= new PageBudget("v2 problems", query.maxPages ?? DEFAULT_MAX_PAGES, {

@@ -1,6 +1,7 @@
 import type { DynatraceClient } from "./client.js";
 import { DynatraceProtocolError } from "./errors.js";
 import { parseJsonExactIds } from "./exact-json.js";
+import { PROBLEMS_ENDPOINT, PROBLEMS_PAGE_SIZE, PROBLEMS_PATH, problemsEnvelope } from "./problems-v2.js";
 
 /** One event that is evidence of a problem, reduced to what matching an alert needs. */
 export interface EventEvidence {
@@ -25,11 +26,8 @@ export interface ProblemSummary {
 }
 
 /** Largest page Dynatrace serves (`pageSize` max 500). */
-const PAGE_SIZE = 500;
 /** Pages read at most in one look-up: 10,000 problems; more is not one environment's open set. */
 export const MAX_PROBLEM_PAGES = 20;
-/** Longest `nextPageKey` followed. */
-const MAX_PAGE_KEY = 8192;
 const MAX_EVIDENCE = 200;
 const MAX_PROPERTIES = 120;
 const MAX_TEXT = 4096;
@@ -59,12 +57,12 @@ export async function listProblems(
     if (next === undefined) {
       q.set("problemSelector", `status("${query.status}")`);
       q.set("from", String(Math.max(0, Math.floor(query.fromMs))));
-      q.set("pageSize", String(PAGE_SIZE));
+      q.set("pageSize", String(PROBLEMS_PAGE_SIZE));
     } else {
       q.set("nextPageKey", next);
     }
     q.set("fields", "evidenceDetails");
-    const body = await client.getJson("v2_problems", "/api/v2/problems", q, signal);
+    const body = await client.getJson(PROBLEMS_ENDPOINT, PROBLEMS_PATH, q, signal);
     const parsed = parseProblemsPage(body);
     out.push(...parsed.problems);
     if (parsed.nextPageKey === undefined) return out;
@@ -76,28 +74,15 @@ export async function listProblems(
   );
 }
 
-/** Validates one page of `GET /api/v2/problems`. */
+/** Validates one page of `GET /api/v2/problems` ({@link problemsEnvelope}) and its problems. */
 export function parseProblemsPage(body: unknown): { problems: ProblemSummary[]; nextPageKey?: string } {
-  const b = body as { problems?: unknown; nextPageKey?: unknown } | null;
-  if (typeof b !== "object" || b === null || !Array.isArray(b.problems)) {
-    throw new DynatraceProtocolError("malformed_response", "problems answer has no problems array");
-  }
+  const { list, nextPageKey } = problemsEnvelope(body);
   const problems: ProblemSummary[] = [];
-  for (const item of b.problems as unknown[]) {
+  for (const item of list) {
     const p = toProblem(item);
     if (p) problems.push(p);
   }
-  const key = b.nextPageKey;
-  if (typeof key === "string" && key !== "") {
-    if (key.length > MAX_PAGE_KEY) {
-      throw new DynatraceProtocolError(
-        "malformed_response",
-        `problems nextPageKey is ${key.length} characters long`,
-      );
-    }
-    return { problems, nextPageKey: key };
-  }
-  return { problems };
+  return nextPageKey === null ? { problems } : { problems, nextPageKey };
 }
 
 function toProblem(item: unknown): ProblemSummary | undefined {
