@@ -9,6 +9,7 @@ import { type Harness, startHarness } from "../helpers/harness.js";
 import { LogCapture } from "../helpers/log-capture.js";
 import { checkMetrics } from "../helpers/promtool.js";
 import {
+  scrapes,
   freePort,
   promQuery,
   type RunningProgram,
@@ -40,21 +41,6 @@ async function harness(
 function track(p: RunningProgram): RunningProgram {
   cleanups.push(() => p.stop());
   return p;
-}
-
-/** Waits until Prometheus has scraped the exporter `n` more times than `after`. */
-async function scrapes(prom: RunningProgram, n: number, after = 0): Promise<number> {
-  let count = 0;
-  await until(
-    async () => {
-      const r = await promQuery(prom.url, 'count_over_time(up{job="dynatrace-events-exporter"}[10m])');
-      count = r[0]?.value ?? 0;
-      return count >= after + n;
-    },
-    30_000,
-    `${n} scrapes`,
-  );
-  return count;
 }
 
 describe("end to end with real Prometheus and Alertmanager", { skip: SKIP }, () => {

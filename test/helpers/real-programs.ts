@@ -151,3 +151,18 @@ export async function promQuery(url: string, query: string): Promise<PromSample[
   if (body.status !== "success") throw new Error(`query ${query} failed: ${body.error}`);
   return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
+
+/** Waits until Prometheus has scraped the exporter `n` more times than `after`. */
+export async function scrapes(prom: RunningProgram, n: number, after = 0): Promise<number> {
+  let count = 0;
+  await until(
+    async () => {
+      const r = await promQuery(prom.url, 'count_over_time(up{job="dynatrace-events-exporter"}[10m])');
+      count = r[0]?.value ?? 0;
+      return count >= after + n;
+    },
+    30_000,
+    `${n} scrapes`,
+  );
+  return count;
+}

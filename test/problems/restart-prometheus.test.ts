@@ -4,35 +4,13 @@ import { createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { createLogger } from "../../src/log/logger.js";
 import { startHarness } from "../helpers/harness.js";
-import {
-  freePort,
-  promQuery,
-  type RunningProgram,
-  realProgramsSkip,
-  startPrometheus,
-} from "../helpers/real-programs.js";
-import { until } from "../helpers/wait.js";
+import { scrapes, freePort, promQuery, realProgramsSkip, startPrometheus } from "../helpers/real-programs.js";
 
 const HOUR = 3_600_000;
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-/** Waits until Prometheus has scraped the exporter `n` more times than `after`. */
-async function scrapes(prom: RunningProgram, n: number, after = 0): Promise<number> {
-  let count = 0;
-  await until(
-    async () => {
-      const r = await promQuery(prom.url, 'count_over_time(up{job="dynatrace-events-exporter"}[10m])');
-      count = r[0]?.value ?? 0;
-      return count >= after + n;
-    },
-    30_000,
-    `${n} scrapes`,
-  );
-  return count;
-}
 
 describe("problems across a restart, scraped by a real Prometheus", { skip: realProgramsSkip() }, () => {
   test("when the exporter restarts while Prometheus scrapes, then increase() of the problem counters does not spike", async () => {
