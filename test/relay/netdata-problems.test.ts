@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import { afterEach, describe, test } from "node:test";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { alarmNotifyScript, alarmNotifySkip } from "../helpers/netdata-notifier.js";
+import { alarmNotifyScript, alarmNotifySkip, runAlarmNotify } from "../helpers/netdata-notifier.js";
 import { until } from "../helpers/wait.js";
 
 let h: Harness | undefined;
@@ -14,40 +10,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Runs netdata's real alarm-notify.sh in `test` mode (WARNING, CRITICAL, CLEAR) against `base`. */
-async function runAlarmNotify(script: string, base: string, token: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "dtee-netdata-"));
-  writeFileSync(
-    join(dir, "health_alarm_notify.conf"),
-    [
-      'SEND_DYNATRACE="YES"',
-      `DYNATRACE_SERVER="${base}"`,
-      `DYNATRACE_TOKEN="${token}"`,
-      'DYNATRACE_SPACE="test"',
-      'DYNATRACE_TAG_VALUE="netdata"',
-      'DYNATRACE_ANNOTATION_TYPE="Netdata Alarm"',
-      'DYNATRACE_EVENT="CUSTOM_INFO"',
-      'DEFAULT_RECIPIENT_DYNATRACE="dynatrace"',
-    ].join("\n"),
-  );
-  const child = spawn("bash", [script, "test", "dynatrace"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      NETDATA_USER_CONFIG_DIR: dir,
-      NETDATA_STOCK_CONFIG_DIR: join(dir, "no-stock-config"),
-      NETDATA_CACHE_DIR: join(dir, "cache"),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const [code] = (await once(child, "close")) as [number];
-  assert.equal(code, 0, stderr);
-  return stderr;
-}
 
 describe("netdata alarms as problems", () => {
   test(
