@@ -149,7 +149,10 @@ describe("problems of relayed alerts", () => {
     await until(() => isOpen(sim, disk.fingerprint) && isOpen(sim, load.fingerprint));
     clock.advance(10 * MINUTE);
     await a.post(AM, notification("firing", load)); // a repeat lands on the other replica
-    await until(() => sim.ingested.length >= 5, 10_000, "refreshes of both replicas");
+    // 3 first sends, A's first send of the repeat, and the refreshes due at 10 minutes (A: disk;
+    // B: disk, load). Resolving before all 7 landed would race a refresh against the close, which
+    // the next test covers.
+    await until(() => sim.ingested.length === 7, 10_000, "refreshes of both replicas");
     assert.equal(problemsOf(sim, disk.fingerprint).length, 1);
     assert.equal(problemsOf(sim, load.fingerprint).length, 1);
     // Each resolve reaches the replica that did not see the alert's first notification.
