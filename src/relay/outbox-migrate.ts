@@ -27,6 +27,11 @@ export const OUTBOX_MIGRATIONS: readonly OutboxMigration[] = [
     adds: "the problem lifecycle's tables: firing alerts kept open, pending closes, correlation ids",
     apply: migrateLifecycle,
   },
+  {
+    // A resolve's grace for finding its problem counts from the first look-up that found none.
+    adds: "lifecycle_closes.first_missed_at",
+    apply: (db) => addColumn(db, "lifecycle_closes", "first_missed_at", "INTEGER"),
+  },
 ];
 
 /** Brings an outbox file written by any older version up to the current schema, in place. */

@@ -47,7 +47,7 @@ export function isProblemsRoute(method: string, path: string): boolean {
 export class ProblemsEndpoints {
   constructor(
     private readonly problems: SimProblems,
-    private readonly options: { openProblemsBeforeFrom: OpenProblemsBeforeFrom },
+    private readonly options: { openProblemsBeforeFrom: OpenProblemsBeforeFrom; listDelayMs: number },
   ) {}
 
   /** Answers one request to a route {@link isProblemsRoute} accepted. */
@@ -79,9 +79,13 @@ export class ProblemsEndpoints {
     }
     const q = keyText === null ? firstProblemQuery(params, now) : decodePageKey(keyText);
     const matches = parseProblemSelector(q.selector);
+    const raisedBy = now - this.options.listDelayMs;
     const matching = this.problems
       .all()
-      .filter((p) => inTimeframe(p, q, this.options.openProblemsBeforeFrom) && matches(p))
+      .filter(
+        (p) =>
+          p.startTime <= raisedBy && inTimeframe(p, q, this.options.openProblemsBeforeFrom) && matches(p),
+      )
       .sort(compareProblems);
     const start =
       q.after === undefined ? 0 : matching.findIndex((p) => compareProblems(p, q.after as typeof p) > 0);

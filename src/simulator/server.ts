@@ -88,7 +88,10 @@ export class SimulatedDynatrace {
     const feeds = new FeedEndpoints(this.store, this.feed, openEnd, this.clock, options.cachePages ?? false);
     this.problems = new SimProblems(this.store, this.eventLife, this.clock);
     const openProblemsBeforeFrom = options.openProblemsBeforeFrom ?? "excluded";
-    const problems = new ProblemsEndpoints(this.problems, { openProblemsBeforeFrom });
+    const problems = new ProblemsEndpoints(this.problems, {
+      openProblemsBeforeFrom,
+      listDelayMs: options.problemListDelayMs ?? 0,
+    });
     this.oracle = new SimOracle(this.store, this.problems, this.eventLife, this.clock);
     const endpoints = { feeds, pushes: this.pushes, problems, life: this.eventLife };
     this.router = new RequestRouter(this, endpoints, this.clock, this.closing.signal);

@@ -34,6 +34,11 @@ export interface SimulatorOptions {
   endTimeCloses?: boolean;
   /** Whether the problems list returns open problems that started before `from` (default `excluded`). */
   openProblemsBeforeFrom?: OpenProblemsBeforeFrom;
+  /**
+   * How long after it opened a problem first shows in the problems list, on the simulator's clock
+   * (default 0). Davis takes a while to raise a problem from an ingested event.
+   */
+  problemListDelayMs?: number;
 }
 
 /** Every scope a default token has. */

@@ -215,6 +215,34 @@ describe("problems of relayed alerts", () => {
     assert.equal(sim.ingested.length, sent);
   });
 
+  test("when the firing event waits out an outage behind which the resolve queued, then the close still looks for the problem long enough for Davis to raise it", async () => {
+    // Davis raises the problem a minute after the event; the tenant refuses ingests for ten.
+    const { sim, clock, start } = await setup({}, { problemListDelayMs: MINUTE });
+    sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "ingest");
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await a.post(AM, notification("resolved", disk));
+    clock.advance(10 * MINUTE);
+    sim.faults.clear();
+    await until(() => sim.ingested.length === 1, 10_000, "the firing event delivered after the outage");
+    const misses = () => a.logs.find("no open problem of a resolved alert yet").length;
+    await until(() => misses() === 1, 10_000, "a look-up before Davis raised the problem");
+    clock.advance(30_000);
+    await until(() => misses() === 2, 10_000, "a second look-up, 30 s later");
+    assert.equal(sim.problems.closes.length, 0);
+    clock.advance(30_000); // a minute after the delivery: Davis has raised it
+    await until(() => problemsOf(sim, disk.fingerprint)[0]?.status === "CLOSED", 10_000, "problem closed");
+    const m = await a.scrape();
+    assert.equal(
+      value(m, "dynatrace_relay_problem_closes_total", { environment: "test", outcome: "closed" }),
+      1,
+    );
+    assert.equal(
+      value(m, "dynatrace_relay_problem_closes_total", { environment: "test", outcome: "not_found" }),
+      0,
+    );
+  });
+
   test("when the token lacks the problem scopes, then the resolve is logged once and counted, and the event times out instead", async () => {
     const scopes = ["DataExport", "events.read", "events.ingest"];
     const { sim, clock, start } = await setup(

@@ -5,7 +5,12 @@ import type { WorkerContext } from "./context.js";
 import { heldByOthers, problemsOf } from "./matching.js";
 import type { PendingClose } from "./store.js";
 
-/** How long a resolve keeps looking for its problem (the firing event may still be on its way). */
+/**
+ * How long a resolve keeps looking for its problem, from its first look-up that found none: the
+ * firing event may still be in another replica's outbox, or Davis may not have raised the problem
+ * yet. Counted from that look-up, not from the resolve, so a resolve that waited behind its own
+ * firing event through an outage still gets the whole grace once that event is delivered.
+ */
 export const NOT_FOUND_GRACE_MS = 5 * 60_000;
 /** Wait between look-ups while the problem is not found. */
 const NOT_FOUND_RETRY_MS = 30_000;
@@ -32,12 +37,12 @@ export async function closeResolved(
       continue;
     }
     if (mine.length === 0) {
-      if (ctx.clock() - c.createdAt < NOT_FOUND_GRACE_MS) {
-        ctx.store.retryClose(
-          c,
-          c.attempts + 1,
-          ctx.clock() + NOT_FOUND_RETRY_MS,
-          "no open problem holds the alert yet",
+      const now = ctx.clock();
+      if (now - (c.firstMissedAt ?? now) < NOT_FOUND_GRACE_MS) {
+        ctx.store.missed(c, now, now + NOT_FOUND_RETRY_MS, "no open problem holds the alert yet");
+        ctx.logger.debug(
+          { environment: ctx.environment, alert: c.title },
+          "relay found no open problem of a resolved alert yet; looking again in 30 s",
         );
       } else finish(ctx, c, "not_found");
       continue;

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS lifecycle_closes (
   verifying INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   last_error TEXT,
+  first_missed_at INTEGER,
   PRIMARY KEY (environment, alert_key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lifecycle_correlations (

@@ -29,12 +29,14 @@ export interface PendingClose {
   nextAttemptAt: number;
   /** 1 once closed: a last look-up later closes a problem a racing refresh reopened. */
   verifying: number;
+  /** When a look-up first found no problem of the alert (null until then). */
+  firstMissedAt: number | null;
 }
 
 const ALERT_COLUMNS =
   "environment, alert_key AS key, source, identity, title, body, first_sent_at AS firstSentAt, last_sent_at AS lastSentAt, next_refresh_at AS nextRefreshAt, check_failures AS checkFailures";
 const CLOSE_COLUMNS =
-  "environment, alert_key AS key, identity, title, message, created_at AS createdAt, attempts, verifying, next_attempt_at AS nextAttemptAt";
+  "environment, alert_key AS key, identity, title, message, created_at AS createdAt, attempts, verifying, next_attempt_at AS nextAttemptAt, first_missed_at AS firstMissedAt";
 
 /** Reads and writes of the lifecycle tables; every call is one statement or one transaction. */
 export class LifecycleStore {
@@ -71,7 +73,7 @@ export class LifecycleStore {
       upsertClose: db.prepare(
         `INSERT INTO lifecycle_closes (environment, alert_key, identity, title, message, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (environment, alert_key) DO UPDATE SET message = excluded.message, verifying = 0, next_attempt_at = MIN(lifecycle_closes.next_attempt_at, excluded.next_attempt_at)`,
+         ON CONFLICT (environment, alert_key) DO UPDATE SET message = excluded.message, verifying = 0, first_missed_at = NULL, next_attempt_at = MIN(lifecycle_closes.next_attempt_at, excluded.next_attempt_at)`,
       ),
       dueCloses: db.prepare<[string, number], PendingClose>(
         `SELECT ${CLOSE_COLUMNS} FROM lifecycle_closes WHERE environment = ? AND next_attempt_at <= ? ORDER BY created_at LIMIT 1000`,
@@ -81,6 +83,9 @@ export class LifecycleStore {
       ),
       retryClose: db.prepare(
         "UPDATE lifecycle_closes SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE environment = ? AND alert_key = ?",
+      ),
+      missed: db.prepare(
+        "UPDATE lifecycle_closes SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, first_missed_at = COALESCE(first_missed_at, ?) WHERE environment = ? AND alert_key = ?",
       ),
       verifyLater: db.prepare(
         "UPDATE lifecycle_closes SET verifying = 1, next_attempt_at = ? WHERE environment = ? AND alert_key = ?",
@@ -129,7 +134,7 @@ export class LifecycleStore {
    * Stops keeping an alert open and, in the same transaction, queues the close of its problem:
    * a resolve is on disk before it is acknowledged, and a crash cannot keep one without the other.
    */
-  resolve(c: Omit<PendingClose, "attempts" | "verifying">): void {
+  resolve(c: Omit<PendingClose, "attempts" | "verifying" | "firstMissedAt">): void {
     this.db.transaction(() => {
       this.s.dropAlert.run(c.environment, c.key);
       this.s.upsertClose.run(
@@ -188,6 +193,14 @@ export class LifecycleStore {
   /** Schedules the next attempt of a close. */
   retryClose(c: PendingClose, attempts: number, next: number, error: string): void {
     this.s.retryClose.run(attempts, next, error.slice(0, 500), c.environment, c.key);
+  }
+
+  /**
+   * A look-up at `now` found no problem of the alert; look again at `next`. The first such miss is
+   * kept: the grace for the firing event to show up counts from it.
+   */
+  missed(c: PendingClose, now: number, next: number, error: string): void {
+    this.s.missed.run(next, error, now, c.environment, c.key);
   }
 
   /** The problem is closed; look once more at `at` for one a racing refresh reopened. */
