@@ -18,6 +18,14 @@ function upstreamState(r: RelayQueueState): string {
   return `refusing since ${iso(u.since)} (${u.reason ?? "unknown"}); delivery paused and retried`;
 }
 
+/** The problem lifecycle's column: alerts kept open and resolves still closing their problem. */
+function problemsState(r: RelayQueueState): string {
+  const l = r.lifecycle;
+  if (!l) return "off";
+  if (l.keptOpen === undefined || l.closing === undefined) return "outbox unreadable";
+  return `${l.keptOpen} kept open, ${l.closing} closing`;
+}
+
 function relaySection(relay: RelayQueueState[] | undefined): string {
   if (!relay) {
     return "<h2>Alarm relay</h2>\n<p>Off: set RELAY_TOKENS (or RELAY_ALLOW_ANONYMOUS=true) to accept alarms.</p>";
@@ -30,6 +38,7 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
         r.oldestCreatedAt === undefined ? "none waiting" : iso(r.oldestCreatedAt),
         Number.isNaN(r.deadLetters) ? "outbox unreadable" : String(r.deadLetters),
         upstreamState(r),
+        problemsState(r),
       ]
         .map((c) => `<td>${escapeHtml(c)}</td>`)
         .join(""),
@@ -37,7 +46,7 @@ function relaySection(relay: RelayQueueState[] | undefined): string {
     .map((cells) => `<tr>${cells}</tr>`)
     .join("\n");
   return `<h2>Alarm relay</h2>
-<table><tr><th>Environment</th><th>Queued</th><th>Oldest queued since</th><th>Dead letters</th><th>Upstream</th></tr>
+<table><tr><th>Environment</th><th>Queued</th><th>Oldest queued since</th><th>Dead letters</th><th>Upstream</th><th>Problems (alerts)</th></tr>
 ${rows}
 </table>`;
 }

@@ -2,7 +2,7 @@ import type { RelayConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { RelayMetrics } from "../metrics/relay-metrics.js";
 import type { InputSource, MappingDefaults, OutboundAlarm } from "./alarm.js";
-import type { LifecycleIntake } from "./lifecycle/intake.js";
+import type { LifecycleIntake, LifecycleState } from "./lifecycle/intake.js";
 import { intake, type IntakeReceipt } from "./intake.js";
 import type { IntakeContext, IntakeFormat } from "./intake-formats.js";
 import type { EnqueueResult, Outbox } from "./outbox.js";
@@ -48,6 +48,8 @@ export interface RelayQueueState {
   deadLetters: number;
   /** Whether Dynatrace takes this environment's alarms now; undefined without a sender. */
   upstream?: UpstreamStatus;
+  /** The problem lifecycle's alerts kept open and closes pending; undefined when it is off. */
+  lifecycle?: LifecycleState;
 }
 
 /**
@@ -123,12 +125,14 @@ export class RelayService implements Relay {
     if (!outbox) return undefined;
     return this.environments.map((environment) => {
       const upstream = this.senders.get(environment)?.status();
+      const lifecycle = this.lifecycle?.state(environment);
       return {
         environment,
         queued: outbox.depth(environment),
         oldestCreatedAt: orUndefined(() => outbox.oldestCreatedAt(environment)),
         deadLetters: orUndefined(() => outbox.deadLetters(environment)) ?? Number.NaN,
         ...(upstream ? { upstream } : {}),
+        ...(lifecycle ? { lifecycle } : {}),
       };
     });
   }

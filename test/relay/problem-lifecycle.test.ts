@@ -42,6 +42,12 @@ function problemsOf(sim: SimulatedDynatrace, fingerprint: string) {
     .filter((p) => p.events.some((e) => e.properties?.["alert.key"] === `am:${fingerprint}`));
 }
 
+/** The exporter's landing page. */
+async function landing(e: Exporter): Promise<string> {
+  const res = await request(`${e.base}/`);
+  return res.body.text();
+}
+
 const isOpen = (sim: SimulatedDynatrace, fp: string) => problemsOf(sim, fp).some((p) => p.status === "OPEN");
 
 describe("problems of relayed alerts", () => {
@@ -104,6 +110,7 @@ describe("problems of relayed alerts", () => {
     const a = await start();
     await a.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
+    assert.match(await landing(a), /<td>1 kept open, 0 closing<\/td>/);
     const resolvedAt = Date.now();
     assert.equal(await a.post(AM, notification("resolved", disk)), 202);
     await until(() => problemsOf(sim, disk.fingerprint)[0]?.status === "CLOSED", 60_000, "problem closed");
@@ -120,6 +127,7 @@ describe("problems of relayed alerts", () => {
       1,
     );
     assert.equal(value(m, "dynatrace_relay_alerts_kept_open", { environment: "test" }), 0);
+    assert.match(await landing(a), /<td>0 kept open, 0 closing<\/td>/);
   });
 
   test("when the exporter restarts between firing and resolved, then refreshes resume and the resolve still closes the problem", async () => {

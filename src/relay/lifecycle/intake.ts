@@ -22,6 +22,12 @@ export interface LifecycleIntakeDeps {
   logger?: Logger;
 }
 
+/** An environment's problem lifecycle at a glance. */
+export interface LifecycleState {
+  keptOpen: number | undefined;
+  closing: number | undefined;
+}
+
 type Step =
   | { kind: "keep"; alarm: OutboundAlarm; alert: AlertFacts; body: V2EventIngest }
   | { kind: "resolve"; alarm: OutboundAlarm; alert: AlertFacts; sent: boolean };
@@ -36,6 +42,20 @@ type Step =
  */
 export class LifecycleIntake {
   constructor(private readonly deps: LifecycleIntakeDeps) {}
+
+  /**
+   * What the landing page shows of an environment's lifecycle: undefined when it is off there,
+   * else the alerts kept open and the resolves still closing (undefined counts if unreadable).
+   */
+  state(environment: string): LifecycleState | undefined {
+    const settings = this.deps.settingsFor(environment);
+    if (this.deps.apiVersion !== "v2" || settings.inputs.length === 0) return undefined;
+    try {
+      return this.deps.store.state(environment);
+    } catch {
+      return { keptOpen: undefined, closing: undefined };
+    }
+  }
 
   /**
    * Queues the alarms with `enqueue` after applying the lifecycle, then stores the kept-open

@@ -67,6 +67,12 @@ export class LifecycleStore {
         "UPDATE lifecycle_alerts SET next_refresh_at = ?, check_failures = check_failures + 1 WHERE environment = ? AND alert_key = ?",
       ),
       dropAlert: db.prepare("DELETE FROM lifecycle_alerts WHERE environment = ? AND alert_key = ?"),
+      countAlertsOf: db.prepare<[string], { n: number }>(
+        "SELECT COUNT(*) AS n FROM lifecycle_alerts WHERE environment = ?",
+      ),
+      countClosingOf: db.prepare<[string], { n: number }>(
+        "SELECT COUNT(*) AS n FROM lifecycle_closes WHERE environment = ? AND verifying = 0",
+      ),
       countAlerts: db.prepare<[], { environment: string; n: number }>(
         "SELECT environment, COUNT(*) AS n FROM lifecycle_alerts GROUP BY environment",
       ),
@@ -244,6 +250,14 @@ export class LifecycleStore {
   /** Whether the outbox still holds an alarm of this identity (the firing event not yet delivered). */
   queued(environment: string, identity: string): boolean {
     return (this.s.queued.get(environment, identity)?.n ?? 0) > 0;
+  }
+
+  /** One environment's firing alerts kept open and resolves whose problem is still to be closed. */
+  state(environment: string): { keptOpen: number; closing: number } {
+    return {
+      keptOpen: this.s.countAlertsOf.get(environment)?.n ?? 0,
+      closing: this.s.countClosingOf.get(environment)?.n ?? 0,
+    };
   }
 
   /** Firing alerts kept open, per environment. */
