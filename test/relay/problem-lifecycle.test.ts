@@ -251,6 +251,79 @@ describe("problems of relayed alerts", () => {
     );
   });
 
+  test("when an outage holds the alert's refreshes past its timeout, then the replica takes the timeout for what it is and keeps refreshing", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "ingest");
+    const lookups = () =>
+      sim.requests.filter((r) => r.method === "GET" && r.path === "/api/v2/problems").length;
+    // Each refresh due looks up open and closed problems first. The one due at 10 minutes waits in
+    // the outbox; those due at 20 and 30 find it still queued, and at 30 the event has timed out.
+    for (let minutes = 10; minutes <= 30; minutes += 10) {
+      const seen = lookups();
+      clock.advance(10 * MINUTE);
+      await until(() => lookups() >= seen + 2, 10_000, `the look-ups at minute ${minutes}`);
+    }
+    assert.equal(
+      value(await a.scrape(), "dynatrace_relay_problem_refreshes_total", { environment: "test" }),
+      1,
+    );
+    assert.equal(problemsOf(sim, disk.fingerprint)[0]?.status, "CLOSED", "the event timed out in the outage");
+    sim.faults.clear();
+    clock.advance(1000); // the queued refresh's retry is due
+    await until(
+      () => isOpen(sim, disk.fingerprint),
+      10_000,
+      "the queued refresh reopens the alert's problem",
+    );
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(() => sim.ingested.length === sent + 1, 10_000, "refreshed after the outage");
+    const m = await a.scrape();
+    assert.equal(value(m, "dynatrace_relay_problem_refresh_stops_total", { environment: "test" }), 0);
+    assert.equal(value(m, "dynatrace_relay_alerts_kept_open", { environment: "test" }), 1);
+  });
+
+  test("when an HA duplicate of the firing reaches a replica after another closed the problem, then that replica stops instead of reopening it", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    clock.advance(MINUTE);
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    clock.advance(MINUTE);
+    await a.post(AM, notification("firing", disk)); // the HA pair's late copy: a duplicate on A
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(
+      async () =>
+        value(await a.scrape(), "dynatrace_relay_problem_refresh_stops_total", { environment: "test" }) === 1,
+      10_000,
+      "A stops",
+    );
+    assert.equal(sim.ingested.length, sent, "no refresh reopened the problem");
+    assert.ok(!isOpen(sim, disk.fingerprint));
+  });
+
+  test("when an info-severity alert resolves, then no problem is looked for", async () => {
+    const { sim, start } = await setup();
+    const a = await start();
+    const slow = { ...load, name: "Slow", severity: "warning" };
+    await a.post(AM, notification("firing", slow));
+    await a.post(AM, notification("resolved", slow));
+    await until(() => sim.ingested.length === 2, 10_000, "both info events sent");
+    assert.deepEqual(
+      sim.ingested.map((b) => b.title),
+      ["[FIRING] Slow", "[RESOLVED] Slow"],
+    );
+    assert.equal(a.logs.find("its problem will be closed").length, 0);
+    assert.equal(sim.requests.filter((r) => r.path.startsWith("/api/v2/problems")).length, 0);
+  });
+
   test("when the token lacks the problem scopes, then the resolve is logged once and counted, and the event times out instead", async () => {
     const scopes = ["DataExport", "events.read", "events.ingest"];
     const { sim, clock, start } = await setup(

@@ -84,16 +84,20 @@ export function buildLifecycle(
     onResolved: (environment) => workers.get(environment)?.wake(),
     logger: deps.logger,
   });
-  // A correlation id only speeds matching up (the alert key matches anyway): failing to record one
-  // must never pause delivery, so errors stay here, logged at debug.
+  // A delivery of a kept alert's event is when it was last refreshed. Failing to record it must
+  // never pause delivery (a later look-up may then take an outage's timeout for a close and stop
+  // early, which a repeat or a resolve sets right), so errors stay here, logged at debug. A
+  // correlation id only speeds matching up (the alert key matches anyway).
   const delivered = (environment: string, alarm: QueuedAlarm, correlationId?: string) => {
-    if (correlationId === undefined) return;
+    const now = deps.clock();
     try {
-      store.recordCorrelation(environment, alarm.identity, correlationId, deps.clock());
+      store.delivered(environment, alarm.identity, now);
+      if (correlationId !== undefined)
+        store.recordCorrelation(environment, alarm.identity, correlationId, now);
     } catch (err) {
       deps.logger.debug(
         { environment, err: (err as Error).message },
-        "relay could not record a correlation id",
+        "relay could not record the delivery of a kept alert's event",
       );
     }
   };

@@ -34,10 +34,20 @@ export function heldByOthers(p: ProblemSummary, a: AlertRef): boolean {
 }
 
 /**
- * Whether the alert's problem was closed after `lastSentAt` and before the event would have timed
- * out: someone closed it (another replica that saw the alert resolve, or a person), so this
- * replica must stop refreshing it. A problem that ended at or after the timeout timed out, and a
- * firing alert's event is sent again.
+ * The part of the timeout before its end in which a problem's end counts as a timeout, not a
+ * close: Dynatrace's clock and the replica's differ, and `lastSentAt` is when the replica saw the
+ * delivery answered, a little after Dynatrace took it. A quarter of the timeout, at most 5 min.
+ */
+export function timeoutMargin(timeoutMs: number): number {
+  return Math.min(timeoutMs / 4, 5 * 60_000);
+}
+
+/**
+ * Whether the alert's problem was closed after `lastSentAt` (the last delivery of its event) and
+ * well before the event would have timed out: someone closed it (another replica that saw the
+ * alert resolve, or a person), so this replica must stop refreshing it. A problem that ended
+ * within {@link timeoutMargin} of the timeout, or after it, timed out (this replica's sends were
+ * held up longer than the timeout), and a firing alert's event is sent again.
  */
 export function closedSince(
   closed: ProblemSummary[],
@@ -45,7 +55,8 @@ export function closedSince(
   lastSentAt: number,
   timeoutMs: number,
 ): boolean {
+  const timedOutFrom = lastSentAt + timeoutMs - timeoutMargin(timeoutMs);
   return problemsOf(closed, a).some(
-    (p) => p.endTime !== undefined && p.endTime >= lastSentAt && p.endTime < lastSentAt + timeoutMs,
+    (p) => p.endTime !== undefined && p.endTime >= lastSentAt && p.endTime < timedOutFrom,
   );
 }

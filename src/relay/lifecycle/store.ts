@@ -12,6 +12,12 @@ export interface KeptAlert {
   /** The v2 ingest body, exactly as sent (refreshes send it again unchanged). */
   body: string;
   firstSentAt: number;
+  /**
+   * When Dynatrace last accepted the alert's event, on this replica's clock (the time it was first
+   * queued, until its first delivery). Never the time a send was queued: an event that waits out
+   * an outage in the outbox has not refreshed anything, so a timeout during the outage must still
+   * be told from a close ({@link closedSince}).
+   */
   lastSentAt: number;
   nextRefreshAt: number;
   checkFailures: number;
@@ -49,7 +55,7 @@ export class LifecycleStore {
         `INSERT INTO lifecycle_alerts (environment, alert_key, source, identity, title, body, first_sent_at, last_sent_at, next_refresh_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (environment, alert_key) DO UPDATE SET identity = excluded.identity, title = excluded.title,
-           body = excluded.body, last_sent_at = excluded.last_sent_at, next_refresh_at = excluded.next_refresh_at, check_failures = 0`,
+           body = excluded.body, next_refresh_at = excluded.next_refresh_at, check_failures = 0`,
       ),
       alert: db.prepare<[string, string], KeptAlert>(
         `SELECT ${ALERT_COLUMNS} FROM lifecycle_alerts WHERE environment = ? AND alert_key = ?`,
@@ -61,7 +67,10 @@ export class LifecycleStore {
         "SELECT MIN(next_refresh_at) AS t FROM lifecycle_alerts WHERE environment = ?",
       ),
       refreshed: db.prepare(
-        "UPDATE lifecycle_alerts SET last_sent_at = ?, next_refresh_at = ?, check_failures = 0 WHERE environment = ? AND alert_key = ?",
+        "UPDATE lifecycle_alerts SET next_refresh_at = ?, check_failures = 0 WHERE environment = ? AND alert_key = ?",
+      ),
+      delivered: db.prepare(
+        "UPDATE lifecycle_alerts SET last_sent_at = MAX(last_sent_at, ?) WHERE environment = ? AND alert_key = ?",
       ),
       postpone: db.prepare(
         "UPDATE lifecycle_alerts SET next_refresh_at = ?, check_failures = check_failures + 1 WHERE environment = ? AND alert_key = ?",
@@ -122,6 +131,11 @@ export class LifecycleStore {
   }
 
   /** Records that a firing alert's event was queued now (first send, repeat or refresh). */
+  /**
+   * Keeps a firing alert open and books its next refresh. A new alert's `lastSentAt` is set; an
+   * alert kept already keeps its own (a repeat that was sent updates it when delivered; a
+   * suppressed duplicate sent nothing).
+   */
   keepOpen(a: Omit<KeptAlert, "firstSentAt" | "checkFailures">): void {
     this.s.upsertAlert.run(
       a.environment,
@@ -178,9 +192,17 @@ export class LifecycleStore {
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
-  /** Records a refresh queued at `now`. */
-  refreshed(environment: string, key: string, now: number, next: number): void {
-    this.s.refreshed.run(now, next, environment, key);
+  /** Records a refresh queued (or skipped, one being still queued): the next is due at `next`. */
+  refreshed(environment: string, key: string, next: number): void {
+    this.s.refreshed.run(next, environment, key);
+  }
+
+  /**
+   * Records that Dynatrace accepted the event of the alert kept open under `key` at `now` (a first
+   * send, a repeat or a refresh). No-op for an alert not kept open.
+   */
+  delivered(environment: string, key: string, now: number): void {
+    this.s.delivered.run(now, environment, key);
   }
 
   /** Looks again at `next` after a failed look-up (counted). */

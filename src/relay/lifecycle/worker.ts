@@ -163,7 +163,7 @@ export class LifecycleWorker {
       this.deps.metrics.refreshes.inc({ environment });
       this.deps.wakeSender();
     }
-    store.refreshed(environment, a.key, now, now + settings.refreshMs);
+    store.refreshed(environment, a.key, now + settings.refreshMs);
   }
 
   private async lookup(status: "open" | "closed", fromMs: number): Promise<ProblemSummary[] | Error> {
