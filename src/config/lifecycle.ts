@@ -110,13 +110,19 @@ export interface LifecycleValues {
 }
 
 /**
- * Combines the declared RELAY_LIFECYCLE, RELAY_SEVERITY_MAP, RELAY_PROBLEM_TIMEOUT (1m to 6h,
+ * Combines the declared RELAY_LIFECYCLE, RELAY_SEVERITY_MAP, RELAY_PROBLEM_TIMEOUT (2m to 6h,
  * whole minutes) and RELAY_PROBLEM_REFRESH into the settings in effect. The refresh must stay at
  * most half the timeout, so one lost refresh never lets the event time out; else a
  * {@link ConfigError} naming RELAY_PROBLEM_REFRESH.
  */
 export function lifecycleFromValues(v: LifecycleValues): LifecycleSettings {
-  const timeoutMinutes = Math.floor(v.problemTimeoutMs / 60_000);
+  if (v.problemTimeoutMs % 60_000 !== 0) {
+    throw new ConfigError(
+      "RELAY_PROBLEM_TIMEOUT",
+      "must be whole minutes (the event's `timeout` is in minutes), e.g. 90m or 6h",
+    );
+  }
+  const timeoutMinutes = v.problemTimeoutMs / 60_000;
   if (v.problemRefreshMs > (timeoutMinutes * 60_000) / 2) {
     throw new ConfigError(
       "RELAY_PROBLEM_REFRESH",

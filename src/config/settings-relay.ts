@@ -125,9 +125,9 @@ export const RELAY = {
   problemTimeout: setting({
     env: "RELAY_PROBLEM_TIMEOUT",
     scope: "global",
-    kind: duration({ min: "1m", max: "6h" }),
+    kind: duration({ min: "2m", max: "6h" }),
     default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_TIMEOUT,
-    doc: "`timeout` of a firing alert's problem-opening event (1m to 6h): it closes this long after its last refresh.",
+    doc: "`timeout` of a firing alert's problem-opening event (2m to 6h, whole minutes): it closes this long after its last refresh. At least twice RELAY_PROBLEM_REFRESH.",
   }),
   problemRefresh: setting({
     env: "RELAY_PROBLEM_REFRESH",

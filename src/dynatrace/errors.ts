@@ -109,10 +109,20 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** The token scope a request to `path` needs (one place, so a refusal names the right one). */
+export function scopeFor(path: string): string {
+  if (path.startsWith("/api/v2/problems")) {
+    return path.endsWith("/close") ? "problems.write" : "problems.read";
+  }
+  if (path.startsWith("/api/v2/events/ingest")) return "events.ingest";
+  if (path.startsWith("/api/v2/events")) return "events.read";
+  return "DataExport";
+}
+
 function describeStatus(status: number, path: string, apiMessage: string | undefined): string {
   const said = apiMessage ? `: ${apiMessage}` : "";
   if (status === 401 || status === 403) {
-    return `Dynatrace answered ${status} for ${path}${said}; check that the API token is valid and has the DataExport scope`;
+    return `Dynatrace answered ${status} for ${path}${said}; check that the API token is valid and has the ${scopeFor(path)} scope`;
   }
   return `Dynatrace answered ${status} for ${path}${said}`;
 }

@@ -54,7 +54,9 @@ describe("problem lifecycle settings", () => {
       [{ RELAY_LIFECYCLE: "prometheus" }, "RELAY_LIFECYCLE", /unknown input "prometheus"/],
       [{ RELAY_SEVERITY_MAP: "critical" }, "RELAY_SEVERITY_MAP", /severity=EVENT_TYPE/],
       [{ RELAY_SEVERITY_MAP: "critical=PROBLEM" }, "RELAY_SEVERITY_MAP", /unsupported event type "PROBLEM"/],
-      [{ RELAY_PROBLEM_TIMEOUT: "7h" }, "RELAY_PROBLEM_TIMEOUT", /1m to 6h/],
+      [{ RELAY_PROBLEM_TIMEOUT: "7h" }, "RELAY_PROBLEM_TIMEOUT", /2m to 6h/],
+      [{ RELAY_PROBLEM_TIMEOUT: "1m" }, "RELAY_PROBLEM_TIMEOUT", /2m to 6h/],
+      [{ RELAY_PROBLEM_TIMEOUT: "150s" }, "RELAY_PROBLEM_TIMEOUT", /whole minutes/],
       [{ RELAY_PROBLEM_REFRESH: "4h" }, "RELAY_PROBLEM_REFRESH", /half of RELAY_PROBLEM_TIMEOUT/],
     ];
     for (const [env, variable, message] of cases) {
