@@ -346,7 +346,11 @@ describe("problems of relayed alerts", () => {
     assert.equal(value(m, "dynatrace_relay_problems_api_up", { environment: "test" }), 0);
     const warned = a.logs.find("problems.read and problems.write");
     assert.equal(warned.length, 1, "logged once");
-    assert.match(String(warned[0]?.err), /403 .*has the problems\.read scope$/, "the refusal names the scope");
+    assert.match(
+      String(warned[0]?.err),
+      /403 .*has the problems\.read scope$/,
+      "the refusal names the scope",
+    );
     assert.equal(sim.problems.closes.length, 0);
     clock.advance(31 * MINUTE);
     assert.equal(problemsOf(sim, disk.fingerprint)[0]?.status, "CLOSED", "the event timed out");
