@@ -110,7 +110,7 @@ export interface LifecycleValues {
 }
 
 /**
- * Combines the declared RELAY_LIFECYCLE, RELAY_SEVERITY_MAP, RELAY_PROBLEM_TIMEOUT (2m to 6h,
+ * Combines the declared RELAY_LIFECYCLE, RELAY_SEVERITY_MAP, RELAY_PROBLEM_TIMEOUT (1m to 6h,
  * whole minutes) and RELAY_PROBLEM_REFRESH into the settings in effect. The refresh must stay at
  * most half the timeout, so one lost refresh never lets the event time out; else a
  * {@link ConfigError} naming RELAY_PROBLEM_REFRESH.
@@ -126,7 +126,7 @@ export function lifecycleFromValues(v: LifecycleValues): LifecycleSettings {
   if (v.problemRefreshMs > (timeoutMinutes * 60_000) / 2) {
     throw new ConfigError(
       "RELAY_PROBLEM_REFRESH",
-      `must be a duration from 1m to half of RELAY_PROBLEM_TIMEOUT (${timeoutMinutes / 2} min)`,
+      `must be a duration from 10s to half of RELAY_PROBLEM_TIMEOUT (${timeoutMinutes / 2} min)`,
     );
   }
   return {

@@ -125,15 +125,15 @@ export const RELAY = {
   problemTimeout: setting({
     env: "RELAY_PROBLEM_TIMEOUT",
     scope: "global",
-    kind: duration({ min: "2m", max: "6h" }),
+    kind: duration({ min: "1m", max: "6h" }),
     default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_TIMEOUT,
-    doc: "`timeout` of a firing alert's problem-opening event (2m to 6h, whole minutes): it closes this long after its last refresh. At least twice RELAY_PROBLEM_REFRESH.",
+    doc: "`timeout` of a firing alert's problem-opening event (1m to 6h, whole minutes): it closes this long after its last refresh. At least twice RELAY_PROBLEM_REFRESH.",
   }),
   problemRefresh: setting({
     env: "RELAY_PROBLEM_REFRESH",
     scope: "global",
-    kind: duration({ min: "1m" }),
+    kind: duration({ min: "10s" }),
     default: LIFECYCLE_DEFAULTS.RELAY_PROBLEM_REFRESH,
-    doc: "How often the replica that received a firing alert re-sends its event to keep it open (1m to half of RELAY_PROBLEM_TIMEOUT).",
+    doc: "How often the replica that received a firing alert re-sends its event to keep it open (10s to half of RELAY_PROBLEM_TIMEOUT).",
   }),
 };

@@ -34,6 +34,16 @@ describe("problem lifecycle settings", () => {
     assert.equal(lifecycle.refreshMs, 3_600_000);
   });
 
+  test("when the shortest timeout is chosen, then a refresh of half of it is taken", () => {
+    const { lifecycle } = loadConfigFromEnv({
+      ...BASE,
+      RELAY_PROBLEM_TIMEOUT: "1m",
+      RELAY_PROBLEM_REFRESH: "30s",
+    }).relay;
+    assert.equal(lifecycle.timeoutMinutes, 1);
+    assert.equal(lifecycle.refreshMs, 30_000);
+  });
+
   test("when RELAY_LIFECYCLE and RELAY_SEVERITY_MAP are set, then they are read case-insensitively and RESOURCE_CONTENTION gets v2's name", () => {
     const { lifecycle } = loadConfigFromEnv({
       ...BASE,
@@ -54,8 +64,9 @@ describe("problem lifecycle settings", () => {
       [{ RELAY_LIFECYCLE: "prometheus" }, "RELAY_LIFECYCLE", /unknown input "prometheus"/],
       [{ RELAY_SEVERITY_MAP: "critical" }, "RELAY_SEVERITY_MAP", /severity=EVENT_TYPE/],
       [{ RELAY_SEVERITY_MAP: "critical=PROBLEM" }, "RELAY_SEVERITY_MAP", /unsupported event type "PROBLEM"/],
-      [{ RELAY_PROBLEM_TIMEOUT: "7h" }, "RELAY_PROBLEM_TIMEOUT", /2m to 6h/],
-      [{ RELAY_PROBLEM_TIMEOUT: "1m" }, "RELAY_PROBLEM_TIMEOUT", /2m to 6h/],
+      [{ RELAY_PROBLEM_TIMEOUT: "7h" }, "RELAY_PROBLEM_TIMEOUT", /1m to 6h/],
+      [{ RELAY_PROBLEM_TIMEOUT: "1m" }, "RELAY_PROBLEM_REFRESH", /half of RELAY_PROBLEM_TIMEOUT \(0.5 min\)/],
+      [{ RELAY_PROBLEM_REFRESH: "5s" }, "RELAY_PROBLEM_REFRESH", /at least 10s/],
       [{ RELAY_PROBLEM_TIMEOUT: "150s" }, "RELAY_PROBLEM_TIMEOUT", /whole minutes/],
       [{ RELAY_PROBLEM_REFRESH: "4h" }, "RELAY_PROBLEM_REFRESH", /half of RELAY_PROBLEM_TIMEOUT/],
     ];
