@@ -61,6 +61,7 @@ export function buildRelay(
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
   const hooks: {
     delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
+    stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean;
   } = {};
   const senders = outbox
     ? config.environments.map((env) => {
@@ -93,6 +94,7 @@ export function buildRelay(
           concurrency: env.relay?.concurrency ?? config.relay.concurrency,
           attemptTimeoutMs: 2 * config.httpTimeoutMs + 1000,
           onDelivered: (alarm, correlationId) => hooks.delivered?.(env.name, alarm, correlationId),
+          stillWanted: (alarm) => hooks.stillWanted?.(env.name, alarm) ?? true,
         });
         return { sender, client, name: env.name };
       })
@@ -105,6 +107,7 @@ export function buildRelay(
     clients: new Map(senders.map((s) => [s.name, { client: s.client, wake: () => s.sender.wake() }])),
   });
   hooks.delivered = lifecycle.delivered;
+  hooks.stillWanted = lifecycle.stillWanted;
   const relay = new RelayService(
     config.relay,
     names,

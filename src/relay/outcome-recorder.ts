@@ -65,6 +65,16 @@ export class OutcomeRecorder {
     }
   }
 
+  /** Removes a queued alarm that is no longer wanted (see `stillWanted`), unsent. Never throws. */
+  discard(alarm: QueuedAlarm): void {
+    this.queue.settle(alarm.id);
+    this.write(() => this.deps.outbox.markDelivered(alarm));
+    this.deps.logger.debug(
+      { environment: this.deps.environment, id: alarm.id },
+      "relay dropped a queued send that is no longer wanted",
+    );
+  }
+
   /** Dead-letters (reason `expired`) waiting alarms older than RELAY_MAX_AGE, except `busy` ones. */
   expire(now: number, busy: ReadonlySet<number>): void {
     for (const entry of this.queue.olderThan(now - this.deps.maxAgeMs, busy)) {

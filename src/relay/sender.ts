@@ -33,6 +33,12 @@ export interface SenderDeps {
   attemptTimeoutMs?: number;
   /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
   onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
+  /**
+   * Asked before each attempt: false drops the alarm unsent. Only for sends the relay made up
+   * itself (the problem lifecycle's refreshes of an alert it no longer keeps open); an agent's
+   * alarm is never dropped.
+   */
+  stillWanted?: (alarm: QueuedAlarm) => boolean;
 }
 
 /** Longest the sender sleeps without looking at the outbox (rows another process added). */
@@ -150,6 +156,7 @@ export class RelaySender {
     for (const entry of due) {
       const alarm = this.deps.outbox.get(entry.id);
       if (!alarm) this.queue.settle(entry.id);
+      else if (this.deps.stillWanted?.(alarm) === false) this.recorder.discard(alarm);
       else this.launch(alarm);
     }
     return true;

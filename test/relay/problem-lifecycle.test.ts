@@ -304,6 +304,33 @@ describe("problems of relayed alerts", () => {
     assert.ok(!isOpen(sim, disk.fingerprint));
   });
 
+  test("when a replica's refresh waits out an outage while another replica closes the problem, then the stale refresh is dropped, not sent", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    const sent = sim.ingested.length;
+    sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "ingest");
+    clock.advance(10 * MINUTE);
+    await until(
+      async () =>
+        value(await a.scrape(), "dynatrace_relay_problem_refreshes_total", { environment: "test" }) === 1,
+      10_000,
+      "A's refresh queued in the outage",
+    );
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    clock.advance(10 * MINUTE);
+    await until(async () => (await refreshStops(a)) === 1, 10_000, "A stops");
+    sim.faults.clear();
+    clock.advance(1000); // the queued refresh's retry is due
+    await until(() => a.app.relay.summary()?.[0]?.queued === 0, 10_000, "A's outbox empty");
+    assert.equal(sim.ingested.length, sent, "the stale refresh was not sent");
+    assert.ok(!isOpen(sim, disk.fingerprint));
+    assert.equal(sim.problems.all().length, 1);
+  });
+
   test("when an info-severity alert resolves, then no problem is looked for", async () => {
     const { sim, start } = await setup();
     const a = await start();

@@ -7,7 +7,7 @@ import type { Outbox, QueuedAlarm } from "../outbox.js";
 import { LifecycleIntake } from "./intake.js";
 import { type LifecycleSettings, lifecycleForEnvironment } from "../../config/lifecycle.js";
 import { LifecycleStore } from "./store.js";
-import { LifecycleWorker } from "./worker.js";
+import { isRefresh, LifecycleWorker } from "./worker.js";
 
 /** The problem lifecycle's parts: the intake step and one worker per environment. */
 export interface LifecycleParts {
@@ -17,6 +17,8 @@ export interface LifecycleParts {
   settings: Map<string, LifecycleSettings>;
   /** Records the correlation id of a delivered event of a kept-open alert. */
   delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
+  /** False for a queued refresh of an alert no longer kept open: it is dropped unsent. */
+  stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean;
 }
 
 /**
@@ -101,5 +103,15 @@ export function buildLifecycle(
       );
     }
   };
-  return { intake, workers: [...workers.values()], settings, delivered };
+  // A refresh queued before the alert was resolved (here or, seen by a look-up, elsewhere) would
+  // reopen its closed problem when an outage ends; it is dropped instead. Unreadable tables: send.
+  const stillWanted = (environment: string, alarm: QueuedAlarm) => {
+    if (!isRefresh(alarm.dedupeKey)) return true;
+    try {
+      return store.alert(environment, alarm.identity) !== undefined;
+    } catch {
+      return true;
+    }
+  };
+  return { intake, workers: [...workers.values()], settings, delivered, stillWanted };
 }

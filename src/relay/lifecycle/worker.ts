@@ -31,6 +31,14 @@ export interface LifecycleWorkerDeps {
 
 /** How far back open problems are looked for: long-firing alerts' problems started long ago. */
 export const LOOKUP_SPAN_MS = 30 * 24 * 3600_000;
+/** Dedupe keys of the refreshes the worker queues start with this. */
+const REFRESH_KEY_PREFIX = "lc-refresh:";
+
+/** Whether a queued alarm is a refresh the lifecycle queued (not an agent's notification). */
+export function isRefresh(dedupeKey: string): boolean {
+  return dedupeKey.startsWith(REFRESH_KEY_PREFIX);
+}
+
 /** Wait before looking again when the look-up before a refresh failed. */
 const CHECK_RETRY_MS = 60_000;
 
@@ -154,7 +162,7 @@ export class LifecycleWorker {
     if (!store.queued(environment, a.identity)) {
       const alarm: OutboundAlarm = {
         source: a.source as OutboundAlarm["source"],
-        dedupeKey: `lc-refresh:${a.key}:${now}`,
+        dedupeKey: `${REFRESH_KEY_PREFIX}${a.key}:${now}`,
         api: "v2",
         body: JSON.parse(a.body) as object,
         identity: a.identity,
