@@ -331,6 +331,30 @@ describe("problems of relayed alerts", () => {
     assert.equal(sim.problems.all().length, 1);
   });
 
+  test("when an HA pair's late firing copy reaches the replica after the resolve, then the alert stays resolved", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await a.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed");
+    clock.advance(30_000);
+    // The second Alertmanager's copies, half a minute later: duplicates within RELAY_DEDUPE_WINDOW.
+    assert.equal(await a.post(AM, notification("firing", disk)), 202);
+    assert.equal(await a.post(AM, notification("resolved", disk)), 202);
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(
+      async () => value(await a.scrape(), "dynatrace_relay_alerts_kept_open", { environment: "test" }) === 0,
+      10_000,
+      "nothing kept open",
+    );
+    clock.advance(61_000); // past the close's second look
+    await until(() => a.logs.find("relay alert resolved").length === 1, 10_000, "one resolve logged");
+    assert.equal(sim.ingested.length, sent, "no refresh reopened the problem");
+    assert.ok(!isOpen(sim, disk.fingerprint));
+  });
+
   test("when an info-severity alert resolves, then no problem is looked for", async () => {
     const { sim, start } = await setup();
     const a = await start();

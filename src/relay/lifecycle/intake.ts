@@ -164,7 +164,14 @@ export class LifecycleIntake {
       const body = problemBody(base, alert, mapped, settings.timeoutMinutes);
       const out = { ...alarm, body };
       send.push(out);
-      steps.push({ kind: "keep", alarm: out, alert, body });
+      // A duplicate of a firing this replica took within the dedupe window (an HA pair's late
+      // copy) while it no longer keeps the alert: the alert resolved or was closed elsewhere
+      // since, and the copy must not revive it. The outbox drops the copy itself.
+      const { store, clock, dedupeWindowMs } = this.deps;
+      const lateCopy =
+        store.seenWithin(environment, alarm.dedupeKey, clock(), dedupeWindowMs) &&
+        store.alert(environment, alert.key) === undefined;
+      if (!lateCopy) steps.push({ kind: "keep", alarm: out, alert, body });
       return;
     }
     const problemSeverity = mapped !== undefined && opensProblem(mapped);
