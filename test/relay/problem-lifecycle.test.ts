@@ -355,6 +355,33 @@ describe("problems of relayed alerts", () => {
     assert.ok(!isOpen(sim, disk.fingerprint));
   });
 
+  test("when the alert fires again before its resolve found the problem, then the close is dropped and the problem stays open", async () => {
+    // Davis raises problems a minute after their event, so the resolve's first look-ups miss.
+    const { sim, clock, start } = await setup(
+      { RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" },
+      { problemListDelayMs: MINUTE },
+    );
+    const a = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => sim.ingested.length === 1);
+    await a.post(AM, notification("resolved", disk));
+    await until(
+      () => a.logs.find("no open problem of a resolved alert yet").length === 1,
+      10_000,
+      "the close's first look-up missed",
+    );
+    clock.advance(20_000);
+    const again = notification("firing", disk);
+    (again.alerts as { startsAt: string }[])[0]!.startsAt = "2026-11-01T12:40:00Z"; // a new episode
+    assert.equal(await a.post(AM, again), 202);
+    await until(() => sim.ingested.length === 2, 10_000, "the new firing sent");
+    clock.advance(10 * MINUTE);
+    await until(() => sim.ingested.length === 3, 10_000, "refreshed while it fires");
+    assert.equal(sim.problems.closes.length, 0, "the firing alert's problem was not closed");
+    assert.ok(isOpen(sim, disk.fingerprint));
+    assert.match(await landing(a), /<td>1 kept open, 0 closing<\/td>/);
+  });
+
   test("when an info-severity alert resolves, then no problem is looked for", async () => {
     const { sim, start } = await setup();
     const a = await start();

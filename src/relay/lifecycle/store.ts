@@ -135,22 +135,27 @@ export class LifecycleStore {
 
   /** Records that a firing alert's event was queued now (first send, repeat or refresh). */
   /**
-   * Keeps a firing alert open and books its next refresh. A new alert's `lastSentAt` is set; an
+   * Keeps a firing alert open and books its next refresh, and drops a pending close of it. A new alert's `lastSentAt` is set; an
    * alert kept already keeps its own (a repeat that was sent updates it when delivered; a
    * suppressed duplicate sent nothing).
    */
   keepOpen(a: Omit<KeptAlert, "firstSentAt" | "checkFailures">): void {
-    this.s.upsertAlert.run(
-      a.environment,
-      a.key,
-      a.source,
-      a.identity,
-      a.title,
-      a.body,
-      a.lastSentAt,
-      a.lastSentAt,
-      a.nextRefreshAt,
-    );
+    // The alert fires again: a close of its problem still pending here (the resolve before it)
+    // would end the problem of this firing, so it is dropped in the same transaction.
+    this.db.transaction(() => {
+      this.s.upsertAlert.run(
+        a.environment,
+        a.key,
+        a.source,
+        a.identity,
+        a.title,
+        a.body,
+        a.lastSentAt,
+        a.lastSentAt,
+        a.nextRefreshAt,
+      );
+      this.s.dropClose.run(a.environment, a.key);
+    })();
   }
 
   /**
