@@ -255,7 +255,8 @@ describe("problems of relayed alerts", () => {
     const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
     const a = await start();
     await a.post(AM, notification("firing", disk));
-    await until(() => isOpen(sim, disk.fingerprint));
+    // The delivery recorded at minute 0 (what the timeout is measured from), before the clock moves.
+    await until(() => a.logs.find("alarm delivered").length === 1, 10_000, "the firing delivered");
     sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "ingest");
     const lookups = () =>
       sim.requests.filter((r) => r.method === "GET" && r.path === "/api/v2/problems").length;
@@ -380,6 +381,43 @@ describe("problems of relayed alerts", () => {
     assert.equal(sim.problems.closes.length, 0, "the firing alert's problem was not closed");
     assert.ok(isOpen(sim, disk.fingerprint));
     assert.match(await landing(a), /<td>1 kept open, 0 closing<\/td>/);
+  });
+
+  test("when Dynatrace's clock is behind the replicas', then a close right after the last delivery still stops the refreshing replica", async () => {
+    const clock = new ManualClock();
+    const sim = new SimulatedDynatrace({ clock: () => clock.now() - 30_000, eventsPerMinute: 0 });
+    await sim.listen();
+    sims.push(sim);
+    const env = { ...V2, RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" };
+    const [a, b] = [await startExporter(sim, clock, env), await startExporter(sim, clock, env)];
+    exporters.push(a, b);
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    const sent = sim.ingested.length;
+    clock.advance(10 * MINUTE);
+    await until(async () => (await refreshStops(a)) === 1, 10_000, "A stops");
+    assert.equal(sim.ingested.length, sent, "no refresh reopened the problem");
+  });
+
+  test("when an HA pair's late firing copy reaches the replica that took only the resolve, then it is a duplicate and reopens nothing", async () => {
+    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const a = await start();
+    const b = await start();
+    await a.post(AM, notification("firing", disk));
+    await until(() => isOpen(sim, disk.fingerprint));
+    await b.post(AM, notification("resolved", disk));
+    await until(() => sim.problems.closes.length === 1, 10_000, "closed");
+    clock.advance(10_000);
+    const sent = sim.ingested.length;
+    assert.equal(await b.post(AM, notification("firing", disk)), 202); // the other Alertmanager's copy
+    const m = await b.scrape();
+    assert.equal(value(m, "dynatrace_relay_alerts_kept_open", { environment: "test" }), 0);
+    clock.advance(10 * MINUTE);
+    await until(async () => (await refreshStops(a)) === 1, 10_000, "A stops");
+    assert.equal(sim.ingested.length, sent, "the copy was not sent");
+    assert.ok(!isOpen(sim, disk.fingerprint));
   });
 
   test("when an info-severity alert resolves, then no problem is looked for", async () => {

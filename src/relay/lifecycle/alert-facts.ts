@@ -16,6 +16,12 @@ export interface AlertFacts {
   severity: string;
   /** Firing (Alertmanager `firing`, netdata WARNING/CRITICAL) or resolved (`resolved`, CLEAR). */
   firing: boolean;
+  /**
+   * Which firing of the alert this is (Alertmanager's `startsAt`, the same from both members of
+   * an HA pair); undefined for netdata. Kept out of the event: it tells a late copy of a resolved
+   * firing from a new one.
+   */
+  episode?: string | undefined;
   /** Where the alert is defined (Alertmanager's generatorURL), for the closing comment. */
   generatorURL?: string | undefined;
   /** Event properties that never change while the alert fires (no values, times or counters). */
@@ -34,6 +40,7 @@ export function alertmanagerFacts(a: {
   status: "firing" | "resolved";
   labels: Record<string, string>;
   generatorURL?: string | undefined;
+  startsAt?: string | undefined;
   key: string;
 }): AlertFacts {
   const name = a.labels.alertname ?? "alert";
@@ -49,6 +56,7 @@ export function alertmanagerFacts(a: {
     title: cut(where ? `${name} on ${where}` : name),
     severity: (a.labels.severity ?? "").toLowerCase(),
     firing: a.status === "firing",
+    episode: a.startsAt === undefined ? undefined : cut(a.startsAt),
     generatorURL: a.generatorURL,
     properties,
   };

@@ -34,17 +34,18 @@ export function heldByOthers(p: ProblemSummary, a: AlertRef): boolean {
 }
 
 /**
- * The part of the timeout before its end in which a problem's end counts as a timeout, not a
- * close: Dynatrace's clock and the replica's differ, and `lastSentAt` is when the replica saw the
- * delivery answered, a little after Dynatrace took it. A quarter of the timeout, at most 5 min.
+ * How far apart Dynatrace's clock and the replica's may be, and how long after Dynatrace took an
+ * event the replica may record its delivery: a problem's end this close to the timeout counts as
+ * a timeout, and this far before the last delivery still counts as after it. A quarter of the
+ * timeout, at most 5 min.
  */
 export function timeoutMargin(timeoutMs: number): number {
   return Math.min(timeoutMs / 4, 5 * 60_000);
 }
 
 /**
- * Whether the alert's problem was closed after `lastSentAt` (the last delivery of its event) and
- * well before the event would have timed out: someone closed it (another replica that saw the
+ * Whether the alert's problem was closed after `lastSentAt` (the last delivery of its event, less
+ * {@link timeoutMargin} for clocks apart) and well before the event would have timed out: someone closed it (another replica that saw the
  * alert resolve, or a person), so this replica must stop refreshing it. A problem that ended
  * within {@link timeoutMargin} of the timeout, or after it, timed out (this replica's sends were
  * held up longer than the timeout), and a firing alert's event is sent again.
@@ -55,8 +56,9 @@ export function closedSince(
   lastSentAt: number,
   timeoutMs: number,
 ): boolean {
-  const timedOutFrom = lastSentAt + timeoutMs - timeoutMargin(timeoutMs);
+  const margin = timeoutMargin(timeoutMs);
+  const timedOutFrom = lastSentAt + timeoutMs - margin;
   return problemsOf(closed, a).some(
-    (p) => p.endTime !== undefined && p.endTime >= lastSentAt && p.endTime < timedOutFrom,
+    (p) => p.endTime !== undefined && p.endTime >= lastSentAt - margin && p.endTime < timedOutFrom,
   );
 }

@@ -8,7 +8,7 @@ import type { Outbox } from "../outbox.js";
 import { Waker } from "../waker.js";
 import { closeResolved, failed } from "./closer.js";
 import type { WorkerContext } from "./context.js";
-import { closedSince, problemsOf } from "./matching.js";
+import { closedSince, problemsOf, timeoutMargin } from "./matching.js";
 import type { LifecycleSettings } from "../../config/lifecycle.js";
 import type { KeptAlert, LifecycleStore } from "./store.js";
 
@@ -124,7 +124,7 @@ export class LifecycleWorker {
     const now = this.deps.clock();
     const timeoutMs = this.deps.settings.timeoutMinutes * 60_000;
     const open = await this.lookup("open", now - LOOKUP_SPAN_MS);
-    const since = Math.min(...due.map((a) => a.lastSentAt));
+    const since = Math.min(...due.map((a) => a.lastSentAt)) - timeoutMargin(timeoutMs);
     const closed = open instanceof Error ? open : await this.lookup("closed", since);
     if (this.stopping) return;
     if (closed instanceof Error || open instanceof Error) {
