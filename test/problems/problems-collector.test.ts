@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { samples, total, value } from "../helpers/exposition.js";
+import { exportedProblemCounts, problemCounts } from "../helpers/problem-counts.js";
 import { type FakeProblem, ProblemsTenant } from "../helpers/problems-tenant.js";
 import { exporterFor, testClock } from "./exporter.js";
 
@@ -38,25 +39,8 @@ function history(n: number, now: number): FakeProblem[] {
   });
 }
 
-/** The tenant's truth: open problems, and closed ones whose end lies in the window, by labels. */
-function truth(problems: FakeProblem[], now: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const p of problems) {
-    if (p.status === "CLOSED" && p.endTime < now - WINDOW) continue;
-    const k = `${p.severityLevel}|${p.impactLevel}|${p.status}`;
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
-}
-
-function exported(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const s of samples(text, "dynatrace_problems", { environment: "t" })) {
-    if (s.value === 0) continue;
-    m.set(`${s.labels.severity_level}|${s.labels.impact_level}|${s.labels.status}`, s.value);
-  }
-  return m;
-}
+const truth = (problems: FakeProblem[], now: number) => problemCounts(problems, now, WINDOW);
+const exported = (text: string) => exportedProblemCounts(text, { environment: "t" });
 
 describe("problems collector", () => {
   test("when problems open and close across several pages, then dynatrace_problems equals the tenant's truth before and after", async () => {

@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import { managementZonesOf } from "../../src/simulator/entity-meta.js";
 import type { SimProblem } from "../../src/simulator/problems.js";
 import { samples, total, value } from "../helpers/exposition.js";
+import { exportedProblemCounts, problemCounts } from "../helpers/problem-counts.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { checkMetrics } from "../helpers/promtool.js";
 
@@ -24,24 +25,8 @@ async function harness(options: Parameters<typeof startHarness>[0] = {}): Promis
   return h;
 }
 
-/** The simulator's own truth: open problems and closed ones ending in the window, by labels. */
-function truth(problems: SimProblem[], now: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const p of problems) {
-    if (p.status === "CLOSED" && p.endTime < now - WINDOW) continue;
-    const k = `${p.severityLevel}|${p.impactLevel}|${p.status}`;
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
-}
-
-function exported(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const s of samples(text, "dynatrace_problems")) {
-    if (s.value > 0) m.set(`${s.labels.severity_level}|${s.labels.impact_level}|${s.labels.status}`, s.value);
-  }
-  return m;
-}
+const truth = (problems: SimProblem[], now: number) => problemCounts(problems, now, WINDOW);
+const exported = (text: string) => exportedProblemCounts(text);
 
 describe("problems collector against the simulator", () => {
   test("when the simulator's problems open and close, then dynatrace_problems equals its model, read in several pages", async () => {

@@ -3,23 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { ConfigError } from "../../src/config/errors.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { loadConfig } from "../../src/config/load-file.js";
+import { configErrorOf } from "../helpers/config-error.js";
 
 const BASE = { DYNATRACE_URL: "https://abc12345.live.dynatrace.com", DYNATRACE_API_TOKEN: "dt0c01.X" };
 const dir = mkdtempSync(join(tmpdir(), "dtee-lifecycle-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function configError(load: () => unknown): ConfigError {
-  try {
-    load();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail("expected a configuration error");
-}
 
 describe("problem lifecycle settings", () => {
   test("when nothing is set, then Alertmanager's critical, error and page severities open problems for 6 h refreshed hourly", () => {
@@ -71,7 +61,7 @@ describe("problem lifecycle settings", () => {
       [{ RELAY_PROBLEM_REFRESH: "4h" }, "RELAY_PROBLEM_REFRESH", /half of RELAY_PROBLEM_TIMEOUT/],
     ];
     for (const [env, variable, message] of cases) {
-      const err = configError(() => loadConfigFromEnv({ ...BASE, ...env }));
+      const err = configErrorOf(() => loadConfigFromEnv({ ...BASE, ...env }));
       assert.equal(err.variable, variable);
       assert.match(err.problem, message);
     }
@@ -93,7 +83,7 @@ environments:
     assert.equal(relay?.lifecycle, "alertmanager,netdata");
     assert.deepEqual(relay?.severityMap, { critical: "ERROR_EVENT", warning: "CUSTOM_ALERT" });
     writeFileSync(path, text("LOUD"));
-    const err = configError(() => loadConfig({}, path));
+    const err = configErrorOf(() => loadConfig({}, path));
     assert.match(err.variable, /environments\[0\]\.relay\.severityMap$/);
   });
 });
