@@ -10,6 +10,8 @@ import { until } from "../helpers/wait.js";
 const AM = "/api/v1/alertmanager";
 const MINUTE = 60_000;
 const V2 = { RELAY_API_VERSION: "v2" };
+/** A 30-minute event timeout refreshed every 10 minutes: the clock steps the tests take. */
+const SHORT = { RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" };
 const disk = { name: "DiskFull", instance: "web01:9100", severity: "critical", fingerprint: "a1b2c3d4" };
 const load = { name: "HighLoad", instance: "web02:9100", severity: "page", fingerprint: "e5f6a7b8" };
 
@@ -22,9 +24,10 @@ afterEach(async () => {
   exporters = [];
 });
 
-async function setup(env: Record<string, string> = {}, sim: SimulatorOptions = {}) {
+/** A simulator on a test-driven clock (`simBehindMs` behind the exporters'), and a way to start exporters. */
+async function setup(env: Record<string, string> = {}, sim: SimulatorOptions = {}, simBehindMs = 0) {
   const clock = new ManualClock();
-  const s = new SimulatedDynatrace({ clock: clock.now, eventsPerMinute: 0, ...sim });
+  const s = new SimulatedDynatrace({ clock: () => clock.now() - simBehindMs, eventsPerMinute: 0, ...sim });
   await s.listen();
   sims.push(s);
   const start = async (dataDir?: string) => {
@@ -33,6 +36,20 @@ async function setup(env: Record<string, string> = {}, sim: SimulatorOptions = {
     return e;
   };
   return { sim: s, clock, start };
+}
+
+/** Two exporters (replicas with their own outboxes) on one simulator, with the short lifecycle. */
+async function twoReplicas(simBehindMs = 0) {
+  const { sim, clock, start } = await setup(SHORT, {}, simBehindMs);
+  return { sim, clock, a: await start(), b: await start() };
+}
+
+/** The disk alert fires on `a`, opens its problem, and is resolved on `b`, which closes it. */
+async function firedOnAResolvedOnB(sim: SimulatedDynatrace, a: Exporter, b: Exporter) {
+  await a.post(AM, notification("firing", disk));
+  await until(() => isOpen(sim, disk.fingerprint));
+  await b.post(AM, notification("resolved", disk));
+  await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
 }
 
 /** The simulator's problems whose evidence carries the alert's key. */
@@ -92,7 +109,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when the alert keeps firing past the event's timeout, then refreshes keep the one problem open", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const { sim, clock, start } = await setup(SHORT);
     const a = await start();
     await a.post(AM, notification("firing", disk));
     await until(() => sim.ingested.length === 1);
@@ -136,7 +153,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when the exporter restarts between firing and resolved, then refreshes resume and the resolve still closes the problem", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const { sim, clock, start } = await setup(SHORT);
     const first = await start();
     await first.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
@@ -153,9 +170,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when two exporters with their own outboxes get alternate notifications, then each alert has one problem, closed on resolve, never refreshed after", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
-    const a = await start();
-    const b = await start();
+    const { sim, clock, a, b } = await twoReplicas();
     await a.post(AM, notification("firing", disk));
     await b.post(AM, notification("firing", disk)); // the HA pair's copy lands on the other replica
     await b.post(AM, notification("firing", load));
@@ -198,13 +213,8 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when a refresh races the close on another replica, then the reopened problem is closed a minute later and the refreshing replica stops", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
-    const a = await start();
-    const b = await start();
-    await a.post(AM, notification("firing", disk));
-    await until(() => isOpen(sim, disk.fingerprint));
-    await b.post(AM, notification("resolved", disk));
-    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    const { sim, clock, a, b } = await twoReplicas();
+    await firedOnAResolvedOnB(sim, a, b);
     // The racing refresh: the identical event, sent after the close.
     const res = await request(`${sim.url}/api/v2/events/ingest`, {
       method: "POST",
@@ -252,7 +262,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when an outage holds the alert's refreshes past its timeout, then the replica takes the timeout for what it is and keeps refreshing", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const { sim, clock, start } = await setup(SHORT);
     const a = await start();
     await a.post(AM, notification("firing", disk));
     // The delivery recorded at minute 0 (what the timeout is measured from), before the clock moves.
@@ -288,9 +298,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when an HA duplicate of the firing reaches a replica after another closed the problem, then that replica stops instead of reopening it", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
-    const a = await start();
-    const b = await start();
+    const { sim, clock, a, b } = await twoReplicas();
     await a.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
     clock.advance(MINUTE);
@@ -306,9 +314,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when a replica's refresh waits out an outage while another replica closes the problem, then the stale refresh is dropped, not sent", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
-    const a = await start();
-    const b = await start();
+    const { sim, clock, a, b } = await twoReplicas();
     await a.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
     const sent = sim.ingested.length;
@@ -333,7 +339,7 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when an HA pair's late firing copy reaches the replica after the resolve, then the alert stays resolved", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
+    const { sim, clock, start } = await setup(SHORT);
     const a = await start();
     await a.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
@@ -358,10 +364,7 @@ describe("problems of relayed alerts", () => {
 
   test("when the alert fires again before its resolve found the problem, then the close is dropped and the problem stays open", async () => {
     // Davis raises problems a minute after their event, so the resolve's first look-ups miss.
-    const { sim, clock, start } = await setup(
-      { RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" },
-      { problemListDelayMs: MINUTE },
-    );
+    const { sim, clock, start } = await setup(SHORT, { problemListDelayMs: MINUTE });
     const a = await start();
     await a.post(AM, notification("firing", disk));
     await until(() => sim.ingested.length === 1);
@@ -384,17 +387,8 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when Dynatrace's clock is behind the replicas', then a close right after the last delivery still stops the refreshing replica", async () => {
-    const clock = new ManualClock();
-    const sim = new SimulatedDynatrace({ clock: () => clock.now() - 30_000, eventsPerMinute: 0 });
-    await sim.listen();
-    sims.push(sim);
-    const env = { ...V2, RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" };
-    const [a, b] = [await startExporter(sim, clock, env), await startExporter(sim, clock, env)];
-    exporters.push(a, b);
-    await a.post(AM, notification("firing", disk));
-    await until(() => isOpen(sim, disk.fingerprint));
-    await b.post(AM, notification("resolved", disk));
-    await until(() => sim.problems.closes.length === 1, 10_000, "closed by the other replica");
+    const { sim, clock, a, b } = await twoReplicas(30_000);
+    await firedOnAResolvedOnB(sim, a, b);
     const sent = sim.ingested.length;
     clock.advance(10 * MINUTE);
     await until(async () => (await refreshStops(a)) === 1, 10_000, "A stops");
@@ -402,13 +396,8 @@ describe("problems of relayed alerts", () => {
   });
 
   test("when an HA pair's late firing copy reaches the replica that took only the resolve, then it is a duplicate and reopens nothing", async () => {
-    const { sim, clock, start } = await setup({ RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" });
-    const a = await start();
-    const b = await start();
-    await a.post(AM, notification("firing", disk));
-    await until(() => isOpen(sim, disk.fingerprint));
-    await b.post(AM, notification("resolved", disk));
-    await until(() => sim.problems.closes.length === 1, 10_000, "closed");
+    const { sim, clock, a, b } = await twoReplicas();
+    await firedOnAResolvedOnB(sim, a, b);
     clock.advance(10_000);
     const sent = sim.ingested.length;
     assert.equal(await b.post(AM, notification("firing", disk)), 202); // the other Alertmanager's copy
@@ -437,10 +426,7 @@ describe("problems of relayed alerts", () => {
 
   test("when the token lacks the problem scopes, then the resolve is logged once and counted, and the event times out instead", async () => {
     const scopes = ["DataExport", "events.read", "events.ingest"];
-    const { sim, clock, start } = await setup(
-      { RELAY_PROBLEM_TIMEOUT: "30m", RELAY_PROBLEM_REFRESH: "10m" },
-      { tokenScopes: scopes },
-    );
+    const { sim, clock, start } = await setup(SHORT, { tokenScopes: scopes });
     const a = await start();
     await a.post(AM, notification("firing", disk));
     await until(() => isOpen(sim, disk.fingerprint));
