@@ -115,12 +115,13 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
   if (externalURL) properties.alertmanager = externalURL;
   const start = Date.parse(a.startsAt);
   const end = resolved && a.endsAt ? Date.parse(a.endsAt) : undefined;
+  const key = `am:${a.fingerprint ?? contentKey("labels", a.labels)}`;
   return {
     source: "alertmanager",
     ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
-    dedupeKey: `am:${a.fingerprint ?? contentKey("labels", a.labels)}:${a.status}:${a.startsAt}`,
-    identity: `am:${a.fingerprint ?? contentKey("labels", a.labels)}`,
-    alert: alertmanagerFacts({ ...a, key: `am:${a.fingerprint ?? contentKey("labels", a.labels)}` }),
+    dedupeKey: `${key}:${a.status}:${a.startsAt}`,
+    identity: key,
+    alert: alertmanagerFacts({ ...a, key, firingDedupeKey: `${key}:firing:${a.startsAt}` }),
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: ALERTMANAGER_SOURCE,

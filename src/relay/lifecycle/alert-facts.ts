@@ -17,11 +17,11 @@ export interface AlertFacts {
   /** Firing (Alertmanager `firing`, netdata WARNING/CRITICAL) or resolved (`resolved`, CLEAR). */
   firing: boolean;
   /**
-   * Which firing of the alert this is (Alertmanager's `startsAt`, the same from both members of
-   * an HA pair); undefined for netdata. Kept out of the event: it tells a late copy of a resolved
-   * firing from a new one.
+   * The dedupe key of this firing's notification (Alertmanager's includes `startsAt`, the same
+   * from both members of an HA pair); undefined for netdata. A resolve marks it seen, so that a
+   * late copy of the resolved firing is a duplicate.
    */
-  episode?: string | undefined;
+  firingDedupeKey?: string | undefined;
   /** Where the alert is defined (Alertmanager's generatorURL), for the closing comment. */
   generatorURL?: string | undefined;
   /** Event properties that never change while the alert fires (no values, times or counters). */
@@ -40,8 +40,8 @@ export function alertmanagerFacts(a: {
   status: "firing" | "resolved";
   labels: Record<string, string>;
   generatorURL?: string | undefined;
-  startsAt?: string | undefined;
   key: string;
+  firingDedupeKey?: string | undefined;
 }): AlertFacts {
   const name = a.labels.alertname ?? "alert";
   const where = a.labels.instance ?? a.labels.host ?? a.labels.dynatrace_entity_id;
@@ -56,7 +56,7 @@ export function alertmanagerFacts(a: {
     title: cut(where ? `${name} on ${where}` : name),
     severity: (a.labels.severity ?? "").toLowerCase(),
     firing: a.status === "firing",
-    episode: a.startsAt === undefined ? undefined : cut(a.startsAt),
+    firingDedupeKey: a.firingDedupeKey,
     generatorURL: a.generatorURL,
     properties,
   };

@@ -30,7 +30,6 @@ export interface LifecycleState {
 
 type Step =
   | { kind: "keep"; alarm: OutboundAlarm; alert: AlertFacts; body: V2EventIngest }
-  | { kind: "stale" }
   | { kind: "resolve"; alarm: OutboundAlarm; alert: AlertFacts; sent: boolean };
 
 /**
@@ -87,11 +86,10 @@ export class LifecycleIntake {
     }
     // Resolves without an event of their own are counted here; those with one were counted by enqueue.
     const silent = steps.filter((s) => s.kind === "resolve" && !s.sent).length;
-    const stale = steps.filter((s) => s.kind === "stale").length;
     return {
       ...result,
       accepted: result.accepted + silent - duplicates,
-      duplicates: result.duplicates + duplicates + stale,
+      duplicates: result.duplicates + duplicates,
     };
   }
 
@@ -101,7 +99,6 @@ export class LifecycleIntake {
     let resolved = 0;
     let duplicates = 0;
     for (const step of steps) {
-      if (step.kind === "stale") continue;
       if (step.kind === "keep") {
         if (!this.deps.store.alert(environment, step.alert.key)) {
           this.deps.logger?.info(
@@ -127,13 +124,10 @@ export class LifecycleIntake {
           this.deps.dedupeWindowMs,
         )
       ) {
-        if (step.alert.episode !== undefined) {
-          this.deps.store.remember(
-            environment,
-            resolvedEpisodeKey(step.alert),
-            now,
-            this.deps.dedupeWindowMs,
-          );
+        // An HA pair's late copy of the resolved firing is then a duplicate in the outbox, here
+        // as on the replica that took the firing: it is neither sent nor kept open (see plan).
+        if (step.alert.firingDedupeKey !== undefined) {
+          this.deps.store.remember(environment, step.alert.firingDedupeKey, now, this.deps.dedupeWindowMs);
         }
         this.deps.store.resolve({
           environment,
@@ -173,24 +167,14 @@ export class LifecycleIntake {
     const mapped = settings.severityMap[alert.severity];
     if (alert.firing && mapped !== undefined && opensProblem(mapped)) {
       const { store, clock, dedupeWindowMs } = this.deps;
-      const now = clock();
-      // An HA pair's late copy of a firing whose resolve this replica took within the dedupe
-      // window: sending it would reopen the closed problem. It is a duplicate, neither sent nor kept.
-      if (
-        alert.episode !== undefined &&
-        store.seenWithin(environment, resolvedEpisodeKey(alert), now, dedupeWindowMs)
-      ) {
-        steps.push({ kind: "stale" });
-        return;
-      }
       const body = problemBody(base, alert, mapped, settings.timeoutMinutes);
       const out = { ...alarm, body };
       send.push(out);
-      // A duplicate of a firing this replica took within the dedupe window (an HA pair's late
-      // copy) while it no longer keeps the alert: the alert resolved or was closed elsewhere
-      // since, and the copy must not revive it. The outbox drops the copy itself.
+      // A duplicate of a firing this replica took (or whose resolve it took) within the dedupe
+      // window, an HA pair's late copy, while it no longer keeps the alert: the alert resolved or
+      // was closed elsewhere since, and the copy must not revive it. The outbox drops the copy.
       const lateCopy =
-        store.seenWithin(environment, alarm.dedupeKey, now, dedupeWindowMs) &&
+        store.seenWithin(environment, alarm.dedupeKey, clock(), dedupeWindowMs) &&
         store.alert(environment, alert.key) === undefined;
       if (!lateCopy) steps.push({ kind: "keep", alarm: out, alert, body });
       return;
@@ -207,11 +191,6 @@ export class LifecycleIntake {
       steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity });
     }
   }
-}
-
-/** The recent key a resolve leaves for its alert's firing episode (see {@link AlertFacts.episode}). */
-function resolvedEpisodeKey(alert: AlertFacts): string {
-  return `lc-resolved:${alert.key}:${alert.episode ?? ""}`;
 }
 
 /**
