@@ -17,8 +17,8 @@ function checked<I, T>(parse: (input: I) => T) {
 }
 
 /**
- * The inputs of the problem lifecycle: `on`, `off`, or a comma list of `alertmanager`, `netdata`,
- * `native` (config/lifecycle.ts). Kept as written once valid: the relay parses it per environment.
+ * The inputs of the problem lifecycle: `on`, `off`, or a comma list of `alertmanager`, `grafana`,
+ * `netdata`, `native` (config/lifecycle.ts). Kept as written once valid: the relay parses it per environment.
  */
 export function lifecycleInputs(): Kind<string> {
   const parse = z.string().transform(
@@ -28,7 +28,7 @@ export function lifecycleInputs(): Kind<string> {
     }),
   );
   return {
-    type: "on, off, or list of alertmanager, netdata, native",
+    type: "on, off, or list of alertmanager, grafana, netdata, native",
     unit: "",
     text: parse,
     file: fromScalar(parse),

@@ -1,7 +1,7 @@
 import { ConfigError } from "./errors.js";
 
 /** Inputs whose alerts can open and close problems. */
-export const LIFECYCLE_INPUTS = ["alertmanager", "netdata", "native"] as const;
+export const LIFECYCLE_INPUTS = ["alertmanager", "grafana", "netdata", "native"] as const;
 /** One of {@link LIFECYCLE_INPUTS}. */
 export type LifecycleInput = (typeof LIFECYCLE_INPUTS)[number];
 
@@ -33,7 +33,7 @@ export interface LifecycleSettings {
 
 /** Defaults of the RELAY_* variables, as they are documented. */
 export const LIFECYCLE_DEFAULTS = {
-  RELAY_LIFECYCLE: "alertmanager",
+  RELAY_LIFECYCLE: "alertmanager,grafana",
   RELAY_SEVERITY_MAP: "critical=CUSTOM_ALERT,error=CUSTOM_ALERT,page=CUSTOM_ALERT",
   RELAY_PROBLEM_TIMEOUT: "6h",
   RELAY_PROBLEM_REFRESH: "1h",
@@ -46,7 +46,7 @@ export function opensProblem(eventType: string): boolean {
 
 /**
  * Parses RELAY_LIFECYCLE (or a file's `relay.lifecycle`): `on` (every input), `off`, or a comma
- * list of `alertmanager`, `netdata`, `native`. Throws {@link ConfigError} naming `variable`.
+ * list of `alertmanager`, `grafana`, `netdata`, `native`. Throws {@link ConfigError} naming `variable`.
  */
 export function parseLifecycleInputs(variable: string, text: string): LifecycleInput[] {
   const items = text

@@ -98,7 +98,7 @@ export const RELAY = {
     scope: "global",
     kind: byteSize({ min: 1024 }),
     default: "8MiB",
-    doc: "Largest Alertmanager notification accepted (bytes, or e.g. 8MiB, 16MB); larger ones get 413.",
+    doc: "Largest Alertmanager or Grafana notification accepted (bytes, or e.g. 8MiB, 16MB); larger ones get 413.",
   }),
   concurrency: setting({
     env: "RELAY_CONCURRENCY",
@@ -113,14 +113,14 @@ export const RELAY = {
     scope: "both",
     kind: lifecycleInputs(),
     default: LIFECYCLE_DEFAULTS.RELAY_LIFECYCLE,
-    doc: "Inputs whose alerts open a Dynatrace problem while firing and close it when resolved (v2 upstream only): `on`, `off`, or a comma list of `alertmanager`, `netdata`, `native`.",
+    doc: "Inputs whose alerts open a Dynatrace problem while firing and close it when resolved (v2 upstream only): `on`, `off`, or a comma list of `alertmanager`, `grafana`, `netdata`, `native`.",
   }),
   severityMap: setting({
     env: "RELAY_SEVERITY_MAP",
     scope: "both",
     kind: severityMap(),
     default: LIFECYCLE_DEFAULTS.RELAY_SEVERITY_MAP,
-    doc: "Alert severity (Alertmanager `severity` label; netdata/native status) to v2 event type; problem-opening types open a problem, unlisted severities stay `CUSTOM_INFO` events.",
+    doc: "Alert severity (Alertmanager and Grafana `severity` label; netdata/native status) to v2 event type; problem-opening types open a problem, unlisted severities stay `CUSTOM_INFO` events.",
   }),
   problemTimeout: setting({
     env: "RELAY_PROBLEM_TIMEOUT",

@@ -32,6 +32,8 @@ export const INTAKE_ANSWERS: Readonly<Record<IntakeFormat, (r: IntakeReceipt) =>
   // Alertmanager treats any 2xx as delivered, and never retries a 4xx: a 202 for every
   // notification of which at least one alert is stored, the rejects listed.
   alertmanager: (r) => ({ status: 202, body: batchAnswer(r) }),
+  // Grafana's webhook also takes any 2xx as delivered: the same answer.
+  grafana: (r) => ({ status: 202, body: batchAnswer(r) }),
   native: (r) => ({ status: 202, body: counts(r) }),
 };
 

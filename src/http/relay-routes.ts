@@ -10,6 +10,7 @@ const ROUTES: readonly { format: IntakeFormat; path: string }[] = [
   { format: "v1", path: "/api/v1/events" },
   { format: "v2", path: "/api/v2/events/ingest" },
   { format: "alertmanager", path: "/api/v1/alertmanager" },
+  { format: "grafana", path: "/api/v1/grafana" },
   { format: "native", path: "/api/v1/alarms" },
 ];
 
@@ -17,7 +18,7 @@ const ROUTES: readonly { format: IntakeFormat; path: string }[] = [
  * The relay's intake endpoints: routing, authentication and answers; the relay parses, maps,
  * dedupes and queues (`Relay.intake`). Errors go to the app's error middleware, which answers
  * each as JSON: 401 without a valid token, 404 for an unknown environment, 415 for a non-JSON
- * body, 413 over the body limit (1 MiB, Alertmanager's configurable), 400 with the failing field
+ * body, 413 over the body limit (1 MiB, Alertmanager's and Grafana's configurable), 400 with the failing field
  * paths, 503 with Retry-After when the outbox cannot take the alarms. 2xx only once on disk.
  */
 export function createRelayRouter(relay: Relay, limiter: FailedAuthLimiter): Router {

@@ -5,7 +5,7 @@
  */
 
 /** Where an alarm came in: the `source` label values of `dynatrace_relay_received_total`. */
-export const RELAY_SOURCES = ["netdata", "v1", "v2", "alertmanager", "native"] as const;
+export const RELAY_SOURCES = ["netdata", "v1", "v2", "alertmanager", "grafana", "native"] as const;
 
 /** One of {@link RELAY_SOURCES}. */
 export type RelaySource = (typeof RELAY_SOURCES)[number];

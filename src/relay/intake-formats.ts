@@ -1,14 +1,15 @@
 import type { RelayConfig } from "../config/types.js";
-import type { InputSource, MappingDefaults, OutboundAlarm, UpstreamApi } from "./alarm.js";
+import type { Alarm, InputSource, MappingDefaults, OutboundAlarm, UpstreamApi } from "./alarm.js";
 import { toOutbound } from "./outbound.js";
 import { parseAlertmanager } from "./parse-alertmanager.js";
+import { parseGrafana } from "./parse-grafana.js";
 import { parseNativeAlarm } from "./parse-native.js";
 import { parseV1Push } from "./parse-v1.js";
 import { parseV2Ingest, v2ToV1 } from "./parse-v2.js";
 import type { RejectedAlert } from "./validation-error.js";
 
-/** The body formats the relay takes: Dynatrace's v1 push and v2 ingest, Alertmanager, native. */
-export type IntakeFormat = "v1" | "v2" | "alertmanager" | "native";
+/** The body formats the relay takes: Dynatrace's v1 push and v2 ingest, Alertmanager, Grafana, native. */
+export type IntakeFormat = "v1" | "v2" | "alertmanager" | "grafana" | "native";
 
 /** Who sent a body and for where: what a parser needs besides the body. */
 export interface IntakeContext {
@@ -65,10 +66,11 @@ export const INTAKE_FORMATS: Readonly<Record<IntakeFormat, FormatSpec>> = {
   },
   alertmanager: {
     source: "alertmanager",
-    parse: (body, _ctx, s) => {
-      const batch = parseAlertmanager(body, s.defaults);
-      return { alarms: batch.alarms.map((a) => toOutbound(a, s.api)), rejected: batch.rejected };
-    },
+    parse: (body, _ctx, s) => outboundBatch(parseAlertmanager(body, s.defaults), s.api),
+  },
+  grafana: {
+    source: "grafana",
+    parse: (body, _ctx, s) => outboundBatch(parseGrafana(body, s.defaults), s.api),
   },
   native: {
     source: "native",
@@ -80,13 +82,24 @@ export const INTAKE_FORMATS: Readonly<Record<IntakeFormat, FormatSpec>> = {
   },
 };
 
+/** A notification's alarms in the upstream API's shape, with its rejects. */
+function outboundBatch(
+  batch: { alarms: Alarm[]; rejected: RejectedAlert[] },
+  api: UpstreamApi,
+): ParsedIntake {
+  return { alarms: batch.alarms.map((a) => toOutbound(a, api)), rejected: batch.rejected };
+}
+
 /** Dynatrace's own limit on request bodies, which the relay keeps for its Dynatrace-shaped inputs. */
 export const DYNATRACE_BODY_LIMIT = 1024 * 1024;
 
 /**
- * The largest body the format accepts, in bytes: Dynatrace's 1 MiB, except Alertmanager's, which
- * sends whatever its group holds and never retries a 4xx (RELAY_ALERTMANAGER_MAX_BODY).
+ * The largest body the format accepts, in bytes: Dynatrace's 1 MiB, except Alertmanager's and
+ * Grafana's, which send whatever their group holds; Alertmanager never retries a 4xx
+ * (RELAY_ALERTMANAGER_MAX_BODY).
  */
 export function intakeBodyLimit(format: IntakeFormat, config: RelayConfig): number {
-  return format === "alertmanager" ? config.alertmanagerMaxBodyBytes : DYNATRACE_BODY_LIMIT;
+  return format === "alertmanager" || format === "grafana"
+    ? config.alertmanagerMaxBodyBytes
+    : DYNATRACE_BODY_LIMIT;
 }

@@ -13,7 +13,9 @@ const stringMap = z.record(z.string(), z.string());
 
 // The envelope: when it is wrong, nothing of the notification can be trusted (a 400 for all).
 const webhook = z.object({
-  version: z.string().refine((v) => v === "4", "only payload version 4 is supported"),
+  version: z
+    .string()
+    .refine((v) => v === "4", "only payload version 4 is supported (Grafana's webhook: /api/v1/grafana)"),
   status: z.enum(["firing", "resolved"]),
   externalURL: z.string().optional(),
   receiver: z.string().optional(),
@@ -21,8 +23,8 @@ const webhook = z.object({
   alerts: z.array(z.unknown()).min(1),
 });
 
-// One alert: when it is wrong, only that alert is rejected.
-const alertSchema = z.object({
+/** One alert: when it is wrong, only that alert is rejected. Grafana's extends it. */
+export const alertSchema = z.object({
   status: z.enum(["firing", "resolved"]),
   labels: stringMap,
   annotations: stringMap.default({}),
@@ -32,7 +34,8 @@ const alertSchema = z.object({
   fingerprint: z.string().optional(),
 });
 
-type Alert = z.infer<typeof alertSchema>;
+/** One Alertmanager-shaped alert, as the schema took it. */
+export type Alert = z.infer<typeof alertSchema>;
 
 /** A notification split into the alerts that map to alarms and those that do not. */
 export interface AlertmanagerBatch {
@@ -58,9 +61,23 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ale
   const parsed = webhook.safeParse(body);
   if (!parsed.success) throw InvalidAlarmError.fromZod("Alertmanager webhook", parsed.error);
   const { externalURL } = parsed.data;
+  return judgeAlerts(parsed.data.alerts, alertSchema, defaults, (a) => toAlarm(a, defaults, externalURL));
+}
+
+/**
+ * Judges a notification's alerts one by one: those that match `schema` and can be attached to an
+ * entity become alarms through `map`; the others are listed as rejected, with their index,
+ * fingerprint and reasons. Shared by the Alertmanager and Grafana formats.
+ */
+export function judgeAlerts<A extends Alert>(
+  alerts: unknown[],
+  schema: z.ZodType<A>,
+  defaults: MappingDefaults,
+  map: (a: A) => Alarm,
+): AlertmanagerBatch {
   const out: AlertmanagerBatch = { alarms: [], rejected: [] };
-  parsed.data.alerts.forEach((raw, i) => {
-    const a = alertSchema.safeParse(raw);
+  alerts.forEach((raw, i) => {
+    const a = schema.safeParse(raw);
     if (!a.success) {
       const e = InvalidAlarmError.fromZod("alert", a.error);
       out.rejected.push({ index: i, fingerprint: fingerprintOf(raw), errors: prefixed(e.violations, i) });
@@ -80,7 +97,7 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ale
       });
       return;
     }
-    out.alarms.push(toAlarm(a.data, defaults, externalURL));
+    out.alarms.push(map(a.data));
   });
   return out;
 }
@@ -103,34 +120,76 @@ function hostOf(labels: Record<string, string>): string | undefined {
 
 function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | undefined): Alarm {
   const name = a.labels.alertname ?? "alert";
-  const host = hostOf(a.labels);
-  const entityId = a.labels.dynatrace_entity_id;
-  const resolved = a.status === "resolved";
   const summary = a.annotations.summary ?? a.annotations.description;
-  const properties: Record<string, string> = { ...a.labels, status: a.status, startsAt: a.startsAt };
-  for (const [k, v] of Object.entries(a.annotations)) properties[`annotation.${k}`] = v;
-  if (resolved && a.endsAt) properties.endsAt = a.endsAt;
-  if (a.generatorURL) properties.generatorURL = a.generatorURL;
-  if (a.fingerprint) properties.fingerprint = a.fingerprint;
+  const properties = alertProperties(a);
   if (externalURL) properties.alertmanager = externalURL;
-  const start = Date.parse(a.startsAt);
-  const end = resolved && a.endsAt ? Date.parse(a.endsAt) : undefined;
-  const key = `am:${a.fingerprint ?? contentKey("labels", a.labels)}`;
+  const keys = alertKeys("am", a);
+  const { attachRules, ...attach } = alertAttachment(a.labels, defaults);
   return {
     source: "alertmanager",
-    ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
-    dedupeKey: `${key}:${a.status}:${a.startsAt}`,
-    identity: key,
-    alert: alertmanagerFacts({ ...a, key, firingDedupeKey: `${key}:firing:${a.startsAt}` }),
+    ...attach,
+    dedupeKey: keys.dedupeKey,
+    identity: keys.key,
+    alert: alertmanagerFacts({ ...a, key: keys.key, firingDedupeKey: keys.firingDedupeKey }),
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: ALERTMANAGER_SOURCE,
-      title: `[${resolved ? "RESOLVED" : "FIRING"}] ${name}`,
+      title: `[${a.status === "resolved" ? "RESOLVED" : "FIRING"}] ${name}`,
       description: summary ? `${name} is ${a.status}: ${summary}` : `${name} is ${a.status}`,
-      attachRules: entityId ? { entityIds: [entityId] } : hostAttachRules(defaults, host as string),
+      attachRules,
       customProperties: properties,
-      ...(Number.isFinite(start) ? { start } : {}),
-      ...(end !== undefined && Number.isFinite(end) && end >= start ? { end } : {}),
+      ...alertTimes(a),
     }),
+  };
+}
+
+/**
+ * The alert's keys: `key` (`<prefix>:<fingerprint>`, or a hash of the labels without one) is its
+ * identity; the dedupe key adds status and start time, so an HA pair's double delivery and
+ * re-sends of the same state are duplicates within the window; `firingDedupeKey` is the dedupe
+ * key its firing notification had.
+ */
+export function alertKeys(prefix: string, a: Alert) {
+  const key = `${prefix}:${a.fingerprint ?? contentKey("labels", a.labels)}`;
+  return {
+    key,
+    dedupeKey: `${key}:${a.status}:${a.startsAt}`,
+    firingDedupeKey: `${key}:firing:${a.startsAt}`,
+  };
+}
+
+/**
+ * The event properties every Alertmanager-shaped alert gets: labels as they are, annotations as
+ * `annotation.<name>`, status, times, generatorURL and fingerprint.
+ */
+export function alertProperties(a: Alert): Record<string, string> {
+  const properties: Record<string, string> = { ...a.labels, status: a.status, startsAt: a.startsAt };
+  for (const [k, v] of Object.entries(a.annotations)) properties[`annotation.${k}`] = v;
+  if (a.status === "resolved" && a.endsAt) properties.endsAt = a.endsAt;
+  if (a.generatorURL) properties.generatorURL = a.generatorURL;
+  if (a.fingerprint) properties.fingerprint = a.fingerprint;
+  return properties;
+}
+
+/**
+ * Where the alert's event attaches: its `dynatrace_entity_id` label, else RELAY_TAG, else the
+ * host from the `host` or `instance` label (judgeAlerts rejected alerts with none of them).
+ */
+export function alertAttachment(labels: Record<string, string>, defaults: MappingDefaults) {
+  const host = hostOf(labels);
+  const entityId = labels.dynatrace_entity_id;
+  return {
+    ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
+    attachRules: entityId ? { entityIds: [entityId] } : hostAttachRules(defaults, host as string),
+  };
+}
+
+/** The event's start, and its end once resolved, from the alert's times when they are valid. */
+export function alertTimes(a: Alert): { start?: number; end?: number } {
+  const start = Date.parse(a.startsAt);
+  const end = a.status === "resolved" && a.endsAt ? Date.parse(a.endsAt) : undefined;
+  return {
+    ...(Number.isFinite(start) ? { start } : {}),
+    ...(end !== undefined && Number.isFinite(end) && end >= start ? { end } : {}),
   };
 }

@@ -29,7 +29,8 @@ export interface AlertFacts {
 }
 
 const MAX_TEXT = 4096;
-const cut = (s: string) => s.slice(0, MAX_TEXT);
+/** A property value or title cut to the length the lifecycle keeps. */
+export const cut = (s: string) => s.slice(0, MAX_TEXT);
 
 /**
  * An Alertmanager alert's facts. Annotations, `startsAt`, generatorURL and externalURL are left

@@ -183,10 +183,11 @@ export class LifecycleIntake {
     // An info-severity alert stays an event, as an info type even when the input asked otherwise.
     if (!problemSeverity) send.push({ ...alarm, body: { ...base, eventType: mapped ?? "CUSTOM_INFO" } });
     const kept = this.deps.store.alert(environment, alert.key) !== undefined;
-    // Alertmanager's severity is one of the labels that make the alert (its fingerprint), so a
-    // resolve at an info severity can have opened no problem, unless this replica keeps it (the
-    // mapping changed). netdata's CLEAR carries no severity: its close is always looked for.
-    const mayHaveProblem = problemSeverity || alert.input !== "alertmanager";
+    // Alertmanager's (and Grafana's) severity is one of the labels that make the alert (its
+    // fingerprint), so a resolve at an info severity can have opened no problem, unless this
+    // replica keeps it (the mapping changed). netdata's CLEAR carries no severity: its close is
+    // always looked for.
+    const mayHaveProblem = problemSeverity || (alert.input !== "alertmanager" && alert.input !== "grafana");
     if (kept || (!alert.firing && mayHaveProblem)) {
       steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity });
     }
