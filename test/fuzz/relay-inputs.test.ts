@@ -17,6 +17,7 @@ const ENDPOINTS = [
   "/api/v1/events",
   "/api/v2/events/ingest",
   "/api/v1/alertmanager",
+  "/api/v1/grafana",
   "/api/v1/alarms",
 ] as const;
 
@@ -52,6 +53,32 @@ const validBody: Record<(typeof ENDPOINTS)[number], fc.Arbitrary<Record<string, 
       { minLength: 1, maxLength: 3 },
     ),
   }),
+  "/api/v1/grafana": fc.record({
+    version: fc.constant("1"),
+    status: fc.constantFrom("firing", "resolved"),
+    orgId: fc.oneof(fc.integer(), text),
+    state: fc.constantFrom("alerting", "ok"),
+    alerts: fc.array(
+      fc.record(
+        {
+          status: fc.constantFrom("firing", "resolved"),
+          labels: fc.record({
+            alertname: fc.constantFrom("A", "DatasourceNoData", "DatasourceError"),
+            host: text,
+          }),
+          annotations: fc.dictionary(text, text, { maxKeys: 3 }),
+          startsAt: fc.constant("2026-11-22T10:00:00.157076+01:00"),
+          fingerprint: text,
+          values: fc.dictionary(text, fc.oneof(fc.double(), text, fc.constant(null)), { maxKeys: 3 }),
+          valueString: text,
+          dashboardURL: fc.oneof(fc.webUrl({ withQueryParameters: true }), text),
+          silenceURL: text,
+        },
+        { requiredKeys: ["status", "labels", "startsAt"] },
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
 };
 
 /** One field of a valid body replaced by anything at all. */
@@ -68,6 +95,7 @@ const POLLUTING = [
   '{"eventType":"CUSTOM_INFO","source":"s","description":"d","attachRules":{"entityIds":["H"]},"customProperties":{"__proto__":"x","polluted":"y"}}',
   '{"eventType":"CUSTOM_INFO","title":"t","properties":{"__proto__":{"polluted":"yes"}}}',
   '{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"__proto__":{"polluted":"yes"},"instance":"h"},"startsAt":"2026-11-22T10:00:00Z"}]}',
+  '{"version":"1","status":"firing","alerts":[{"status":"firing","labels":{"host":"h"},"values":{"__proto__":{"polluted":"yes"}},"startsAt":"2026-11-22T10:00:00Z"}]}',
 ];
 
 function nested(depth: number): string {

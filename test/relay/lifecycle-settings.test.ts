@@ -12,9 +12,9 @@ const dir = mkdtempSync(join(tmpdir(), "dtee-lifecycle-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("problem lifecycle settings", () => {
-  test("when nothing is set, then Alertmanager's critical, error and page severities open problems for 6 h refreshed hourly", () => {
+  test("when nothing is set, then Alertmanager's and Grafana's critical, error and page severities open problems for 6 h refreshed hourly", () => {
     const { lifecycle } = loadConfigFromEnv(BASE).relay;
-    assert.deepEqual(lifecycle.inputs, ["alertmanager"]);
+    assert.deepEqual(lifecycle.inputs, ["alertmanager", "grafana"]);
     assert.deepEqual(lifecycle.severityMap, {
       critical: "CUSTOM_ALERT",
       error: "CUSTOM_ALERT",
@@ -40,7 +40,7 @@ describe("problem lifecycle settings", () => {
       RELAY_LIFECYCLE: "on",
       RELAY_SEVERITY_MAP: "Critical=availability_event, warning=RESOURCE_CONTENTION,info=CUSTOM_INFO",
     }).relay;
-    assert.deepEqual(lifecycle.inputs, ["alertmanager", "netdata", "native"]);
+    assert.deepEqual(lifecycle.inputs, ["alertmanager", "grafana", "netdata", "native"]);
     assert.deepEqual(lifecycle.severityMap, {
       critical: "AVAILABILITY_EVENT",
       warning: "RESOURCE_CONTENTION_EVENT",
