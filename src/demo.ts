@@ -65,3 +65,19 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
     },
   };
 }
+
+/**
+ * A Grafana Alerting webhook body (payload version 1) for the demo's printed curl line: one
+ * critical alert, firing or resolved, started when the demo started.
+ */
+export function demoGrafanaBody(status: "firing" | "resolved", startsAt: string): string {
+  const alert = {
+    status,
+    labels: { alertname: "HighMemory", instance: "web01:9100", severity: "critical" },
+    annotations: { summary: "memory above 90%" },
+    startsAt,
+    fingerprint: "c6eadffa33fcdf37",
+    values: { B: 94.2 },
+  };
+  return JSON.stringify({ version: "1", status, orgId: 1, alerts: [alert] });
+}

@@ -9,7 +9,7 @@ import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
 import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
 import { runDeadLettersCli } from "./dead-letters-cli.js";
-import { type Demo, startDemo } from "./demo.js";
+import { type Demo, demoGrafanaBody, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
 import { VERSION } from "./version.js";
 
@@ -106,16 +106,20 @@ function printDemoHelp(demo: Demo, port: number): void {
   const base = `http://localhost:${port}`;
   const alarm = (status: string) =>
     `{"host":"web01","chart":"system.cpu","alarm":"cpu_usage","status":"${status}"}`;
-  const curl = (status: string) =>
+  const curl = (body: string, path = "/api/v1/alarms") =>
     `  curl -H 'Authorization: Bearer ${demo.relayToken}' -H 'Content-Type: application/json' \\\n` +
-    `       -d '${alarm(status)}' ${base}/api/v1/alarms\n`;
+    `       -d '${body}' ${base}${path}\n`;
+  const startsAt = new Date().toISOString();
   process.stdout.write(
     `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
       `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
       `Fire an alarm (it opens a problem in Dynatrace; the log says so):\n` +
-      curl("CRITICAL") +
+      curl(alarm("CRITICAL")) +
       `Resolve it (the relay closes the problem, logged as "relay closed the problem of a resolved alert"):\n` +
-      curl("CLEAR") +
+      curl(alarm("CLEAR")) +
+      `A Grafana alert as Grafana's webhook contact point sends it (opens a problem), then resolved:\n` +
+      curl(demoGrafanaBody("firing", startsAt), "/api/v1/grafana") +
+      curl(demoGrafanaBody("resolved", startsAt), "/api/v1/grafana") +
       `Press Ctrl+C to stop.\n\n`,
   );
 }

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { type Alarm, type MappingDefaults, withRequiredFields } from "./alarm.js";
 import { grafanaFacts } from "./lifecycle/grafana-facts.js";
 import {
-  type Alert,
   type AlertmanagerBatch,
   alertAttachment,
   alertKeys,

@@ -5,14 +5,18 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { request } from "undici";
 import { until } from "../helpers/wait.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "dtee-demo-test-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Starts `--demo` with its temporary files under `scratch`, waits for the banner, stops it with SIGTERM. */
-async function demoRun(env: Record<string, string>) {
+/**
+ * Starts `--demo` with its temporary files under `scratch`, waits for the banner, runs `during`
+ * with the banner, stops it with SIGTERM.
+ */
+async function demoRun(env: Record<string, string>, during?: (stdout: string) => Promise<void>) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--demo"], {
     cwd: ROOT,
     env: {
@@ -31,6 +35,7 @@ async function demoRun(env: Record<string, string>) {
   });
   try {
     await until(() => stdout.includes("Press Ctrl+C"), 30_000, "demo banner");
+    await during?.(stdout);
     const demoDirs = readdirSync(scratch).filter((d) => d.startsWith("dynatrace-events-exporter-demo-"));
     const closed = once(child, "close");
     child.kill("SIGTERM");
@@ -55,5 +60,24 @@ describe("demo", () => {
     assert.equal(r.demoDirs.length, 1, "the demo made one temporary outbox directory");
     assert.equal(r.code, 0);
     assert.equal(existsSync(join(scratch, r.demoDirs[0] as string)), false);
+  });
+
+  test("when the printed Grafana curl lines are sent, then the demo takes the firing and the resolved alert", async () => {
+    const statuses: number[] = [];
+    const r = await demoRun({}, async (stdout) => {
+      const lines = [...stdout.matchAll(/-d '(\{"version":"1".*?)' (http:\/\/\S+\/api\/v1\/grafana)\n/g)];
+      assert.equal(lines.length, 2, "a firing and a resolved line");
+      for (const [, body, url] of lines) {
+        const res = await request(url as string, {
+          method: "POST",
+          headers: { authorization: "Bearer demo-relay-token", "content-type": "application/json" },
+          body,
+        });
+        await res.body.dump();
+        statuses.push(res.statusCode);
+      }
+    });
+    assert.deepEqual(statuses, [202, 202]);
+    assert.equal(r.code, 0);
   });
 });

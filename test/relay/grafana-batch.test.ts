@@ -19,7 +19,7 @@ afterEach(async () => {
 const cpu = { name: "HighCpu", instance: "web01:9100", severity: "warning", fingerprint: "aa01" };
 
 /** POSTs to the Grafana endpoint (or `path`) with the relay token as Grafana's default Bearer scheme. */
-function post(harness: Harness, body: unknown, path = "/api/v1/grafana") {
+function post(harness: Harness, body: object, path = "/api/v1/grafana") {
   return request(harness.app.http).post(path).set("Authorization", `Bearer ${harness.relayToken}`).send(body);
 }
 
