@@ -108,4 +108,22 @@ describe("Grafana notifications, alert by alert", () => {
     assert.equal(event.customProperties.runbook_url, "https://runbooks.example/memory");
     assert.equal(event.customProperties.dashboardURL, undefined);
   });
+
+  test("when a notification is over Dynatrace's 1 MiB, then it is taken up to RELAY_ALERTMANAGER_MAX_BODY and refused with 413 beyond", async () => {
+    h = await startHarness({ relay: true, env: { RELAY_ALERTMANAGER_MAX_BODY: "2MiB" } });
+    const alerts = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        grafanaAlert(11, "firing", {
+          ...cpu,
+          fingerprint: `fp${i}`,
+          annotations: { description: "x".repeat(2000) },
+        }),
+      );
+    const big = grafanaWebhook("firing", alerts(600));
+    assert.ok(JSON.stringify(big).length > 1024 * 1024);
+    const res = await post(h, big).expect(202);
+    assert.equal(res.body.accepted, 600);
+    const tooBig = await post(h, grafanaWebhook("firing", alerts(1100))).expect(413);
+    assert.equal(tooBig.body.error.code, 413);
+  });
 });
