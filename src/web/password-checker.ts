@@ -40,6 +40,11 @@ export class PasswordChecker {
     });
   }
 
+  /** Starts the thread ahead of the first check, so no request waits for its start. */
+  warm(): void {
+    this.thread();
+  }
+
   /** Ends the thread; checks still waiting answer false. */
   async close(): Promise<void> {
     const worker = this.worker;

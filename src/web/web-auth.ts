@@ -44,6 +44,7 @@ export function authenticatedUser(res: Response): string | undefined {
  */
 export function webConfigGuard(source: WebConfigSource, deps: WebAuthDeps): RequestHandler {
   const verified = new Map<string, number>();
+  if (source.current().users.size > 0) deps.checker.warm();
   return (req, res, next) => {
     const config = source.current();
     for (const [name, value] of Object.entries(config.headers)) res.set(name, value);
