@@ -147,6 +147,12 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const ignoredWebKeys = web?.current().ignored ?? [];
   if (ignoredWebKeys.length > 0)
     logger.warn({ keys: ignoredWebKeys }, "web config keys accepted but not applied");
+  const unknownAdmins = config.web.adminUsers.filter((u) => !web?.current().users.has(u));
+  if (unknownAdmins.length > 0)
+    logger.warn(
+      { users: unknownAdmins },
+      "WEB_ADMIN_USERS names users the web config's basic_auth_users does not have; they cannot log in",
+    );
   const authLimiter = new FailedAuthLimiter();
   const passwords = new PasswordChecker();
   const serverLimits: ServerLimits = {

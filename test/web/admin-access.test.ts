@@ -91,4 +91,14 @@ describe("admin endpoints without a web config", () => {
       await h.close();
     }
   });
+
+  test("when WEB_ADMIN_USERS names a user the web config does not have, then the start warns naming it", async () => {
+    const h = await startHarness({ env: { WEB_ADMIN_USERS: "ghost" } });
+    try {
+      const [line] = h.logs.find("WEB_ADMIN_USERS names users");
+      assert.deepEqual(line?.users, ["ghost"]);
+    } finally {
+      await h.close();
+    }
+  });
 });
