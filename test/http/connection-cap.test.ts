@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, test } from "node:test";
 import { PROBE_RESERVE_PER_PEER } from "../../src/web/connection-cap.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { makePki } from "../helpers/tls-tenant.js";
 import { until } from "../helpers/wait.js";
 
 let h: Harness | undefined;
@@ -34,15 +40,20 @@ interface Answer {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** One GET on a fresh connection from `from`; status 0 when the connection was closed unanswered. */
+/**
+ * One GET on a fresh connection from `from` (HTTPS trusting `ca` when given); status 0 when the
+ * connection was closed unanswered.
+ */
 function getFrom(
   base: string,
   path: string,
   from: string,
   headers: Record<string, string> = {},
+  ca?: string,
 ): Promise<Answer> {
+  const send = ca === undefined ? request : httpsRequest;
   return new Promise((resolve) => {
-    const req = request(`${base}${path}`, { localAddress: from, agent: false, headers }, (res) => {
+    const req = send(`${base}${path}`, { localAddress: from, agent: false, headers, ca }, (res) => {
       res.resume();
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
     });
@@ -106,5 +117,37 @@ describe("per-client connection cap", () => {
     assert.equal(b.status, 200, "client B through the same proxy is served");
     const probe = await getFrom(base, "/healthz", "127.0.0.9", { "x-forwarded-for": "198.51.100.1" });
     assert.equal(probe.status, 200, "client A's probe is served");
+  });
+
+  test("when the server speaks TLS, then connections are counted before the handshake and probes still pass", async () => {
+    const pki = makePki();
+    const dir = mkdtempSync(join(tmpdir(), "dtee-cap-tls-"));
+    try {
+      const file = join(dir, "web.yml");
+      writeFileSync(file, `tls_server_config:\n  cert_file: ${pki.certFile}\n  key_file: ${pki.keyFile}\n`);
+      h = await startHarness({ env: { WEB_CONFIG_FILE: file, WEB_MAX_CONNECTIONS_PER_CLIENT: "2" } });
+      const base = (await h.start()).replace("http://", "https://");
+      const ca = readFileSync(pki.caFile, "utf8");
+      for (let i = 0; i < 2; i++) {
+        const raw = await openFrom(base.replace("https://", "http://"), "127.0.0.2");
+        const held = tlsConnect({ socket: raw.socket, ca });
+        sockets.push(held);
+        held.on("error", () => {});
+        await new Promise((resolve) => held.once("secureConnect", resolve));
+      }
+      const over = await getFrom(base, "/metrics", "127.0.0.2", {}, ca);
+      assert.equal(over.status, 429, "the third connection of the address gets no page");
+      assert.equal((await getFrom(base, "/healthz", "127.0.0.2", {}, ca)).status, 200, "its probe is served");
+      assert.equal(
+        (await getFrom(base, "/metrics", "127.0.0.3", {}, ca)).status,
+        200,
+        "another client is served",
+      );
+    } finally {
+      await h?.close();
+      h = undefined;
+      pki.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
