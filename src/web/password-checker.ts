@@ -34,9 +34,12 @@ export class PasswordChecker {
       return Promise.reject(new PasswordCheckerBusyError("too many password checks waiting"));
     }
     const id = this.nextId++;
+    const worker = this.thread();
+    // Held open while a check waits, so its answer arrives even with nothing else running.
+    worker.ref();
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.thread().postMessage({ id, password, hash } satisfies CompareRequest);
+      worker.postMessage({ id, password, hash } satisfies CompareRequest);
     });
   }
 
@@ -59,6 +62,7 @@ export class PasswordChecker {
     worker.on("message", (m: CompareAnswer) => {
       this.pending.get(m.id)?.(m.ok);
       this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
     });
     // A thread that dies fails what it held; the next check starts a new one.
     const lost = () => {
