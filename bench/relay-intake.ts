@@ -125,6 +125,9 @@ const app = createApp(
       : {}),
     HOST: "127.0.0.1",
     PORT: "0",
+    // The 64 senders stand for 64 agents but share one address here; reconnects after
+    // maxRequestsPerSocket would briefly exceed a cap of exactly 64.
+    WEB_MAX_CONNECTIONS_PER_CLIENT: String(CONNECTIONS * 2),
   }),
   { logger: createLogger("error") },
 );

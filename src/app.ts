@@ -21,6 +21,8 @@ import { createRegistry } from "./metrics/registry.js";
 import { buildRelay } from "./relay/build-relay.js";
 import { VERSION } from "./version.js";
 import { WebConfigSource } from "./web/web-config.js";
+import { ConnectionCap } from "./web/connection-cap.js";
+import { PasswordChecker } from "./web/password-checker.js";
 import { createWebServer } from "./web/web-server.js";
 
 /** Optional collaborators; tests replace the clock, logger and backoff, production takes defaults. */
@@ -145,7 +147,25 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
   const ignoredWebKeys = web?.current().ignored ?? [];
   if (ignoredWebKeys.length > 0)
     logger.warn({ keys: ignoredWebKeys }, "web config keys accepted but not applied");
+  const unknownAdmins = config.web.adminUsers.filter((u) => !web?.current().users.has(u));
+  if (unknownAdmins.length > 0)
+    logger.warn(
+      { users: unknownAdmins },
+      "WEB_ADMIN_USERS names users the web config's basic_auth_users does not have; they cannot log in",
+    );
   const authLimiter = new FailedAuthLimiter();
+  const passwords = new PasswordChecker();
+  const serverLimits: ServerLimits = {
+    ...DEFAULT_SERVER_LIMITS,
+    maxConnections: config.web.maxConnections,
+    ...options.serverLimits,
+  };
+  const connections = new ConnectionCap({
+    maxConnections: serverLimits.maxConnections,
+    perClient: config.web.maxConnectionsPerClient,
+    // express's compiled TRUSTED_PROXIES, so a peer is a proxy exactly when req.ip would look past it.
+    isProxy: (address) => isTrustedProxy(address, 0),
+  });
   const http = createHttpApp({
     registry,
     families: metrics.families,
@@ -156,11 +176,15 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     authLimiter,
     reload,
     adminTokens: config.adminTokens,
+    adminUsers: config.web.adminUsers,
+    passwords,
+    connections,
     maxScrapes: config.web.maxRequests,
     web,
     trustedProxies: config.web.trustedProxies,
     deadLetters: relayParts.deadLetters,
   });
+  const isTrustedProxy = http.get("trust proxy fn") as (address: string, hop: number) => boolean;
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -173,15 +197,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     statuses,
     reload,
     async start() {
-      server = await listen(
-        createWebServer(http, web, {
-          ...DEFAULT_SERVER_LIMITS,
-          maxConnections: config.web.maxConnections,
-          ...options.serverLimits,
-        }),
-        config.host,
-        config.port,
-      );
+      server = await listen(createWebServer(http, web, serverLimits, connections), config.host, config.port);
       feedSet.start();
       for (const s of senders) s.sender.start();
       for (const w of relayParts.lifecycle.workers) w.start();
@@ -201,6 +217,7 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
         await Promise.all(senders.map((s) => s.sender.stop()));
         outbox?.close();
         authLimiter.close();
+        await passwords.close();
         await Promise.all(senders.map((f) => f.client.close()));
       })();
       return stopping;

@@ -73,6 +73,20 @@ export const WEB = {
     default: "1024",
     doc: "Open HTTP connections at most; further ones are closed.",
   }),
+  maxConnectionsPerClient: setting({
+    env: "WEB_MAX_CONNECTIONS_PER_CLIENT",
+    scope: "global",
+    kind: integer({ min: 1 }),
+    default: "64",
+    doc: "Open HTTP connections one client address may hold (behind TRUSTED_PROXIES: the forwarded address); more are refused. /healthz and /readyz are served beyond it.",
+  }),
+  adminUsers: setting({
+    env: "WEB_ADMIN_USERS",
+    scope: "global",
+    kind: list(),
+    default: "",
+    doc: "Comma list of web config basic_auth_users allowed on the admin endpoints without an admin token.",
+  }),
   trustedProxies: setting({
     env: "TRUSTED_PROXIES",
     scope: "global",

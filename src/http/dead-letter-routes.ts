@@ -1,24 +1,21 @@
-import express, { type Request, type Response, Router } from "express";
+import express, { type Request, type RequestHandler, type Response, Router } from "express";
 import type { RawDeadLetterFilter } from "../relay/dead-letter-filter.js";
 import type { DeadLetterAdmin } from "../relay/dead-letter-service.js";
 import { DeadLetterFilterError } from "../relay/outbox-errors.js";
-import { requireAdmin } from "./admin-auth.js";
-import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { HttpError } from "./errors.js";
 
 /**
  * `/-/dead-letters`: list (`GET /?environment=&since=&id=&limit=`), show (`GET /:id`, with the
  * payload), replay and purge (`POST /replay`, `POST /purge`, filters as a JSON body or query).
- * Every route needs an admin token; answers are JSON; a bad filter is 400, an unknown id 404, a
+ * Every route passes `adminGuard` first; answers are JSON; a bad filter is 400, an unknown id 404, a
  * damaged outbox 503. Mounted by the HTTP app; `admin` is undefined when the relay is off (404).
  */
 export function createDeadLetterRouter(
   admin: DeadLetterAdmin | undefined,
-  adminTokens: readonly string[],
-  limiter?: FailedAuthLimiter,
+  adminGuard: RequestHandler,
 ): Router {
   const router = Router();
-  router.use(requireAdmin(adminTokens, limiter));
+  router.use(adminGuard);
   router.use((_req, _res, next) => {
     if (!admin) throw new HttpError(404, "the relay is off (no RELAY_TOKENS): there are no dead letters");
     next();

@@ -57,6 +57,10 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   }
   if (err instanceof WebAccessError) {
     if (err.refusal === "forbidden") return { status: 403, message: err.message };
+    if (err.refusal === "limited" || err.refusal === "busy") {
+      const status = err.refusal === "limited" ? 429 : 503;
+      return { status, message: err.message, headers: { "Retry-After": String(err.retryAfterSeconds) } };
+    }
     const headers = { "WWW-Authenticate": 'Basic realm="dynatrace-events-exporter"' };
     return { status: 401, message: err.message, headers };
   }

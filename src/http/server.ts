@@ -10,6 +10,9 @@ import { renderLandingPage } from "./landing-page.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
 import { requireAdmin } from "./admin-auth.js";
+import { connectionCapGuard } from "./connection-guard.js";
+import type { ConnectionCap } from "../web/connection-cap.js";
+import type { PasswordChecker } from "../web/password-checker.js";
 import { gzipParts, negotiateEncoding } from "./metrics-encoding.js";
 import type { WebConfigSource } from "../web/web-config.js";
 import { webConfigGuard } from "../web/web-auth.js";
@@ -31,8 +34,14 @@ export interface HttpDeps {
   authLimiter: FailedAuthLimiter;
   /** Re-reads the configuration (POST /-/reload). */
   reload: () => Promise<{ ok: true } | { ok: false; error: string }>;
-  /** Bearer tokens of the admin endpoints (ADMIN_TOKENS); empty turns them off. */
+  /** Tokens of the admin endpoints (ADMIN_TOKENS); with adminUsers empty too, they are off. */
   adminTokens: readonly string[];
+  /** Web-config users admitted to the admin endpoints by their basic auth (WEB_ADMIN_USERS). */
+  adminUsers?: readonly string[];
+  /** Runs the web config's bcrypt comparisons off the event loop (needed with `web`). */
+  passwords?: PasswordChecker;
+  /** Per-client connection accounting of the server (WEB_MAX_CONNECTIONS_PER_CLIENT). */
+  connections?: ConnectionCap;
   /** Scrapes of /metrics served at once (WEB_MAX_REQUESTS); more get 503. 0: no limit. */
   maxScrapes: number;
   /** exporter-toolkit web configuration (TLS client checks, basic auth, headers), when set. */
@@ -53,6 +62,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.set("etag", false);
   // req.ip is the peer address unless the peer is a trusted proxy; then it is the client that proxy names.
   app.set("trust proxy", deps.trustedProxies?.length ? [...deps.trustedProxies] : false);
+  if (deps.connections) app.use(connectionCapGuard(deps.connections));
   // First: the intake is the hot path, and it needs neither helmet's page headers nor a walk past
   // the other routes.
   app.use(createRelayRouter(deps.relay, deps.authLimiter));
@@ -73,7 +83,12 @@ export function createHttpApp(deps: HttpDeps): Express {
   );
   if (deps.web) {
     // Probes stay open: kubelets and load balancers cannot do basic auth, and they reveal no data.
-    const guards = [clientCertGuard(deps.web), webConfigGuard(deps.web)];
+    const checker = deps.passwords;
+    if (!checker) throw new Error("createHttpApp: a web config needs a PasswordChecker");
+    const guards = [
+      clientCertGuard(deps.web),
+      webConfigGuard(deps.web, { checker, limiter: deps.authLimiter }),
+    ];
     app.use((req, res, next) => {
       if (req.path === "/healthz" || req.path === "/readyz") {
         next();
@@ -116,13 +131,14 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
   // the previous one stays (the file is wrong, not the request).
-  app.post("/-/reload", requireAdmin(deps.adminTokens, deps.authLimiter), async (_req, res) => {
+  const admin = requireAdmin({ tokens: deps.adminTokens, users: deps.adminUsers ?? [] }, deps.authLimiter);
+  app.post("/-/reload", admin, async (_req, res) => {
     const outcome = await deps.reload();
     if (!outcome.ok) throw new HttpError(500, `reload failed, previous configuration kept: ${outcome.error}`);
     res.json({ status: "reloaded", ...outcome });
   });
 
-  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.authLimiter));
+  app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, admin));
 
   app.get("/", (_req, res) => {
     res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));

@@ -1,21 +1,50 @@
 import { createHash } from "node:crypto";
-import type { RequestHandler } from "express";
-import bcrypt from "bcryptjs";
+import type { Request, RequestHandler, Response } from "express";
 import { WebAccessError } from "./access-error.js";
+import { PasswordCheckerBusyError, type PasswordChecker } from "./password-checker.js";
 import type { WebConfigSource } from "./web-config.js";
 
 /** Verified credentials are remembered for a minute: bcrypt costs ~50-100 ms per check by design. */
 const CACHE_MS = 60_000;
 const CACHE_MAX = 1000;
 
+/** Failed attempts per client address; the relay's FailedAuthLimiter fits it. */
+export interface FailureLimiter {
+  /** Seconds until the address may try again, or 0. */
+  blockedFor(address: string): number;
+  recordFailure(address: string): void;
+}
+
+/** What the basic-auth guard needs beside the configuration. */
+export interface WebAuthDeps {
+  /** Runs the bcrypt comparisons off the event loop. */
+  checker: PasswordChecker;
+  /** Counts failed attempts per address (429 past its limit). */
+  limiter: FailureLimiter;
+}
+
+const USER_KEY = "webConfigUser";
+
+/** The web-config user a request authenticated as, once {@link webConfigGuard} let it pass. */
+export function authenticatedUser(res: Response): string | undefined {
+  const user: unknown = res.locals[USER_KEY];
+  return typeof user === "string" ? user : undefined;
+}
+
 /**
  * Applies the web configuration to a request: its extra headers on every answer, and, when
  * `basic_auth_users` is set, HTTP basic authentication against the bcrypt hashes (401 with
  * `WWW-Authenticate` otherwise). The configuration is read per request, so a changed file applies
  * to the next request.
+ *
+ * Guessing is bounded as the relay's tokens are: failed attempts count per client address, and an
+ * address past the limit gets 429 without a comparison (credentials verified within the last
+ * minute still pass). An unknown user costs a full comparison too, against a configured hash, so
+ * the answer's timing does not tell which user names exist.
  */
-export function webConfigGuard(source: WebConfigSource): RequestHandler {
+export function webConfigGuard(source: WebConfigSource, deps: WebAuthDeps): RequestHandler {
   const verified = new Map<string, number>();
+  if (source.current().users.size > 0) deps.checker.warm();
   return (req, res, next) => {
     const config = source.current();
     for (const [name, value] of Object.entries(config.headers)) res.set(name, value);
@@ -24,32 +53,57 @@ export function webConfigGuard(source: WebConfigSource): RequestHandler {
       return;
     }
     const credentials = basicCredentials(req.get("authorization"));
-    const hash = credentials ? config.users.get(credentials.user) : undefined;
-    if (credentials && hash) {
-      // The key covers the hash too, so a changed password invalidates what was cached for it.
-      const key = createHash("sha256")
-        .update(`${credentials.user}\0${credentials.password}\0${hash}`)
-        .digest("hex");
-      const until = verified.get(key);
-      if (until !== undefined && until > Date.now()) {
-        next();
-        return;
-      }
-      void bcrypt.compare(credentials.password, hash).then((ok) => {
-        if (ok) {
-          if (verified.size >= CACHE_MAX) verified.clear();
-          verified.set(key, Date.now() + CACHE_MS);
-          next();
-        } else next(unauthorized());
-      }, next);
+    if (!credentials) {
+      next(unauthorized());
       return;
     }
-    next(unauthorized());
+    const hash = config.users.get(credentials.user);
+    // The key covers the hash too, so a changed password invalidates what was cached for it.
+    const key = createHash("sha256")
+      .update(`${credentials.user}\0${credentials.password}\0${hash ?? ""}`)
+      .digest("hex");
+    const pass = () => {
+      res.locals[USER_KEY] = credentials.user;
+      next();
+    };
+    if ((verified.get(key) ?? 0) > Date.now()) return pass();
+    const address = clientAddress(req);
+    const wait = deps.limiter.blockedFor(address);
+    if (wait > 0) return next(limited(wait));
+    const against = hash ?? config.users.values().next().value ?? "";
+    deps.checker.compare(credentials.password, against).then(
+      (ok) => {
+        if (ok && hash !== undefined) {
+          if (verified.size >= CACHE_MAX) verified.clear();
+          verified.set(key, Date.now() + CACHE_MS);
+          return pass();
+        }
+        deps.limiter.recordFailure(address);
+        next(unauthorized());
+      },
+      (err: unknown) => next(err instanceof PasswordCheckerBusyError ? busy() : err),
+    );
   };
+}
+
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? "unknown";
 }
 
 function unauthorized(): WebAccessError {
   return new WebAccessError("unauthorized", "basic authentication required (web config basic_auth_users)");
+}
+
+function limited(seconds: number): WebAccessError {
+  return new WebAccessError(
+    "limited",
+    "too many failed authentication attempts from this address; try again later",
+    seconds,
+  );
+}
+
+function busy(): WebAccessError {
+  return new WebAccessError("busy", "too many password checks waiting; try again shortly", 1);
 }
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {

@@ -1,9 +1,11 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions } from "node:https";
+import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "express";
 import { applyServerLimits, type ServerLimits, serverOptions } from "./server-limits.js";
 import { WebAccessError } from "./access-error.js";
+import { type ConnectionCap, PROBE_RESERVE } from "./connection-cap.js";
 import type { TlsSettings, WebConfigSource } from "./web-config.js";
 
 function secureOptions(t: TlsSettings): ServerOptions {
@@ -23,17 +25,19 @@ function secureOptions(t: TlsSettings): ServerOptions {
  * The HTTP server for the app: plain HTTP, or HTTPS when the web configuration has
  * `tls_server_config`. Certificates are checked for changes as connections arrive (a stat of each
  * file), so a rotated certificate is served from the next connection on. Whether TLS is on at all
- * is decided at start.
+ * is decided at start. With a `cap`, every connection is counted by it on arrival (before TLS),
+ * and Node's own limit leaves room for its probe reserve.
  */
 export function createWebServer(
   handler: RequestListener,
   source: WebConfigSource | undefined,
   limits: ServerLimits,
+  cap?: ConnectionCap,
 ): Server {
   let tls = source?.current().tls;
-  if (!source || !tls) return applyServerLimits(createHttpServer(serverOptions(limits), handler), limits);
+  if (!source || !tls) return limited(createHttpServer(serverOptions(limits), handler), limits, cap);
   const server = createHttpsServer({ ...serverOptions(limits), ...secureOptions(tls) }, handler);
-  applyServerLimits(server, limits);
+  limited(server, limits, cap);
   server.on("connection", () => {
     const now = source.current().tls;
     if (now && now !== tls) {
@@ -41,6 +45,15 @@ export function createWebServer(
       server.setSecureContext(secureOptions(now));
     }
   });
+  return server;
+}
+
+function limited(server: Server, limits: ServerLimits, cap: ConnectionCap | undefined): Server {
+  applyServerLimits(server, limits);
+  if (cap) {
+    server.maxConnections = limits.maxConnections + PROBE_RESERVE;
+    server.on("connection", (socket: Socket) => cap.admit(socket));
+  }
   return server;
 }
 

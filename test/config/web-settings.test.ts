@@ -13,6 +13,8 @@ describe("web and Alertmanager settings", () => {
       maxRequests: 40,
       configFile: undefined,
       maxConnections: 1024,
+      maxConnectionsPerClient: 64,
+      adminUsers: [],
       trustedProxies: [],
     });
   });

@@ -110,15 +110,23 @@ describe("HTTP server limits", () => {
     assert.equal(h.app.relay.summary()?.[0]?.queued, 0, "nothing half-received was queued");
   });
 
-  test("when WEB_MAX_CONNECTIONS are open, then a new connection is closed and the open ones keep working", async () => {
+  test("when WEB_MAX_CONNECTIONS are open, then a new connection is served probes only and the open ones keep working", async () => {
     h = await startHarness({ env: { WEB_MAX_CONNECTIONS: "3" } });
     const base = await h.start();
     const held = [await open(base), await open(base), await open(base)];
     for (const c of held) assert.match(await get(c, "/healthz"), /^HTTP\/1\.1 200/);
     const extra = await open(base);
-    extra.socket.write("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
-    await until(() => extra.closedAt() !== undefined, 5000, "the extra connection is closed");
-    assert.equal(extra.received(), "", "it got no answer");
+    const refused = await get(extra, "/metrics");
+    assert.match(refused, /^HTTP\/1\.1 503/);
+    assert.match(refused, /Retry-After: 1/i);
+    await until(
+      () => extra.closedAt() !== undefined,
+      5000,
+      "the extra connection is closed after its answer",
+    );
+    const probe = await open(base);
+    assert.match(await get(probe, "/healthz"), /^HTTP\/1\.1 200[\s\S]*Connection: close/i);
+    await until(() => probe.closedAt() !== undefined, 5000, "the probe's connection is closed");
     for (const c of held) assert.match(await get(c, "/healthz"), /^HTTP\/1\.1 200/);
     held[0]?.socket.destroy();
     await until(() => held[0]?.closedAt() !== undefined);
@@ -126,7 +134,7 @@ describe("HTTP server limits", () => {
     await until(
       async () => {
         const next = await open(base);
-        next.socket.write("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+        next.socket.write("GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n");
         await until(() => next.received() !== "" || next.closedAt() !== undefined, 2000);
         return /^HTTP\/1\.1 200/.test(next.received());
       },

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PeerCertificate, TLSSocket } from "node:tls";
 import { after, describe, test } from "node:test";
 import bcrypt from "bcryptjs";
 import { ConfigError } from "../../src/config/errors.js";
@@ -12,6 +10,7 @@ import { loadWebConfig } from "../../src/web/web-config.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
 import { promQuery, realProgramsSkip, startPrometheus } from "../helpers/real-programs.js";
 import { until } from "../helpers/wait.js";
+import { basicAuth, httpsCall } from "../helpers/web-https.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-webcfg-"));
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -76,35 +75,8 @@ function makeCerts(name: string): void {
   );
 }
 
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-  peer: PeerCertificate;
-}
-
-function get(
-  url: string,
-  ca: string,
-  headers: Record<string, string> = {},
-  method = "GET",
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca, headers, method, agent: false }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers, peer }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const basic = (user: string, password: string) => ({
-  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
-});
+const get = httpsCall;
+const basic = basicAuth;
 
 describe("web configuration file (exporter-toolkit format)", () => {
   test("when a file has an unknown key or a bad hash, then loading names the key and never echoes the value", () => {
