@@ -7,9 +7,12 @@ import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import type { TextFamily } from "../metrics/text-family.js";
 import { errorHandler, HttpError, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
+import { LANDING_SCRIPT_HASH } from "./landing-assets.js";
+import { environmentRows } from "./console-model.js";
+import type { FeedOverview } from "../feed/feed-set.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
-import { requireAdmin } from "./admin-auth.js";
+import { adminCheck, requireAdmin } from "./admin-auth.js";
 import { gzipParts, negotiateEncoding } from "./metrics-encoding.js";
 import type { WebConfigSource } from "../web/web-config.js";
 import { webConfigGuard } from "../web/web-auth.js";
@@ -27,6 +30,10 @@ export interface HttpDeps {
   version: string;
   logger: Logger;
   statuses: () => DrainStatus[];
+  /** What the landing page shows of each drained environment. */
+  overviews: () => FeedOverview[];
+  /** The clock "12 s ago" is counted on. */
+  clock: () => number;
   relay: Relay;
   authLimiter: FailedAuthLimiter;
   /** Re-reads the configuration (POST /-/reload). */
@@ -65,6 +72,9 @@ export function createHttpApp(deps: HttpDeps): Express {
         directives: {
           "default-src": ["'none'"],
           "style-src": ["'unsafe-inline'"],
+          // The landing page's refresh script alone (by hash), and its fetch of the page itself.
+          "script-src": [LANDING_SCRIPT_HASH],
+          "connect-src": ["'self'"],
           "upgrade-insecure-requests": tls ? [] : null,
         },
       },
@@ -124,8 +134,16 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, deps.adminTokens, deps.authLimiter));
 
-  app.get("/", (_req, res) => {
-    res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));
+  const isAdmin = adminCheck(deps.adminTokens);
+  app.get("/", (req, res) => {
+    const page = renderLandingPage({
+      version: deps.version,
+      now: deps.clock(),
+      environments: environmentRows(deps.overviews(), isAdmin(req)),
+      relay: deps.relay.summary(),
+      deadLetterLinks: deps.adminTokens.length > 0,
+    });
+    res.type("html").set("Cache-Control", "no-store").send(page);
   });
 
   app.use(notFound);
