@@ -29,6 +29,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .state{display:inline-block;font-weight:600;white-space:nowrap;padding:1px 8px;border-radius:12px;font-size:12px}
 .ok{color:var(--ok);background:var(--ok-bg)}.bad{color:var(--bad);background:var(--bad-bg)}
 .warn{color:var(--warn);background:var(--warn-bg)}.idle{color:var(--idle);background:var(--idle-bg)}
+a .state{text-decoration:underline}
 .sev{display:inline-block;margin:0 4px 3px 0;padding:0 7px;border:1px solid var(--line);border-radius:12px;background:var(--soft);font-size:12px;white-space:nowrap}
 .sev b{font-variant-numeric:tabular-nums}
 .muted{color:var(--idle);font-size:12px}
