@@ -111,6 +111,8 @@ function printDemoHelp(demo: Demo, port: number): void {
     `       -d '${alarm(status)}' ${base}/api/v1/alarms\n`;
   process.stdout.write(
     `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
+      `  its token: ${demo.simulator.token}\n` +
+      `  (DEMO_SIMULATOR_PORT fixes its port; \`npm run simulator\` runs it alone)\n` +
       `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
       `Fire an alarm (it opens a problem in Dynatrace; the log says so):\n` +
       curl("CRITICAL") +
