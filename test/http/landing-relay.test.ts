@@ -20,24 +20,24 @@ async function relayRow(harness: Harness): Promise<Record<string, string>> {
 }
 
 test("when alarms were delivered, then the landing page counts them for a minute", async () => {
-  h = await startHarness({ relay: true, realClock: true, env: { HTTP_TIMEOUT: "10s" } });
-  const base = await h.start();
+  const harness = await startHarness({ relay: true, realClock: true, env: { HTTP_TIMEOUT: "10s" } });
+  h = harness;
+  const base = await harness.start();
   for (const alarm of ["a", "b", "c"]) {
     const res = await request(base)
       .post("/api/v1/alarms")
-      .set("Authorization", `Bearer ${h.relayToken}`)
+      .set("Authorization", `Bearer ${harness.relayToken}`)
       .send({ host: "web01", chart: "cpu", alarm, status: "WARNING" });
     assert.equal(res.status, 202);
   }
-  const harness = h;
   await until(
     async () => (await relayRow(harness))["Queued"] === "0" && harness.sim.pushed.length === 3,
     15_000,
   );
-  const row = await relayRow(h);
+  const row = await relayRow(harness);
   assert.equal(row["Delivered, last minute"], "3");
   assert.equal(row["Dead letters held"], "0");
   assert.match(row["Upstream"] ?? "", /accepting/);
-  h.clock.advance(61_000);
-  assert.equal((await relayRow(h))["Delivered, last minute"], "0", "older deliveries leave the count");
+  harness.clock.advance(61_000);
+  assert.equal((await relayRow(harness))["Delivered, last minute"], "0", "older deliveries leave the count");
 });
