@@ -32,6 +32,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 a .state{text-decoration:underline}
 .sev{display:inline-block;margin:0 4px 3px 0;padding:0 7px;border:1px solid var(--line);border-radius:12px;background:var(--soft);font-size:12px;white-space:nowrap}
 .sev b{font-variant-numeric:tabular-nums}
+.sev-high{border-color:#ffcecb;background:var(--bad-bg)}.sev-mid{border-color:#f5e0a0;background:var(--warn-bg)}
 .muted{color:var(--idle);font-size:12px}
 .detail{display:block;max-width:38em;color:var(--idle);font-size:12px;overflow-wrap:anywhere}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}

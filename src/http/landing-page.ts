@@ -35,10 +35,21 @@ const FEED_BADGES: Record<FeedState, [tone: "ok" | "bad" | "warn" | "idle", symb
   starting: ["idle", "…"],
 };
 
+/** A tint for the severities that open problems: the name stays the signal, the tint helps scan. */
+const SEVERITY_TONE: Record<string, string> = {
+  AVAILABILITY: "sev-high",
+  ERROR: "sev-high",
+  PERFORMANCE: "sev-mid",
+  RESOURCE_CONTENTION: "sev-mid",
+  CUSTOM_ALERT: "sev-mid",
+};
+
 function severities(counts: SeverityCounts | undefined, off: string): string {
   if (!counts) return `<span class="muted">${off}</span>`;
   if (counts.length === 0) return `<span class="muted">none</span>`;
-  return counts.map(([s, n]) => `<span class="sev">${escapeHtml(s)} <b>${n}</b></span>`).join("");
+  return counts
+    .map(([s, n]) => `<span class="sev ${SEVERITY_TONE[s] ?? ""}">${escapeHtml(s)} <b>${n}</b></span>`)
+    .join("");
 }
 
 function lastError(row: EnvironmentRow, now: number): string {
