@@ -172,6 +172,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
     version: VERSION,
     logger,
     statuses,
+    overviews: () => feedSet.overviews(),
+    clock,
     relay,
     authLimiter,
     reload,

@@ -112,6 +112,8 @@ function printDemoHelp(demo: Demo, port: number): void {
   const startsAt = new Date().toISOString();
   process.stdout.write(
     `\nDemo running. Simulated Dynatrace at ${demo.simulator.managedUrl}\n` +
+      `  its token: ${demo.simulator.token}\n` +
+      `  (DEMO_SIMULATOR_PORT fixes its port; \`npm run simulator\` runs it alone)\n` +
       `  metrics:   ${base}/metrics\n  landing:   ${base}/\n  readiness: ${base}/readyz\n` +
       `Fire an alarm (it opens a problem in Dynatrace; the log says so):\n` +
       curl(alarm("CRITICAL")) +

@@ -1,3 +1,5 @@
+import { redactRuns, transformedForms } from "./secret-runs.js";
+
 /** Longest upstream text (error messages) kept for errors, logs and pages. */
 export const MAX_UPSTREAM_TEXT = 200;
 
@@ -39,7 +41,8 @@ export function secretForms(secret: string): string[] {
 
 /**
  * Makes text from outside (an API error message, a network error's text) safe to log and show:
- * every form of every given secret (see {@link secretForms}) and anything shaped like a
+ * every form of every given secret (see {@link secretForms}), every run of 16+ characters of a
+ * secret or of its transformed forms (see {@link redactRuns}), and anything shaped like a
  * Dynatrace token becomes `<redacted>`, control characters become spaces, whitespace runs
  * collapse, and the result is cut to `max` characters. Redaction runs before the cut, so a cut
  * cannot leave half a secret behind.
@@ -51,6 +54,8 @@ export function cleanUpstreamText(text: string, secrets: readonly string[], max 
     forms.sort((a, b) => b.length - a.length);
     const pattern = new RegExp(forms.map(escapeRegExp).join("|"), "gi");
     out = out.replace(pattern, "<redacted>");
+    const needles = [...forms, ...secrets.filter((s) => s.length >= MIN_SECRET).flatMap(transformedForms)];
+    out = redactRuns(out, needles, "<redacted>");
   }
   out = out.replace(DYNATRACE_TOKEN, "<redacted>").replace(/\s+/g, " ").trim();
   return out.length > max ? `${out.slice(0, max - 1)}…` : out;

@@ -15,7 +15,8 @@ export interface DrainStatus {
   succeededOnce: boolean;
   lastSuccessAt: number | undefined;
   lastAttemptAt: number | undefined;
-  lastError: { reason: FailureReason; message: string; at: number } | undefined;
+  /** `status`: the HTTP status when Dynatrace (or a proxy) answered; pages show it, not the text. */
+  lastError: { reason: FailureReason; message: string; at: number; status?: number } | undefined;
   eventsTracked: number;
   /** Last sign of life: a successful drain's end or a page of the drain in progress. */
   lastProgressAt: number | undefined;
@@ -206,7 +207,8 @@ export class FeedDrainer {
     this.health.finished(false);
     if (reason === "aborted") return { ok: false };
     metrics.drainErrors.inc({ environment: env.name, reason });
-    this.state.lastError = { reason, message, at: clock() };
+    const status = err instanceof DynatraceHttpError ? err.status : undefined;
+    this.state.lastError = { reason, message, at: clock(), ...(status ? { status } : {}) };
     const level = reason === "unauthorized" || reason === "forbidden" ? "error" : "warn";
     logger[level]({ environment: env.name, reason }, `drain failed: ${message}`);
     const wait = err instanceof DynatraceHttpError ? err.retryAfterMs : undefined;

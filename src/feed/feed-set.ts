@@ -44,6 +44,17 @@ interface Feed {
   problems: ProblemsCollector | undefined;
 }
 
+/** What the landing page shows of one drained environment: its state, tenant and counts. */
+export interface FeedOverview {
+  status: DrainStatus;
+  /** The tenant's host (and port), never its path or credentials. */
+  host: string;
+  apiVersion: EnvironmentConfig["apiVersion"];
+  view: FeedView;
+  /** Undefined when the environment does not collect problems. */
+  problems: ProblemsView | undefined;
+}
+
 /** What a reconciliation did, by environment name. */
 export interface FeedChanges {
   kept: string[];
@@ -76,6 +87,17 @@ export class FeedSet {
   /** The problems collectors of the environments that collect problems. */
   problemViews(): ProblemsView[] {
     return [...this.feeds.values()].flatMap((f) => (f.problems ? [f.problems] : []));
+  }
+
+  /** Each drained environment's {@link FeedOverview}. */
+  overviews(): FeedOverview[] {
+    return [...this.feeds.values()].map((f) => ({
+      status: f.drainer.status(),
+      host: new URL(f.env.address.origin).host,
+      apiVersion: f.env.apiVersion,
+      view: f.view,
+      problems: f.problems,
+    }));
   }
 
   statuses(): DrainStatus[] {

@@ -51,7 +51,11 @@ export function requireAdmin(access: AdminAccess, limiter?: FailedAuthLimiter): 
   };
 }
 
-function isAdmin(access: AdminAccess, req: Request, res: Response): boolean {
+/**
+ * Whether a request would pass {@link requireAdmin}, asked without answering it and without
+ * counting a failure: pages that show more to admins (the upstream error text) use it.
+ */
+export function isAdmin(access: AdminAccess, req: Request, res: Response): boolean {
   const user = authenticatedUser(res);
   if (user !== undefined && access.users.includes(user)) return true;
   if (access.tokens.length === 0) return false;

@@ -15,12 +15,14 @@ interface FeedEnvironment {
   environment: string;
   ready: boolean;
   overdue?: true;
-  lastError: { reason: string; message: string } | null;
+  /** The reason code and HTTP status only: upstream text may echo what the tenant was sent. */
+  lastError: { reason: string; status?: number } | null;
 }
 
 /**
  * The feed role: ready once every environment's first drain succeeded and none is overdue (when
- * the drain status reports `overdue`). Upstream errors are shown short and redacted.
+ * the drain status reports `overdue`). Upstream errors show as a reason code and status: their
+ * text is for the log and the admins (GET / with an admin token), not for an open probe.
  */
 export function feedReadiness(statuses: DrainStatus[]): RoleVerdict & { environments: FeedEnvironment[] } {
   const environments = statuses.map((s): FeedEnvironment => {
@@ -30,7 +32,7 @@ export function feedReadiness(statuses: DrainStatus[]): RoleVerdict & { environm
       ready: s.succeededOnce && !overdue,
       ...(overdue ? { overdue: true as const } : {}),
       lastError: s.lastError
-        ? { reason: s.lastError.reason, message: publicText(s.lastError.message) }
+        ? { reason: s.lastError.reason, ...(s.lastError.status ? { status: s.lastError.status } : {}) }
         : null,
     };
   });

@@ -7,9 +7,12 @@ import { renderExposition, wantsOpenMetrics } from "../metrics/exposition.js";
 import type { TextFamily } from "../metrics/text-family.js";
 import { errorHandler, HttpError, notFound } from "./errors.js";
 import { renderLandingPage } from "./landing-page.js";
+import { LANDING_SCRIPT_HASH } from "./landing-assets.js";
+import { environmentRows } from "./console-model.js";
+import type { FeedOverview } from "../feed/feed-set.js";
 import type { FailedAuthLimiter } from "./auth-limiter.js";
 import { createRelayRouter } from "./relay-routes.js";
-import { requireAdmin } from "./admin-auth.js";
+import { isAdmin, requireAdmin } from "./admin-auth.js";
 import { connectionCapGuard } from "./connection-guard.js";
 import type { ConnectionCap } from "../web/connection-cap.js";
 import type { PasswordChecker } from "../web/password-checker.js";
@@ -30,6 +33,10 @@ export interface HttpDeps {
   version: string;
   logger: Logger;
   statuses: () => DrainStatus[];
+  /** What the landing page shows of each drained environment. */
+  overviews: () => FeedOverview[];
+  /** The clock "12 s ago" is counted on. */
+  clock: () => number;
   relay: Relay;
   authLimiter: FailedAuthLimiter;
   /** Re-reads the configuration (POST /-/reload). */
@@ -75,6 +82,9 @@ export function createHttpApp(deps: HttpDeps): Express {
         directives: {
           "default-src": ["'none'"],
           "style-src": ["'unsafe-inline'"],
+          // The landing page's refresh script alone (by hash), and its fetch of the page itself.
+          "script-src": [LANDING_SCRIPT_HASH],
+          "connect-src": ["'self'"],
           "upgrade-insecure-requests": tls ? [] : null,
         },
       },
@@ -131,7 +141,8 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   // As Prometheus does it: 200 when the new configuration is in effect, 500 when loading failed and
   // the previous one stays (the file is wrong, not the request).
-  const admin = requireAdmin({ tokens: deps.adminTokens, users: deps.adminUsers ?? [] }, deps.authLimiter);
+  const adminAccess = { tokens: deps.adminTokens, users: deps.adminUsers ?? [] };
+  const admin = requireAdmin(adminAccess, deps.authLimiter);
   app.post("/-/reload", admin, async (_req, res) => {
     const outcome = await deps.reload();
     if (!outcome.ok) throw new HttpError(500, `reload failed, previous configuration kept: ${outcome.error}`);
@@ -140,8 +151,15 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.use("/-/dead-letters", createDeadLetterRouter(deps.deadLetters, admin));
 
-  app.get("/", (_req, res) => {
-    res.type("html").send(renderLandingPage(deps.version, deps.statuses(), deps.relay.summary()));
+  app.get("/", (req, res) => {
+    const page = renderLandingPage({
+      version: deps.version,
+      now: deps.clock(),
+      environments: environmentRows(deps.overviews(), isAdmin(adminAccess, req, res)),
+      relay: deps.relay.summary(),
+      deadLetterLinks: adminAccess.tokens.length > 0 || adminAccess.users.length > 0,
+    });
+    res.type("html").set("Cache-Control", "no-store").send(page);
   });
 
   app.use(notFound);

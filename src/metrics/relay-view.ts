@@ -16,6 +16,8 @@ export interface OutboxGauges {
   depth(environment: string): number;
   /** Acceptance time (ms) of the oldest waiting alarm; undefined when none waits. */
   oldestCreatedAt(environment: string): number | undefined;
+  /** Dead letters held (in the dead-letter table now): a count of the file, so right after a restart. */
+  deadLetters(environment: string): number;
   /** What opening the file found: alarms lost, alarms salvaged from a damaged file. */
   readonly opened: { lostAlarms: number; salvage?: { queued: number; deadLetters: number } };
 }

@@ -4,6 +4,7 @@ import type { RelayMetrics } from "../metrics/relay-metrics.js";
 import type { AttemptOutcome } from "./attempt-outcome.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
 import type { Outbox, QueuedAlarm } from "./outbox.js";
+import { RecentCount } from "./recent-count.js";
 
 /** What an {@link OutcomeRecorder} writes to and counts with. */
 export interface RecorderDeps {
@@ -32,6 +33,8 @@ interface Burial {
  */
 export class OutcomeRecorder {
   private readonly burials = new Map<number, Burial>();
+  /** Deliveries of the last minute, for the landing page. */
+  readonly delivered = new RecentCount();
 
   constructor(
     private readonly deps: RecorderDeps,
@@ -47,6 +50,7 @@ export class OutcomeRecorder {
       this.queue.settle(alarm.id);
       this.write(() => this.deps.outbox.markDelivered(alarm));
       metrics.delivered.inc({ environment });
+      this.delivered.add(clock());
       metrics.deliveryDuration.observe({ environment }, Math.max(0, clock() - alarm.createdAt) / 1000);
       logger.debug({ environment, id: alarm.id, attempts }, "alarm delivered");
       this.write(() => this.deps.onDelivered?.(alarm, outcome.correlationId));

@@ -46,6 +46,8 @@ export interface RelayQueueState {
   queued: number;
   oldestCreatedAt: number | undefined;
   deadLetters: number;
+  /** Alarms Dynatrace accepted in the last 60 seconds; undefined without a sender. */
+  deliveredLastMinute?: number;
   /** Whether Dynatrace takes this environment's alarms now; undefined without a sender. */
   upstream?: UpstreamStatus;
   /** The problem lifecycle's alerts kept open and closes pending; undefined when it is off. */
@@ -124,7 +126,8 @@ export class RelayService implements Relay {
     const outbox = this.outbox;
     if (!outbox) return undefined;
     return this.environments.map((environment) => {
-      const upstream = this.senders.get(environment)?.status();
+      const sender = this.senders.get(environment);
+      const upstream = sender?.status();
       const lifecycle = this.lifecycle?.state(environment);
       return {
         environment,
@@ -132,6 +135,7 @@ export class RelayService implements Relay {
         oldestCreatedAt: orUndefined(() => outbox.oldestCreatedAt(environment)),
         deadLetters: orUndefined(() => outbox.deadLetters(environment)) ?? Number.NaN,
         ...(upstream ? { upstream } : {}),
+        ...(sender ? { deliveredLastMinute: sender.deliveredLastMinute() } : {}),
         ...(lifecycle ? { lifecycle } : {}),
       };
     });

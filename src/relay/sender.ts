@@ -103,6 +103,11 @@ export class RelaySender {
     return this.health.status();
   }
 
+  /** Alarms delivered in the last 60 seconds, for the landing page. */
+  deliveredLastMinute(): number {
+    return this.recorder.delivered.total(this.deps.clock());
+  }
+
   /** Stops starting attempts, lets those in flight finish (at most `graceMs`), keeps the rest queued. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;

@@ -22,6 +22,16 @@ interface Armed {
  */
 export class FaultPlan {
   private armed: Armed[] = [];
+  /** A fault for a share of all requests (see {@link setRate}), after the armed ones. */
+  private rate: { fault: Fault; share: number; random: () => number } | undefined;
+
+  /**
+   * Answers `share` (0 to 1) of the requests that no armed fault takes with `fault`, chosen by
+   * `random` (seeded by the caller for a repeatable run). A share of 0 turns it off.
+   */
+  setRate(fault: Fault, share: number, random: () => number): void {
+    this.rate = share > 0 ? { fault, share, random } : undefined;
+  }
 
   /** Arms a fault for the next `times` requests matching (one of) the prefix(es), all if Infinity. */
   add(fault: Fault, times = 1, pathPrefix?: string | readonly string[]): void {
@@ -30,6 +40,7 @@ export class FaultPlan {
 
   clear(): void {
     this.armed = [];
+    this.rate = undefined;
   }
 
   /** The fault for this request, if any, consuming one use of it. */
@@ -40,7 +51,7 @@ export class FaultPlan {
         (a.pathPrefix === undefined ||
           (typeof a.pathPrefix === "string" ? [a.pathPrefix] : a.pathPrefix).some((p) => path.startsWith(p))),
     );
-    if (!hit) return undefined;
+    if (!hit) return this.rate && this.rate.random() < this.rate.share ? this.rate.fault : undefined;
     hit.remaining--;
     this.armed = this.armed.filter((a) => a.remaining > 0);
     return hit.fault;

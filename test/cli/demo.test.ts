@@ -57,6 +57,11 @@ describe("demo", () => {
   test("when the demo stops, then its temporary outbox directory is gone", async () => {
     const r = await demoRun({});
     assert.match(r.stdout, /Authorization: Bearer demo-relay-token'/);
+    assert.match(
+      r.stdout,
+      /its token: dt0c01\.[0-9A-F]{24}\.[0-9A-F]{64}\n/,
+      "the simulator's token is printed",
+    );
     assert.equal(r.demoDirs.length, 1, "the demo made one temporary outbox directory");
     assert.equal(r.code, 0);
     assert.equal(existsSync(join(scratch, r.demoDirs[0] as string)), false);

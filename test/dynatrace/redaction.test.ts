@@ -98,3 +98,17 @@ describe("upstream error text", () => {
     assert.ok(!out.includes(SECRET.slice(0, 8)) && !out.includes("dt0c01"), out);
   });
 });
+
+describe("runs of the secret", () => {
+  test("when a message shares no 16-character run with the token, then redaction leaves it as it was", () => {
+    const text = "Token expired at 2026-11-01T12:00:00Z for environment abc12345 (scope DataExport missing)";
+    assert.equal(cleanUpstreamText(text, [FAKE_TOKEN]), text);
+  });
+
+  test("when 16 characters of the secret stand reversed and spaced out, then they are redacted, 15 are not", () => {
+    const reversed = [...SECRET.slice(5, 21)].reverse().join(" ");
+    assert.equal(cleanUpstreamText(`echo ${reversed} end`, [FAKE_TOKEN]), "echo <redacted> end");
+    const short = SECRET.slice(5, 20);
+    assert.equal(cleanUpstreamText(`echo ${short} end`, [FAKE_TOKEN]), `echo ${short} end`);
+  });
+});

@@ -59,7 +59,7 @@ describe("HTTP endpoints", () => {
     const res = await request(h.app.http).get("/").expect(200);
     assert.match(res.headers["content-type"] ?? "", /text\/html/);
     assert.match(res.text, /Version 0\.\d+\.\d+/);
-    assert.match(res.text, /<td>test<\/td><td>ok<\/td>/);
+    assert.match(res.text, /<th scope="row">test<\/th>.*<span class="state ok"[^>]*>.*ok<\/span>/);
     assert.match(res.text, /href="metrics"/);
     assert.equal(res.headers["x-content-type-options"], "nosniff");
     assert.match(res.headers["content-security-policy"] ?? "", /default-src 'none'/);

@@ -133,7 +133,10 @@ describe("relay on the landing page", () => {
       .send(ALARM)
       .expect(202);
     const page = (await request(h.app.http).get("/").expect(200)).text;
-    assert.match(page, /<td>test<\/td><td>1<\/td><td>\d{4}-\d\d-\d\dT[^<]+<\/td><td>0<\/td>/);
+    assert.match(
+      page,
+      /<th scope="row">test<\/th><td class="num">1<\/td><td><time datetime="\d{4}-\d\d-\d\dT[^"]+"[^>]*>\d+ s ago<\/time><\/td><td class="num">0<\/td><td class="num">0<\/td>/,
+    );
     assert.ok(!page.includes(h.relayToken));
   });
 });
