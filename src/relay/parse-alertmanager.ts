@@ -51,7 +51,8 @@ export const ALERTMANAGER_SOURCE = "Prometheus Alertmanager";
  * Firing and resolved alerts get `[FIRING]` / `[RESOLVED]` titles; labels become custom
  * properties as they are, annotations as `annotation.<name>`. The dedupe key is fingerprint,
  * status and start time, so an HA pair's double delivery and re-sends of the same state are
- * suppressed within the window. Alerts are attached by their `dynatrace_entity_id` label, else by
+ * suppressed within the window; a firing after its resolve is a change of state (a late copy only
+ * within a minute of the resolve, see alarm-states.ts). Alerts are attached by their `dynatrace_entity_id` label, else by
  * RELAY_TAG, else by the host from the `host` or `instance` label (port removed).
  */
 export function parseAlertmanager(body: unknown, defaults: MappingDefaults): AlertmanagerBatch {
@@ -116,11 +117,14 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
   const start = Date.parse(a.startsAt);
   const end = resolved && a.endsAt ? Date.parse(a.endsAt) : undefined;
   const key = `am:${a.fingerprint ?? contentKey("labels", a.labels)}`;
+  // Alertmanager's order: startsAt, and within one firing its resolve after it.
+  const order = Number.isFinite(start) ? start * 2 + (resolved ? 1 : 0) : undefined;
   return {
     source: "alertmanager",
     ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
     dedupeKey: `${key}:${a.status}:${a.startsAt}`,
     identity: key,
+    state: { identity: key, order },
     alert: alertmanagerFacts({ ...a, key, firingDedupeKey: `${key}:firing:${a.startsAt}` }),
     payload: withRequiredFields({
       eventType: defaults.eventType,

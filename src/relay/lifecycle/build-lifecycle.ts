@@ -82,7 +82,7 @@ export function buildLifecycle(
     apiVersion: config.relay.apiVersion,
     settingsFor: (environment) => settings.get(environment) ?? config.relay.lifecycle,
     clock: deps.clock,
-    dedupeWindowMs: config.relay.dedupeWindowMs,
+    states: outbox.alarmStates(),
     onResolved: (environment) => workers.get(environment)?.wake(),
     logger: deps.logger,
   });
