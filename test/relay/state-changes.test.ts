@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { SimulatedDynatrace } from "../../src/simulator/server.js";
-import { ManualClock } from "../helpers/clock.js";
-import { type Exporter, notification, startExporter } from "../helpers/exporters.js";
+import type { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { notification } from "../helpers/exporters.js";
+import { RelaySims } from "../helpers/relay-sims.js";
 import { until } from "../helpers/wait.js";
 
 const AM = "/api/v1/alertmanager";
@@ -11,23 +11,12 @@ const NATIVE = "/api/v1/alarms";
 const WINDOW = { RELAY_DEDUPE_WINDOW: "10m" };
 const disk = { name: "DiskFull", instance: "web01:9100", severity: "critical", fingerprint: "a1b2c3d4" };
 
-let sims: SimulatedDynatrace[] = [];
-let exporters: Exporter[] = [];
-afterEach(async () => {
-  await Promise.all(exporters.map((e) => e.stop()));
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-  exporters = [];
-});
+const sims = new RelaySims();
+afterEach(() => sims.close());
 
 async function setup(env: Record<string, string>) {
-  const clock = new ManualClock();
-  const sim = new SimulatedDynatrace({ clock: () => clock.now(), eventsPerMinute: 0 });
-  await sim.listen();
-  sims.push(sim);
-  const e = await startExporter(sim, clock, { ...WINDOW, ...env });
-  exporters.push(e);
-  return { sim, clock, e };
+  const { sim, clock, start } = await sims.setup({ ...WINDOW, ...env });
+  return { sim, clock, e: await start() };
 }
 
 /** netdata's notifier's v1 body for one status of one alarm (no time: netdata sends none). */

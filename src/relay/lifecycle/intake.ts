@@ -218,7 +218,7 @@ export function problemBody(
 }
 
 /** The comment a problem is closed with: which alert resolved, and where it is defined. */
-export function closingComment(alert: AlertFacts): string {
+export function closingComment(alert: Pick<AlertFacts, "title" | "key" | "generatorURL">): string {
   const where = alert.generatorURL ? ` (${alert.generatorURL})` : "";
   return `Alert resolved: ${alert.title}${where}; alert.key ${alert.key}. Closed by the dynatrace-events-exporter relay.`;
 }
