@@ -1,5 +1,6 @@
 import { KNOWN_EVENT_TYPES } from "./event-categories.js";
 import { parseV1Page, V1_PAGE_SIZE, type V1Page } from "./events-v1.js";
+import type { FeedEvent, SkipCounts } from "./feed-event.js";
 
 /** Longest filter value taken from a page (entity ids are ~30 characters, types ~40). */
 const MAX_FILTER_LENGTH = 256;
@@ -21,13 +22,15 @@ interface Answer {
  * guessed: a single entity's events of one type beyond 150 in that millisecond, entities hidden
  * behind a type's first 150, and types the exporter does not know; the last page yielded then
  * carries that count as `skipped.legacy_millisecond`. `spend` is called before each request (it
- * throws when the read's allowance is used up).
+ * throws when the read's allowance is used up). Each event is yielded once (`seen`).
  */
 export async function* readMillisecond(
   fetchBody: (params: URLSearchParams) => Promise<unknown>,
   base: URLSearchParams,
   ms: number,
   spend: () => void,
+  /** Keys of the millisecond's events already yielded (the chain's last page): not again. */
+  seen: Set<string>,
 ): AsyncGenerator<V1Page> {
   const ask = async (filters: Record<string, string>): Promise<Answer> => {
     spend();
@@ -35,7 +38,10 @@ export async function* readMillisecond(
     params.set("from", String(ms));
     params.set("to", String(ms));
     for (const [k, v] of Object.entries(filters)) params.set(k, v);
-    return answerOf(await fetchBody(params));
+    const answer = answerOf(await fetchBody(params));
+    const events = answer.page.events.filter((e) => !seen.has(e.key));
+    for (const e of events) seen.add(e.key);
+    return { ...answer, page: { ...answer.page, events } };
   };
   const all = await ask({});
   yield all.page;
@@ -54,7 +60,7 @@ export async function* readMillisecond(
     covered += n;
     if (complete(byType.page)) continue;
     if (base.has("entityId")) {
-      unreadable += n - byType.page.events.length;
+      unreadable += Math.max(0, n - V1_PAGE_SIZE);
       continue;
     }
     let reached = 0;
@@ -63,7 +69,7 @@ export async function* readMillisecond(
       yield byEntity.page;
       const m = countOf(byEntity.page);
       reached += m;
-      if (!complete(byEntity.page)) unreadable += m - byEntity.page.events.length;
+      if (!complete(byEntity.page)) unreadable += Math.max(0, m - V1_PAGE_SIZE);
     }
     unreadable += Math.max(0, n - reached);
   }
@@ -103,4 +109,40 @@ function distinct(events: unknown[], field: string): string[] {
     if (typeof v === "string" && v !== "" && v.length <= MAX_FILTER_LENGTH) out.add(v);
   }
   return [...out];
+}
+
+/**
+ * Regroups a read's pages into pages of 150 events once a millisecond was read apart: its filtered
+ * reads return many short pages (one per type and entity), and a reader that bounds a read by the
+ * pages its count needs (150 events a page) must see no more pages than the events fill. Skipped
+ * counts travel with the next page out.
+ */
+export class PagePacker {
+  private events: FeedEvent[] = [];
+  private skipped: SkipCounts = {};
+
+  /** Takes a page in; yields every full page it completes. */
+  *add(page: V1Page): Generator<V1Page> {
+    this.events.push(...page.events);
+    for (const [reason, n] of Object.entries(page.skipped) as [keyof SkipCounts, number][]) {
+      this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
+    }
+    while (this.events.length >= V1_PAGE_SIZE) yield this.take(V1_PAGE_SIZE);
+  }
+
+  /** Yields what is left, if anything. */
+  *flush(): Generator<V1Page> {
+    if (this.events.length > 0 || Object.keys(this.skipped).length > 0) yield this.take(this.events.length);
+  }
+
+  private take(n: number): V1Page {
+    const page: V1Page = {
+      events: this.events.splice(0, n),
+      skipped: this.skipped,
+      totalEventCount: undefined,
+      next: { kind: "end" },
+    };
+    this.skipped = {};
+    return page;
+  }
 }

@@ -3,7 +3,7 @@ import { DynatraceProtocolError } from "./errors.js";
 import { parseV1Json, parseV1Page, V1_PAGE_SIZE, type V1Continuation, type V1Page } from "./events-v1.js";
 import type { FeedEvent } from "./feed-event.js";
 import { prefetchChain } from "./page-chain.js";
-import { readMillisecond } from "./feed-v1-millisecond.js";
+import { PagePacker, readMillisecond } from "./feed-v1-millisecond.js";
 import { DEFAULT_MAX_PAGES, type PageBudget, readBudget, SeenTokens } from "./paging-limit.js";
 
 /** The time range and filters of one read of the v1 feed. */
@@ -71,6 +71,11 @@ class PagingState {
     const params = new URLSearchParams(this.base);
     params.set("to", String(this.legacyTo));
     return params;
+  }
+
+  /** Keys of the events of the page last read. */
+  lastKeys(): Set<string> {
+    return new Set(this.lastPage.map((e) => e.key));
   }
 
   /**
@@ -141,20 +146,34 @@ export async function* readV1Feed(
       `v1 legacy milliseconds need more than ${maxFiltered} filtered reads (FEED_MAX_PAGES); giving up this drain`,
     );
   };
+  // Once a millisecond was read apart, pages go out regrouped (PagePacker).
+  let packer: PagePacker | undefined;
   for (let to = query.to; ;) {
     const base = new URLSearchParams({ from: String(query.from), to: String(to) });
     if (query.entityId) base.set("entityId", query.entityId);
     const state = new PagingState(base, to);
-    yield* prefetchChain(fetchPage, base, chainStep(state, query, paging), query.stopBefore);
+    for await (const page of prefetchChain(
+      fetchPage,
+      base,
+      chainStep(state, query, paging),
+      query.stopBefore,
+    )) {
+      if (packer) yield* packer.add(page);
+      else yield page;
+    }
     const ms = state.stuckAt;
-    if (ms === undefined) return;
-    yield* readMillisecond(fetchPage, base, ms, spend);
+    if (ms === undefined) break;
+    packer ??= new PagePacker();
+    for await (const page of readMillisecond(fetchPage, base, ms, spend, state.lastKeys())) {
+      yield* packer.add(page);
+    }
     const bound = Math.max(query.from, query.stopBefore?.() ?? query.from);
-    if (ms - 1 < bound) return;
+    if (ms - 1 < bound) break;
     // The chain below the millisecond starts with a page of the read's budget.
     paging.budget?.check(paging.pages + 1);
     to = ms - 1;
   }
+  if (packer) yield* packer.flush();
 }
 
 /** Turns each answer of one chain into its page and the query of the next, within the read's budget. */
