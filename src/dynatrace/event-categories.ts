@@ -68,6 +68,9 @@ const CATEGORY: Record<string, readonly string[]> = {
 const SEVERITY = new Map<string, string>();
 for (const [severity, types] of Object.entries(CATEGORY)) for (const t of types) SEVERITY.set(t, severity);
 
+/** Every event type listed above: the ones a filtered read can ask for by name. */
+export const KNOWN_EVENT_TYPES: readonly string[] = [...SEVERITY.keys()];
+
 /** The v1-spelled severity of an event type's category, or undefined when not known. */
 export function severityOfEventType(eventType: string): string | undefined {
   return SEVERITY.get(eventType);

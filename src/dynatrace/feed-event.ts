@@ -42,7 +42,13 @@ export interface ItemDimensions {
 }
 
 /** Why an event of a page was not counted (`dynatrace_events_skipped_total{reason}`). */
-export type SkipReason = "not_an_object" | "missing_id" | "invalid_id" | "invalid_start_time";
+export type SkipReason =
+  | "not_an_object"
+  | "missing_id"
+  | "invalid_id"
+  | "invalid_start_time"
+  /** Events of a legacy v1 millisecond that no documented filter can page to (feed-v1-millisecond.ts). */
+  | "legacy_millisecond";
 
 /** Every {@link SkipReason}, for pre-creating the counter's series. */
 export const SKIP_REASONS: readonly SkipReason[] = [
@@ -50,6 +56,7 @@ export const SKIP_REASONS: readonly SkipReason[] = [
   "missing_id",
   "invalid_id",
   "invalid_start_time",
+  "legacy_millisecond",
 ];
 
 /** Skipped events of a page (or a drain) by reason; a missing reason means none. */

@@ -24,6 +24,6 @@ export function reportSkipped(
   for (const [reason, n] of entries) metrics.eventsSkipped.inc({ environment, reason }, n);
   logger.warn(
     { environment, skipped },
-    "skipped events without a usable id or start time (each costs only itself)",
+    "skipped events: no usable id or start time, or (legacy_millisecond) beyond what a legacy v1 server's documented filters reach in one millisecond; each costs only itself",
   );
 }

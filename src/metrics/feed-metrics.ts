@@ -76,7 +76,7 @@ export class FeedMetrics {
     });
     this.eventsSkipped = new Counter({
       name: "dynatrace_events_skipped_total",
-      help: "Events of feed pages that were not counted because they were unusable (reason: not_an_object, missing_id, invalid_id, invalid_start_time); each costs only itself and is counted at every drain that reads it.",
+      help: "Events of feed pages that were not counted because they were unusable (reason: not_an_object, missing_id, invalid_id, invalid_start_time; legacy_millisecond: events of one millisecond of a legacy v1 server that no documented filter reaches); each costs only itself and is counted at every drain that reads it.",
       labelNames: ["environment", "reason"] as const,
       registers,
     });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AlarmState } from "./alarm-states.js";
 import type { AlertFacts } from "./lifecycle/alert-facts.js";
 import type { RelaySource } from "../metrics/relay-view.js";
 
@@ -41,6 +42,12 @@ export interface Alarm {
    * delivered in acceptance order); undefined means the dedupe key.
    */
   identity?: string;
+  /**
+   * Which alarm it reports a state of, for the dedupe window: a repeat of the alarm's current
+   * state is a duplicate, a change never is. Undefined (an `Idempotency-Key`, or no title): the
+   * key alone decides.
+   */
+  state?: AlarmState;
   /** The alert behind it, for the problem lifecycle (Alertmanager, netdata and native inputs). */
   alert?: AlertFacts;
 }
@@ -56,6 +63,8 @@ export interface OutboundAlarm {
   body: object;
   /** Ordering identity (see {@link Alarm.identity}); undefined means the dedupe key. */
   identity?: string;
+  /** Which alarm's state it reports (see {@link Alarm.state}); not stored, used at intake. */
+  state?: AlarmState;
   /** The alert behind it (see {@link Alarm.alert}); not stored, used at intake. */
   alert?: AlertFacts;
 }
@@ -106,6 +115,21 @@ export function withRequiredFields(p: V1EventCreation): V1EventCreation {
   }
   if (p.eventType === "CUSTOM_CONFIGURATION") out.configuration ??= summary;
   return out;
+}
+
+/**
+ * The state a generic pushed event reports: the alarm is its title on its target (attach rules or
+ * entity selector), ordered by its start time. Undefined without a title or with an
+ * `Idempotency-Key` (which names one request: the key alone decides).
+ */
+export function eventState(
+  title: string | undefined,
+  target: unknown,
+  start: number | undefined,
+  idempotencyKey: string | undefined,
+): AlarmState | undefined {
+  if (title === undefined || idempotencyKey) return undefined;
+  return { identity: contentKey("event", { title, target: target ?? null }), order: start };
 }
 
 /** Identity of a netdata alarm: its host and `chart.alarm`, whichever input format carried it. */

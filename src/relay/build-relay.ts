@@ -61,7 +61,7 @@ export function buildRelay(
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
   const hooks: {
     delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
-    stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean;
+    stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean | Promise<boolean>;
   } = {};
   const senders = outbox
     ? config.environments.map((env) => {

@@ -1,3 +1,4 @@
+import type { AlarmState, AlarmStates } from "./alarm-states.js";
 import type { OutboxStatements } from "./outbox-schema.js";
 
 /** How often keys older than the window are deleted. */
@@ -5,8 +6,9 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The keys of recently accepted alarms, in the outbox's `recent_keys` table: an alarm whose key
- * was accepted within the window is a duplicate. The keys are written in the same transaction as
- * the alarms, so suppression holds across restarts and a rolled-back offer leaves no key behind.
+ * was accepted within the window is a duplicate, unless it changes its alarm's state
+ * ({@link AlarmStates}). The keys are written in the same transaction as the alarms, so
+ * suppression holds across restarts and a rolled-back offer leaves no key behind.
  */
 export class DedupeWindow {
   private lastPrune = 0;
@@ -15,16 +17,17 @@ export class DedupeWindow {
     private readonly statements: Pick<OutboxStatements, "remember" | "prune">,
     /** RELAY_DEDUPE_WINDOW in ms. */
     private readonly windowMs: number,
+    /** The alarms' current states, on the same table. */
+    readonly states: AlarmStates,
   ) {}
 
   /**
-   * Stamps the environment's key as seen at `now`. True when it is new, or was last seen before
-   * the window (the alarm is stored); false when seen within it (a duplicate). Call inside the
-   * transaction that stores the alarm.
+   * Stamps the environment's key as seen at `now`. True when the alarm is stored: its key is new,
+   * was last seen before the window, or it changes its alarm's state; false for a duplicate.
+   * Call inside the transaction that stores the alarm.
    */
-  firstSeen(environment: string, dedupeKey: string, now: number): boolean {
-    const key = `${environment}\u0000${dedupeKey}`;
-    return this.statements.remember.run(key, now, now - this.windowMs).changes > 0;
+  firstSeen(environment: string, dedupeKey: string, now: number, state?: AlarmState): boolean {
+    return this.states.accept(environment, dedupeKey, state, now);
   }
 
   /** Deletes the keys that fell out of the window, at most once a minute. */

@@ -1,5 +1,12 @@
 import type { RelayConfig } from "../config/types.js";
-import type { Alarm, InputSource, MappingDefaults, OutboundAlarm, UpstreamApi } from "./alarm.js";
+import {
+  eventState,
+  type Alarm,
+  type InputSource,
+  type MappingDefaults,
+  type OutboundAlarm,
+  type UpstreamApi,
+} from "./alarm.js";
 import { toOutbound } from "./outbound.js";
 import { parseAlertmanager } from "./parse-alertmanager.js";
 import { parseGrafana } from "./parse-grafana.js";
@@ -57,10 +64,11 @@ export const INTAKE_FORMATS: Readonly<Record<IntakeFormat, FormatSpec>> = {
     source: "v2",
     parse: (body, ctx, s) => {
       const { event, key } = parseV2Ingest(body, ctx.idempotencyKey);
+      const state = eventState(event.title, event.entitySelector, event.startTime, ctx.idempotencyKey);
       const alarm: OutboundAlarm =
         s.api === "v2"
-          ? { source: "v2", dedupeKey: key, api: "v2", body: event }
-          : toOutbound(v2ToV1(event, key, s.defaults), "v1");
+          ? { source: "v2", dedupeKey: key, api: "v2", body: event, ...(state ? { state } : {}) }
+          : toOutbound({ ...v2ToV1(event, key, s.defaults), ...(state ? { state } : {}) }, "v1");
       return { alarms: [alarm], rejected: [] };
     },
   },
@@ -76,8 +84,10 @@ export const INTAKE_FORMATS: Readonly<Record<IntakeFormat, FormatSpec>> = {
     source: "native",
     parse: (body, ctx, s) => {
       const alarm = parseNativeAlarm(body, s.defaults);
-      const dedupeKey = keyed(ctx.idempotencyKey) ?? alarm.dedupeKey;
-      return { alarms: [toOutbound({ ...alarm, dedupeKey }, s.api)], rejected: [] };
+      const keyedBy = keyed(ctx.idempotencyKey);
+      // An Idempotency-Key names one request: the key alone decides, whatever the state.
+      const keyedAlarm = keyedBy === undefined ? alarm : { ...alarm, dedupeKey: keyedBy, state: undefined };
+      return { alarms: [toOutbound(keyedAlarm, s.api)], rejected: [] };
     },
   },
 };

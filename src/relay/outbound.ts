@@ -12,6 +12,7 @@ export function toOutbound(alarm: Alarm, api: UpstreamApi): OutboundAlarm {
     api,
     body: api === "v1" ? alarm.payload : v2Body(alarm),
     ...(alarm.identity === undefined ? {} : { identity: alarm.identity }),
+    ...(alarm.state === undefined ? {} : { state: alarm.state }),
     ...(alarm.alert === undefined ? {} : { alert: alarm.alert }),
   };
 }

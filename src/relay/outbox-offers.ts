@@ -54,7 +54,7 @@ export class OfferWriter implements BatchWriter {
     const ids: number[] = [];
     let duplicates = 0;
     for (const alarm of offer.alarms) {
-      if (!this.dedupe.firstSeen(offer.environment, alarm.dedupeKey, now)) {
+      if (!this.dedupe.firstSeen(offer.environment, alarm.dedupeKey, now, alarm.state)) {
         duplicates++;
         continue;
       }

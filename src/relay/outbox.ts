@@ -5,6 +5,7 @@ import type { OutboxGauges } from "../metrics/relay-view.js";
 import type { OutboundAlarm } from "./alarm.js";
 import { type Checkpointer, offloadCheckpoints } from "./checkpointer.js";
 import { DeadLetterTable } from "./dead-letters.js";
+import { AlarmStates } from "./alarm-states.js";
 import { DedupeWindow } from "./dedupe-window.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
 import { OfferWriter } from "./outbox-offers.js";
@@ -64,7 +65,11 @@ export class Outbox implements OutboxGauges {
     this.opened = opened.report;
     this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed);
     this.statements = prepareOutboxStatements(this.db);
-    this.dedupe = new DedupeWindow(this.statements, options.dedupeWindowMs);
+    this.dedupe = new DedupeWindow(
+      this.statements,
+      options.dedupeWindowMs,
+      new AlarmStates(this.db, options.dedupeWindowMs),
+    );
     const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit);
     this.commits = new GroupCommit(this.db, writer, options.clock);
     this.probe = new WritableProbe(
@@ -168,6 +173,11 @@ export class Outbox implements OutboxGauges {
   deadLetterTable(): DeadLetterTable {
     this.deadLetterTableOf ??= new DeadLetterTable(this.db, this.options.clock);
     return this.deadLetterTableOf;
+  }
+
+  /** The dedupe window's record of alarm states, for the lifecycle's intake. */
+  alarmStates(): AlarmStates {
+    return this.dedupe.states;
   }
 
   /** The database connection, for the tables other relay modules own (the problem lifecycle). */

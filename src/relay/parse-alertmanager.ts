@@ -54,7 +54,8 @@ export const ALERTMANAGER_SOURCE = "Prometheus Alertmanager";
  * Firing and resolved alerts get `[FIRING]` / `[RESOLVED]` titles; labels become custom
  * properties as they are, annotations as `annotation.<name>`. The dedupe key is fingerprint,
  * status and start time, so an HA pair's double delivery and re-sends of the same state are
- * suppressed within the window. Alerts are attached by their `dynatrace_entity_id` label, else by
+ * suppressed within the window; a firing after its resolve is a change of state (a late copy only
+ * within a minute of the resolve, see alarm-states.ts). Alerts are attached by their `dynatrace_entity_id` label, else by
  * RELAY_TAG, else by the host from the `host` or `instance` label (port removed).
  */
 export function parseAlertmanager(body: unknown, defaults: MappingDefaults): AlertmanagerBatch {
@@ -130,6 +131,7 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
     ...attach,
     dedupeKey: keys.dedupeKey,
     identity: keys.key,
+    state: keys.state,
     alert: alertmanagerFacts({ ...a, key: keys.key, firingDedupeKey: keys.firingDedupeKey }),
     payload: withRequiredFields({
       eventType: defaults.eventType,
@@ -151,8 +153,13 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
  */
 export function alertKeys(prefix: string, a: Alert) {
   const key = `${prefix}:${a.fingerprint ?? contentKey("labels", a.labels)}`;
+  const start = Date.parse(a.startsAt);
+  const resolved = a.status === "resolved";
+  // Alertmanager's (and Grafana's) order: startsAt, and within one firing its resolve after it.
+  const order = Number.isFinite(start) ? start * 2 + (resolved ? 1 : 0) : undefined;
   return {
     key,
+    state: { identity: key, order },
     dedupeKey: `${key}:${a.status}:${a.startsAt}`,
     firingDedupeKey: `${key}:firing:${a.startsAt}`,
   };

@@ -84,6 +84,7 @@ function toAlarm(a: GrafanaAlert, defaults: MappingDefaults, context: Record<str
     ...attach,
     dedupeKey: keys.dedupeKey,
     identity: keys.key,
+    state: keys.state,
     alert: grafanaFacts({ ...a, key: keys.key, firingDedupeKey: keys.firingDedupeKey }, title, stable(links)),
     payload: withRequiredFields({
       eventType: defaults.eventType,

@@ -34,7 +34,8 @@ function toMs(time: number | string | undefined): number | undefined {
  * Maps a plain JSON alarm (host, alarm, chart, status CLEAR/WARNING/CRITICAL, value, units, info,
  * time) the way netdata maps its own: title `Netdata Alarm from <host>`, description
  * `<host> <chart>.<alarm> is <status>`, every field as a custom property. The dedupe key is host,
- * chart, alarm, status and time: the same transition sent twice is delivered once.
+ * chart, alarm, status and time: the same transition sent twice is delivered once, and a change of
+ * status is always delivered (CRITICAL → CLEAR → CRITICAL: all three).
  */
 export function parseNativeAlarm(body: unknown, defaults: MappingDefaults): Alarm {
   const parsed = nativeAlarm.safeParse(body);
@@ -49,6 +50,7 @@ export function parseNativeAlarm(body: unknown, defaults: MappingDefaults): Alar
     ...(defaults.tag === undefined ? { attachHost: a.host } : {}),
     dedupeKey: `native:${JSON.stringify([a.host, a.chart, a.alarm, a.status, a.time ?? null])}`,
     identity: netdataIdentity(a.host, `${a.chart}.${a.alarm}`),
+    state: { identity: netdataIdentity(a.host, `${a.chart}.${a.alarm}`), order: start },
     alert: netdataFacts("native", {
       key: netdataIdentity(a.host, `${a.chart}.${a.alarm}`),
       host: a.host,

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
-import { type Alarm, contentKey, netdataPushIdentity, type Tag, type V1EventCreation } from "./alarm.js";
+import {
+  type Alarm,
+  contentKey,
+  eventState,
+  netdataPushIdentity,
+  type Tag,
+  type V1EventCreation,
+} from "./alarm.js";
 import { netdataAlert } from "./lifecycle/netdata-alert.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
@@ -115,9 +122,27 @@ export function parseV1Push(body: unknown, idempotencyKey: string | undefined): 
     source: fromNetdata ? "netdata" : "v1",
     dedupeKey: idempotencyKey ? `key:${idempotencyKey}` : contentKey(fromNetdata ? "netdata" : "v1", payload),
     ...(fromNetdata ? { identity: netdataPushIdentity(payload) } : {}),
+    ...v1State(payload, fromNetdata, idempotencyKey),
     ...(fromNetdata ? netdataAlert(payload) : {}),
     payload,
   };
+}
+
+/**
+ * What a v1 push reports a state of: netdata's alarm (host and `chart.alarm`; its notifier sends
+ * no time, so a change of status is always a change), else the event's title on its attach rules.
+ */
+function v1State(
+  p: V1EventCreation,
+  fromNetdata: boolean,
+  idempotencyKey: string | undefined,
+): Pick<Alarm, "state"> {
+  const identity = fromNetdata ? netdataPushIdentity(p) : undefined;
+  const state =
+    identity !== undefined && !idempotencyKey
+      ? { identity }
+      : eventState(p.title, p.attachRules, p.start, idempotencyKey);
+  return state === undefined ? {} : { state };
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -34,11 +34,12 @@ export interface SenderDeps {
   /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
   onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
   /**
-   * Asked before each attempt: false drops the alarm unsent. Only for sends the relay made up
-   * itself (the problem lifecycle's refreshes of an alert it no longer keeps open); an agent's
-   * alarm is never dropped.
+   * Asked right before each attempt (it may look something up; the attempt waits for it): false
+   * drops the alarm unsent. Only for sends the relay made up itself (the problem lifecycle's
+   * refreshes of an alert no replica should keep open any more); an agent's alarm is never
+   * dropped. A failing check sends.
    */
-  stillWanted?: (alarm: QueuedAlarm) => boolean;
+  stillWanted?: (alarm: QueuedAlarm) => boolean | Promise<boolean>;
 }
 
 /** Longest the sender sleeps without looking at the outbox (rows another process added). */
@@ -161,7 +162,6 @@ export class RelaySender {
     for (const entry of due) {
       const alarm = this.deps.outbox.get(entry.id);
       if (!alarm) this.queue.settle(entry.id);
-      else if (this.deps.stillWanted?.(alarm) === false) this.recorder.discard(alarm);
       else this.launch(alarm);
     }
     return true;
@@ -200,10 +200,22 @@ export class RelaySender {
   }
 
   private async attempt(alarm: QueuedAlarm, ticket: number): Promise<void> {
+    if (!(await this.wanted(alarm))) {
+      this.recorder.discard(alarm);
+      return;
+    }
     const deadline = this.deps.attemptTimeoutMs ?? 60_000;
     const outcome = await pushOnce(this.deps.client, alarm, this.abort.signal, deadline);
     this.adapt(outcome, ticket);
     this.recorder.record(alarm, outcome);
+  }
+
+  private async wanted(alarm: QueuedAlarm): Promise<boolean> {
+    try {
+      return (await this.deps.stillWanted?.(alarm)) ?? true;
+    } catch {
+      return true;
+    }
   }
 
   /** Feeds an outcome to the upstream state and the concurrency limit. */

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { parseSamples } from "../helpers/exposition.js";
+import { parseSamples, total, value } from "../helpers/exposition.js";
 import { type FakeAnswer, type FakeRig, startFakeRig } from "../helpers/fake-tenant.js";
+import { type Harness, startHarness } from "../helpers/harness.js";
 import { checkMetrics, promtoolSkip } from "../helpers/promtool.js";
 
 // Each run here is a whole drain over HTTP (up to 10 requests) plus a full /metrics render, about
@@ -233,5 +234,65 @@ describe("fuzzing the feed side", () => {
       const check = checkMetrics(await rig.scrape());
       assert.equal(check.status, 0, check.output);
     }
+  });
+});
+
+// A legacy v1 server (no nextCursor) with bursts of events in single milliseconds: each run is a
+// drain of up to 1,800 events and their filtered reads, about 50 ms; a fifth of RUNS.
+const BURST_RUNS = Math.max(20, Math.ceil(RUNS / 5));
+/** Two known types, and one the exporter cannot ask for by name. */
+const BURST_TYPES = ["CPU_SATURATED", "CONNECTION_LOST", "FUZZ_UNLISTED_TYPE"];
+const burstGroup = fc.record({
+  ms: fc.nat({ max: 2 }),
+  type: fc.nat({ max: BURST_TYPES.length - 1 }),
+  entity: fc.nat({ max: 3 }),
+  count: fc.integer({ min: 1, max: 200 }),
+});
+
+describe("fuzzing legacy v1 milliseconds of more than a page", () => {
+  let h: Harness;
+  let nextId = 1n;
+  before(async () => {
+    h = await startHarness({ sim: { paging: "legacy", withIdField: false } });
+  });
+  after(() => h.close());
+
+  test(`when ${BURST_RUNS} random bursts share milliseconds, then every drain ends and each event is counted or reported skipped, exactly`, async () => {
+    // Earlier runs' events stay counted (still open, within the window): each run adds its own.
+    let skippedBefore = 0;
+    let countedBefore = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(burstGroup, { minLength: 1, maxLength: 9 }), async (groups) => {
+        h.clock.advance(TWO_DAYS); // past the last run's bursts: the next drain reads only new ones
+        const base = h.clock.now() - 10 * 60_000;
+        const perMsType = new Map<string, number>();
+        for (const g of groups) {
+          const eventType = BURST_TYPES[g.type] as string;
+          for (let i = 0; i < g.count; i++) {
+            h.sim.addEvent({
+              eventId: nextId++,
+              startTime: base - g.ms * 60_000,
+              endTime: -1,
+              eventType,
+              entityId: `HOST-${g.entity.toString().padStart(16, "0")}`,
+            });
+          }
+          const k = `${g.ms}/${eventType}`;
+          perMsType.set(k, (perMsType.get(k) ?? 0) + g.count);
+        }
+        const truth = groups.reduce((n, g) => n + g.count, 0);
+        assert.equal(await h.drain(), true, "the drain is never frozen");
+        const m = await h.scrape();
+        const skipped =
+          value(m, "dynatrace_events_skipped_total", { environment: "test", reason: "legacy_millisecond" }) -
+          skippedBefore;
+        skippedBefore += skipped;
+        const counted = total(m, "dynatrace_events", { environment: "test" }) - countedBefore;
+        countedBefore += counted;
+        assert.equal(counted + skipped, truth, "counted and skipped add up to the truth");
+        if ([...perMsType.values()].every((n) => n <= 150)) assert.equal(skipped, 0);
+      }),
+      { numRuns: BURST_RUNS },
+    );
   });
 });

@@ -218,3 +218,100 @@ describe("hostile input to the relay", () => {
     assert.deepEqual(Object.getOwnPropertyNames(Array.prototype).sort(), ARRAY_PROTOTYPE_KEYS);
   });
 });
+
+// Each run is a handful of durable requests and one wait for delivery: a tenth of RUNS.
+const STATE_RUNS = Math.max(10, Math.ceil(RUNS / 10));
+const STARTS = ["2026-11-22T10:00:00Z", "2026-11-22T10:05:00Z", "2026-11-22T10:10:00Z"];
+
+/**
+ * What the dedupe window delivers of one alarm's notifications, all within the window and within
+ * a minute of each other: a repeat of the current state is dropped, and so is a copy of an older
+ * state (by the sender's order) that was delivered before; every other notification is delivered.
+ */
+function expectedDeliveries<T extends { key: string; order?: number }>(sent: T[]): T[] {
+  const delivered: T[] = [];
+  const seen = new Set<string>();
+  for (const n of sent) {
+    const current = delivered.at(-1);
+    if (current?.key === n.key) continue;
+    const older = n.order !== undefined && current?.order !== undefined && n.order < current.order;
+    if (seen.has(n.key) && older) continue;
+    delivered.push(n);
+    seen.add(n.key);
+  }
+  return delivered;
+}
+
+describe("state changes through the dedupe window", () => {
+  let h: Harness;
+  let base: string;
+  let run = 0;
+  before(async () => {
+    h = await startHarness({ relay: true, realClock: true });
+    base = await h.start();
+  });
+  after(() => h.close());
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await res.arrayBuffer();
+    assert.ok(res.status < 300, String(res.status));
+  };
+  const pushedFor = async (field: string, value: string, count: number) => {
+    const mine = () =>
+      h.sim.pushed.filter((b) => (b.customProperties as Record<string, string>)[field] === value);
+    await until(() => (h.app.relay.summary() ?? []).every((q) => q.queued === 0), 10_000, "delivered");
+    await until(() => mine().length >= count, 10_000, `${count} delivered for ${value}`);
+    return mine().map((b) => b.customProperties as Record<string, string>);
+  };
+
+  test(`when ${STATE_RUNS} random netdata status sequences with repeats arrive, then every change is delivered once, in order`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(status, { minLength: 1, maxLength: 10 }), async (statuses) => {
+        const host = `state-fuzz-${run++}`;
+        for (const s of statuses)
+          await post("/api/v1/alarms", { host, chart: "disk.space", alarm: "used", status: s });
+        const want = expectedDeliveries(statuses.map((s) => ({ key: s })));
+        const got = await pushedFor("host", host, want.length);
+        assert.deepEqual(
+          got.map((p) => p.status),
+          want.map((w) => w.key),
+        );
+      }),
+      { numRuns: STATE_RUNS },
+    );
+  });
+
+  test(`when ${STATE_RUNS} random Alertmanager sequences with HA copies and re-fires arrive, then re-fires are delivered and copies are not`, async () => {
+    const note = fc.record({ status: fc.constantFrom("firing", "resolved"), start: fc.nat({ max: 2 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(note, { minLength: 1, maxLength: 10 }), async (notes) => {
+        const instance = `state-fuzz-${run++}:9100`;
+        for (const n of notes) {
+          const alert = {
+            status: n.status,
+            labels: { alertname: "Fuzz", instance },
+            startsAt: STARTS[n.start],
+            fingerprint: instance,
+          };
+          await post("/api/v1/alertmanager", { version: "4", status: n.status, alerts: [alert] });
+        }
+        const sent = notes.map((n) => ({
+          key: `${n.status}@${STARTS[n.start]}`,
+          order: Date.parse(STARTS[n.start] as string) * 2 + (n.status === "resolved" ? 1 : 0),
+        }));
+        const want = expectedDeliveries(sent);
+        const got = await pushedFor("instance", instance, want.length);
+        assert.deepEqual(
+          got.map((p) => `${p.status}@${p.startsAt}`),
+          want.map((w) => w.key),
+        );
+      }),
+      { numRuns: STATE_RUNS },
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
 import type { Outbox, QueuedAlarm } from "../outbox.js";
 import { LifecycleIntake } from "./intake.js";
 import { type LifecycleSettings, lifecycleForEnvironment } from "../../config/lifecycle.js";
+import { SendCheck } from "./send-check.js";
 import { LifecycleStore } from "./store.js";
 import { isRefresh, LifecycleWorker } from "./worker.js";
 
@@ -17,8 +18,11 @@ export interface LifecycleParts {
   settings: Map<string, LifecycleSettings>;
   /** Records the correlation id of a delivered event of a kept-open alert. */
   delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
-  /** False for a queued refresh of an alert no longer kept open: it is dropped unsent. */
-  stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean;
+  /**
+   * False for a queued refresh of an alert no longer kept open, or whose problem was closed
+   * elsewhere since its last delivery (a look-up right before the send): it is dropped unsent.
+   */
+  stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean | Promise<boolean>;
 }
 
 /**
@@ -58,12 +62,25 @@ export function buildLifecycle(
   }
   if (!outbox || !store) return { intake: undefined, workers: [], settings };
   const workers = new Map<string, LifecycleWorker>();
+  const checks = new Map<string, SendCheck>();
   for (const [name, s] of settings) {
     const c = deps.clients.get(name);
     if (!c || s.inputs.length === 0) continue;
+    const check = new SendCheck({
+      environment: name,
+      store,
+      client: c.client,
+      metrics,
+      logger: deps.logger,
+      clock: deps.clock,
+      timeoutMinutes: s.timeoutMinutes,
+      wakeWorker: () => workers.get(name)?.wake(),
+    });
+    checks.set(name, check);
     workers.set(
       name,
       new LifecycleWorker({
+        sendCheck: check,
         environment: name,
         store,
         outbox,
@@ -82,7 +99,7 @@ export function buildLifecycle(
     apiVersion: config.relay.apiVersion,
     settingsFor: (environment) => settings.get(environment) ?? config.relay.lifecycle,
     clock: deps.clock,
-    dedupeWindowMs: config.relay.dedupeWindowMs,
+    states: outbox.alarmStates(),
     onResolved: (environment) => workers.get(environment)?.wake(),
     logger: deps.logger,
   });
@@ -106,6 +123,8 @@ export function buildLifecycle(
   // A refresh queued before the alert was resolved (here or, seen by a look-up, elsewhere) would
   // reopen its closed problem when an outage ends; it is dropped instead. Unreadable tables: send.
   const stillWanted = (environment: string, alarm: QueuedAlarm) => {
+    const check = checks.get(environment);
+    if (check) return check.wanted(alarm, isRefresh(alarm.dedupeKey));
     if (!isRefresh(alarm.dedupeKey)) return true;
     try {
       return store.alert(environment, alarm.identity) !== undefined;

@@ -1,5 +1,6 @@
 import type { Logger } from "../../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
+import type { AlarmStates } from "../alarm-states.js";
 import type { EnqueueResult } from "../outbox.js";
 import { OutboxUnavailableError } from "../outbox-errors.js";
 import type { V2EventIngest } from "../to-v2.js";
@@ -14,8 +15,8 @@ export interface LifecycleIntakeDeps {
   apiVersion: UpstreamApi;
   settingsFor: (environment: string) => LifecycleSettings;
   clock: () => number;
-  /** RELAY_DEDUPE_WINDOW: a resolve repeated within it is a duplicate. */
-  dedupeWindowMs: number;
+  /** The dedupe window's alarm states (the outbox's): a resolve repeated within it is a duplicate. */
+  states: AlarmStates;
   /** Called after resolves were stored, so the environment's worker closes within seconds. */
   onResolved: (environment: string) => void;
   /** Where an alert that starts being kept open, and a resolve, are logged (info). */
@@ -30,7 +31,7 @@ export interface LifecycleState {
 
 type Step =
   | { kind: "keep"; alarm: OutboundAlarm; alert: AlertFacts; body: V2EventIngest }
-  | { kind: "resolve"; alarm: OutboundAlarm; alert: AlertFacts; sent: boolean };
+  | { kind: "resolve"; alarm: OutboundAlarm; alert: AlertFacts; sent: boolean; repeat: boolean };
 
 /**
  * Turns alert notifications into problem lifecycle steps at intake, per environment and input:
@@ -116,18 +117,11 @@ export class LifecycleIntake {
           lastSentAt: now,
           nextRefreshAt: now + settings.refreshMs,
         });
-      } else if (
-        this.deps.store.remember(
-          environment,
-          `lc-resolve:${step.alarm.dedupeKey}`,
-          now,
-          this.deps.dedupeWindowMs,
-        )
-      ) {
+      } else if (this.firstResolve(environment, step, now)) {
         // An HA pair's late copy of the resolved firing is then a duplicate in the outbox, here
         // as on the replica that took the firing: it is neither sent nor kept open (see plan).
         if (step.alert.firingDedupeKey !== undefined) {
-          this.deps.store.remember(environment, step.alert.firingDedupeKey, now, this.deps.dedupeWindowMs);
+          this.deps.states.stamp(environment, step.alert.firingDedupeKey, now);
         }
         this.deps.store.resolve({
           environment,
@@ -151,6 +145,15 @@ export class LifecycleIntake {
     return duplicates;
   }
 
+  /**
+   * Whether a resolve is new: one sent as an event was judged by the outbox as it was queued (the
+   * verdict read before, in plan); one without an event is accepted into the alarm's states here.
+   */
+  private firstResolve(environment: string, step: Step & { kind: "resolve" }, now: number): boolean {
+    if (step.sent) return !step.repeat;
+    return this.deps.states.accept(environment, step.alarm.dedupeKey, step.alarm.state, now);
+  }
+
   private plan(
     environment: string,
     settings: LifecycleSettings,
@@ -166,15 +169,16 @@ export class LifecycleIntake {
     const base = alarm.body as V2EventIngest;
     const mapped = settings.severityMap[alert.severity];
     if (alert.firing && mapped !== undefined && opensProblem(mapped)) {
-      const { store, clock, dedupeWindowMs } = this.deps;
+      const { store, clock, states } = this.deps;
       const body = problemBody(base, alert, mapped, settings.timeoutMinutes);
       const out = { ...alarm, body };
       send.push(out);
-      // A duplicate of a firing this replica took (or whose resolve it took) within the dedupe
+      // A repeat of a firing this replica took (or whose resolve it took) within the dedupe
       // window, an HA pair's late copy, while it no longer keeps the alert: the alert resolved or
       // was closed elsewhere since, and the copy must not revive it. The outbox drops the copy.
+      // A firing after a resolve is a change of state, not a repeat (alarm-states.ts): kept again.
       const lateCopy =
-        store.seenWithin(environment, alarm.dedupeKey, clock(), dedupeWindowMs) &&
+        states.isRepeat(environment, alarm.dedupeKey, alarm.state, clock()) &&
         store.alert(environment, alert.key) === undefined;
       if (!lateCopy) steps.push({ kind: "keep", alarm: out, alert, body });
       return;
@@ -189,7 +193,8 @@ export class LifecycleIntake {
     // always looked for.
     const mayHaveProblem = problemSeverity || (alert.input !== "alertmanager" && alert.input !== "grafana");
     if (kept || (!alert.firing && mayHaveProblem)) {
-      steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity });
+      const repeat = this.deps.states.isRepeat(environment, alarm.dedupeKey, alarm.state, this.deps.clock());
+      steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity, repeat });
     }
   }
 }
@@ -214,7 +219,7 @@ export function problemBody(
 }
 
 /** The comment a problem is closed with: which alert resolved, and where it is defined. */
-export function closingComment(alert: AlertFacts): string {
+export function closingComment(alert: Pick<AlertFacts, "title" | "key" | "generatorURL">): string {
   const where = alert.generatorURL ? ` (${alert.generatorURL})` : "";
   return `Alert resolved: ${alert.title}${where}; alert.key ${alert.key}. Closed by the dynatrace-events-exporter relay.`;
 }

@@ -121,12 +121,6 @@ export class LifecycleStore {
       dropCorrelations: db.prepare(
         "DELETE FROM lifecycle_correlations WHERE environment = ? AND alert_key = ?",
       ),
-      remember: db.prepare(
-        "INSERT INTO recent_keys (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at WHERE recent_keys.seen_at < ?",
-      ),
-      seen: db.prepare<[string, number], { n: number }>(
-        "SELECT COUNT(*) AS n FROM recent_keys WHERE key = ? AND seen_at >= ?",
-      ),
       queued: db.prepare<[string, string], { n: number }>(
         "SELECT COUNT(*) AS n FROM outbox WHERE environment = ? AND COALESCE(identity, dedupe_key) = ?",
       ),
@@ -267,22 +261,6 @@ export class LifecycleStore {
   /** The latest correlation ids of the alert's events delivered by this replica (at most 20). */
   correlationIds(environment: string, key: string): string[] {
     return this.s.correlations.all(environment, key).map((r) => r.id);
-  }
-
-  /**
-   * Remembers a resolve's dedupe key in the outbox's recent keys; false when it was seen within
-   * `windowMs` (an HA pair's second delivery), so its close is not queued twice.
-   */
-  remember(environment: string, dedupeKey: string, now: number, windowMs: number): boolean {
-    return this.s.remember.run(`${environment}\u0000${dedupeKey}`, now, now - windowMs).changes > 0;
-  }
-
-  /**
-   * Whether the outbox accepted an alarm with this dedupe key within `windowMs` before `now`:
-   * the next one is a duplicate (read only; the outbox stamps keys as it stores alarms).
-   */
-  seenWithin(environment: string, dedupeKey: string, now: number, windowMs: number): boolean {
-    return (this.s.seen.get(`${environment}\u0000${dedupeKey}`, now - windowMs)?.n ?? 0) > 0;
   }
 
   /** Whether the outbox still holds an alarm of this identity (the firing event not yet delivered). */

@@ -10,6 +10,7 @@ import { closeResolved, failed } from "./closer.js";
 import type { WorkerContext } from "./context.js";
 import { closedSince, problemsOf, timeoutMargin } from "./matching.js";
 import type { LifecycleSettings } from "../../config/lifecycle.js";
+import { LOOKUP_SPAN_MS, type SendCheck } from "./send-check.js";
 import type { KeptAlert, LifecycleStore } from "./store.js";
 
 /** Everything one environment's {@link LifecycleWorker} works with. */
@@ -25,12 +26,12 @@ export interface LifecycleWorkerDeps {
   maxAgeMs: number;
   /** Wakes the environment's sender after a refresh was queued. */
   wakeSender: () => void;
+  /** The check before sends, which the refresh look-up serves for a few seconds. */
+  sendCheck?: SendCheck;
   /** Longest sleep between looks at the tables (default 1 s). */
   tickMs?: number;
 }
 
-/** How far back open problems are looked for: long-firing alerts' problems started long ago. */
-export const LOOKUP_SPAN_MS = 30 * 24 * 3600_000;
 /** Dedupe keys of the refreshes the worker queues start with this. */
 const REFRESH_KEY_PREFIX = "lc-refresh:";
 
@@ -141,6 +142,7 @@ export class LifecycleWorker {
       return;
     }
     this.answered();
+    this.deps.sendCheck?.remember({ at: now, closedFrom: since, open, closed });
     for (const a of due) {
       const ref = { ...a, correlationIds: this.deps.store.correlationIds(this.deps.environment, a.key) };
       if (problemsOf(open, ref).length === 0 && closedSince(closed, ref, a.lastSentAt, timeoutMs)) {
