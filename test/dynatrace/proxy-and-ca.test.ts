@@ -10,6 +10,7 @@ import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { value } from "../helpers/exposition.js";
 import { type ForwardProxy, startTinyproxy } from "../helpers/forward-proxy.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { skipWithout } from "../helpers/programs.js";
 import { freePort } from "../helpers/real-programs.js";
 import { makePki, startTlsFront, type TestPki, type TlsFront } from "../helpers/tls-tenant.js";
 import { failureOf } from "../helpers/scripted-tenant.js";
@@ -21,9 +22,10 @@ let proxy: ForwardProxy;
 let pki: TestPki;
 let sim: SimulatedDynatrace;
 let front: TlsFront;
+const needsTinyproxy = skipWithout("tinyproxy");
 
 before(async () => {
-  proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
+  if (needsTinyproxy === false) proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
   pki = makePki();
   sim = new SimulatedDynatrace();
   await sim.listen();
@@ -64,7 +66,7 @@ function client(url: string, extra: { proxy?: string; ca?: string } = {}): Dynat
   });
 }
 
-describe("outbound proxy", () => {
+describe("outbound proxy", { skip: needsTinyproxy }, () => {
   test("when HTTP_PROXY is set, then feed drains and relayed pushes go through it and its credentials appear nowhere", async () => {
     await withHarness(
       { relay: true, realClock: true, env: { HTTP_PROXY: authed(), HTTP_TIMEOUT: "5s" } },

@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { skipWithout } from "../helpers/programs.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 
-/** Why the browser test cannot run, or false. In CI (CI=true) a missing Chromium fails instead. */
-function chromiumSkip(): string | false {
-  if (existsSync(CHROMIUM) || process.env.CI === "true") return false;
-  const message = "Chromium not installed (apt-get install chromium)";
-  process.stderr.write(`\n*** SKIPPING BROWSER TEST: ${message} ***\n`);
-  return message;
-}
-
-describe("landing page in a real browser", { skip: chromiumSkip() }, () => {
+describe("landing page in a real browser", { skip: skipWithout("chromium") }, () => {
   let h: Harness;
   let browser: Browser;
   let port: string;

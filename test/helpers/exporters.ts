@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { request } from "undici";
 import { type App, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
@@ -9,6 +6,7 @@ import type { SimulatedDynatrace } from "../../src/simulator/server.js";
 import type { ManualClock } from "./clock.js";
 import { RELAY_TOKEN } from "./harness.js";
 import { LogCapture } from "./log-capture.js";
+import { scratchDir } from "./scratch.js";
 
 /** One exporter (relay on) started against a simulator that others may share. */
 export interface Exporter {
@@ -31,7 +29,7 @@ export async function startExporter(
   sim: SimulatedDynatrace,
   clock: ManualClock,
   env: Record<string, string> = {},
-  dataDir = mkdtempSync(join(tmpdir(), "dtee-outbox-")),
+  dataDir = scratchDir("dtee-outbox-"),
 ): Promise<Exporter> {
   const logs = new LogCapture();
   const config = loadConfigFromEnv({
