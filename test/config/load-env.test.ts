@@ -137,7 +137,7 @@ describe("loadConfigFromEnv", () => {
     [
       "the token is missing",
       { DYNATRACE_URL: BASE.DYNATRACE_URL },
-      "configuration error: DYNATRACE_API_TOKEN: is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
+      "configuration error: DYNATRACE_API_TOKEN: is required (or set DYNATRACE_API_TOKEN_FILE); with DYNATRACE_API_VERSION=v1 the token needs the DataExport scope",
     ],
     [
       "the token file does not exist",

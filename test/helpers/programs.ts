@@ -18,6 +18,7 @@ export const PROGRAMS = {
     package: "tinyproxy",
     found: () => ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"].some((p) => runs(p, "-v")),
   },
+  openssl: { package: "openssl", found: () => runs("openssl", "version") },
   chromium: { package: "chromium", found: () => existsSync("/usr/bin/chromium") },
   // .ci/run unpacks the package into .cache/netdata rather than installing netdata's daemon.
   netdata: { package: "netdata-plugins-bash", found: () => alarmNotifyScript() !== undefined },
