@@ -67,6 +67,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HTTP_TIMEOUT: "0.3",
     HOST: "127.0.0.1",
     PORT: "0",
+    // The relay tests were written against the v1 push; the v2 ones set RELAY_API_VERSION=v2.
+    RELAY_API_VERSION: "v1",
     ...(options.relay ? { RELAY_TOKENS: RELAY_TOKEN, RELAY_DATA_DIR: dataDir } : {}),
     ...options.env,
   });
