@@ -51,10 +51,7 @@ export function buildConfig<S extends Settings>(
           ...v.feed,
         } as EnvironmentConfigOf<S>,
       ];
-  refusePlainHttp(
-    environments,
-    (e, i) => (fromFile ? `environments[${i}].url (${e.name})` : url),
-  );
+  refusePlainHttp(environments, (e, i) => (fromFile ? `environments[${i}].url (${e.name})` : url));
   const { shardIndex, shardCount } = v.process as { shardIndex?: number; shardCount?: number };
   return {
     ...v.server,
