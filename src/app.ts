@@ -8,6 +8,8 @@ import type { AppConfig } from "./config/types.js";
 import type { BackoffPolicy } from "./dynatrace/backoff.js";
 import type { RelayService } from "./relay/relay-service.js";
 import type { DrainStatus } from "./feed/drainer.js";
+import { ROUTES } from "./http/relay-routes.js";
+import { logStartup } from "./log/startup.js";
 import { drainedEnvironments, type FeedChanges, FeedSet } from "./feed/feed-set.js";
 import { FailedAuthLimiter } from "./http/auth-limiter.js";
 import { createHttpApp } from "./http/server.js";
@@ -205,6 +207,8 @@ export function createApp(config: AppConfig, options: AppOptions = {}): App {
       for (const w of relayParts.lifecycle.workers) w.start();
       const port = (server.address() as AddressInfo).port;
       logger.info({ host: config.host, port, environments: feedSet.size }, "exporter listening");
+      const drained = new Set(drainedEnvironments(config).map((e) => e.name));
+      logStartup(logger, config, drained, ROUTES);
       return { port };
     },
     async drainAll() {

@@ -48,9 +48,15 @@ export function parseCli(argv: string[]): CliOptions {
 export function helpText(settings: Settings = SETTINGS): string {
   const vars = settingsHelp(settings);
   return `${NAME} ${VERSION}
-Exports counts of Dynatrace events as Prometheus metrics.
+Two halves in one process:
+  feed    Drains the Dynatrace events feed (and problems) and exports counts of open events by
+          type, severity, impact and status as Prometheus metrics on /metrics.
+  relay   With RELAY_TOKENS set: receives alarms from agents (netdata, Alertmanager, Dynatrace's
+          v1/v2 event APIs, plain JSON) and delivers them to Dynatrace through a durable outbox,
+          opening and closing problems as alerts fire and resolve.
 
 Usage: ${NAME} [flags]
+       ${NAME} dead-letters --help
 
 Flags:
   --help            Show this help and exit.
@@ -66,7 +72,7 @@ Flags:
 Commands:
   ${NAME} ${DEAD_LETTERS_USAGE}
                     See, replay or delete dead-lettered alarms in the outbox (safe beside a running
-                    server; docs/dead-letters.md).
+                    server; docs/dead-letters.md). \`${NAME} dead-letters --help\` for its flags.
 
 Environment variables:
 ${vars}

@@ -13,6 +13,31 @@ import { type DeadLetterSummary, DeadLetterTable } from "./relay/dead-letters.js
 export const DEAD_LETTERS_USAGE =
   "dead-letters list|show|replay|purge [--environment E] [--since 2h|ISO-time] [--id N] [--data-dir D] [--json] [--limit N] [--all]";
 
+/** `dead-letters --help`: what each action does and every flag. */
+export const DEAD_LETTERS_HELP = `Usage: dynatrace-events-exporter ${DEAD_LETTERS_USAGE}
+
+See, replay or delete the alarms the relay dead-lettered (a verdict of Dynatrace about one alarm).
+Works on the outbox file directly, safe beside a running server (docs/dead-letters.md).
+
+Actions:
+  list      List dead letters, oldest first.
+  show      Print one dead letter in full (needs --id).
+  replay    Put matching dead letters back in the queue; the running relay sends them again.
+  purge     Delete matching dead letters (needs a filter or --all).
+
+Flags:
+  --environment E   Only dead letters of this environment.
+  --since 2h|TIME   Only dead letters that failed since a duration ago or an ISO time.
+  --id N            Only the dead letter with this id.
+  --data-dir D      The relay's data directory (default: RELAY_DATA_DIR, else ./data).
+  --json            Print JSON instead of a table (list, show).
+  --limit N         List at most N (default 100).
+  --all             With purge: delete every dead letter.
+  --help            Show this help and exit.
+
+Exit codes: 0 done, 1 the outbox cannot be opened or read (or show found no such id), 2 a usage error.
+`;
+
 type Action = "list" | "show" | "replay" | "purge";
 const ACTIONS: readonly Action[] = ["list", "show", "replay", "purge"];
 
@@ -35,6 +60,10 @@ interface Invocation {
  * metrics cannot see them.
  */
 export function runDeadLettersCli(argv: string[], env: Record<string, string | undefined>): number {
+  if (argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
+    process.stdout.write(DEAD_LETTERS_HELP);
+    return 0;
+  }
   let inv: Invocation;
   try {
     inv = parseInvocation(argv, env);

@@ -50,8 +50,8 @@ export async function startDemo(userEnv: Record<string, string | undefined>): Pr
       PROBLEMS: "on",
       RELAY_TOKENS: DEMO_RELAY_TOKEN,
       RELAY_DATA_DIR: tempDir,
-      // The problem lifecycle: a CRITICAL alarm opens a problem, its CLEAR closes it.
-      RELAY_API_VERSION: "v2",
+      // The problem lifecycle (v2 ingest, the default): a CRITICAL alarm opens a problem, its CLEAR
+      // closes it.
       RELAY_LIFECYCLE: "on",
       ...userEnv,
       DYNATRACE_URL: simulator.managedUrl,

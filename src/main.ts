@@ -33,16 +33,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const userEnv = cli.webConfigFile ? { ...process.env, WEB_CONFIG_FILE: cli.webConfigFile } : process.env;
   const demo = cli.demo ? await startDemo(userEnv) : undefined;
+  const unknown = unknownVariables(process.env).map(describeUnknown);
   let config: AppConfig;
   try {
     config = loadConfig(demo?.env ?? userEnv, cli.config);
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.toString()}\n`);
+    // A misspelt variable is often why a required one is missing: say so under the error.
+    process.stderr.write(`${err.toString()}\n${unknown.map((line) => `  hint: ${line}\n`).join("")}`);
     return 2;
   }
-  const unknown = unknownVariables(process.env).map(describeUnknown);
   if (cli.checkConfig && unknown.length > 0) {
     process.stderr.write(unknown.map((line) => `configuration error: ${line}\n`).join(""));
     await demo?.stop();
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const line of unknown) app.logger.warn(line);
   if (cli.once) return runOnce(app, demo);
-  return serve(app, demo);
+  return serve(app, config, demo);
 }
 
 async function runOnce(app: App, demo: Demo | undefined): Promise<number> {
@@ -82,7 +83,7 @@ async function runOnce(app: App, demo: Demo | undefined): Promise<number> {
   return ok ? 0 : 1;
 }
 
-async function serve(app: App, demo: Demo | undefined): Promise<number> {
+async function serve(app: App, config: AppConfig, demo: Demo | undefined): Promise<number> {
   // Handlers go in before start: a SIGTERM arriving just after "listening" must still be graceful.
   const stopped = new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
@@ -97,9 +98,35 @@ async function serve(app: App, demo: Demo | undefined): Promise<number> {
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGHUP", () => void app.reload());
   });
-  const { port } = await app.start();
+  let port: number;
+  try {
+    ({ port } = await app.start());
+  } catch (err) {
+    const problem = listenProblem(err, config);
+    if (!problem) throw err;
+    await app.stop();
+    await demo?.stop();
+    process.stderr.write(`${problem.toString()}\n`);
+    return 2;
+  }
   if (demo) printDemoHelp(demo, port);
   return stopped;
+}
+
+/** A listen failure that is a configuration mistake (address taken, not ours, not allowed), as one. */
+function listenProblem(err: unknown, config: AppConfig): ConfigError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const at = `${config.host}:${config.port}`;
+  if (code === "EADDRINUSE") {
+    return new ConfigError("PORT", `${at} is already in use: set PORT (or HOST) to a free address`);
+  }
+  if (code === "EACCES") {
+    return new ConfigError("PORT", `${at} needs privileges to listen on: set PORT above 1023`);
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new ConfigError("HOST", `${config.host} is not an address of this machine: set HOST`);
+  }
+  return undefined;
 }
 
 function printDemoHelp(demo: Demo, port: number): void {

@@ -11,7 +11,10 @@ export type ConnectionValues = Values<typeof CONNECTION>;
 type Tokens = Pick<Connection, "token" | "tokenSource" | "tokenFile">;
 type IngestTokens = Pick<Connection, "ingestToken" | "ingestTokenFile">;
 
-function tokenFromVariables(v: ConnectionValues): Tokens {
+/** The scope a feed token needs for each API version. */
+const FEED_SCOPE: Readonly<Record<string, string>> = { v1: "DataExport", v2: "events.read" };
+
+function tokenFromVariables(v: ConnectionValues, apiVersion: string): Tokens {
   if (v.token !== undefined && v.tokenFile !== undefined) {
     throw new ConfigError(
       "DYNATRACE_API_TOKEN_FILE",
@@ -25,7 +28,7 @@ function tokenFromVariables(v: ConnectionValues): Tokens {
   if (v.token) return { token: v.token, tokenSource: "DYNATRACE_API_TOKEN" };
   throw new ConfigError(
     "DYNATRACE_API_TOKEN",
-    "is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
+    `is required (or set DYNATRACE_API_TOKEN_FILE); with DYNATRACE_API_VERSION=${apiVersion} the token needs the ${FEED_SCOPE[apiVersion] ?? "DataExport"} scope`,
   );
 }
 
@@ -48,9 +51,9 @@ function ingestFromVariables(v: ConnectionValues, feed: Tokens): IngestTokens {
 }
 
 /** The single environment of a variables-only setup; its CA is added by `withNetwork`. */
-export function connectionFromVariables(v: ConnectionValues): Connection {
+export function connectionFromVariables(v: ConnectionValues, apiVersion = "v1"): Connection {
   if (v.url === undefined) throw new ConfigError("DYNATRACE_URL", "is required");
-  const tokens = tokenFromVariables(v);
+  const tokens = tokenFromVariables(v, apiVersion);
   return {
     name: v.name ?? v.url.environmentId,
     address: v.url,

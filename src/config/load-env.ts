@@ -2,6 +2,7 @@ import { connectionFromVariables, type ConnectionValues } from "./connection.js"
 import { ConfigError } from "./errors.js";
 import { type LifecycleValues, lifecycleFromValues } from "./lifecycle.js";
 import { withNetwork } from "./network.js";
+import { refusePlainHttp } from "./plain-http.js";
 import { readVariables, type VariableValues } from "./read-variables.js";
 import { envSecrets, scrubbing } from "./secrets.js";
 import { SETTINGS, type Settings } from "./settings.js";
@@ -44,7 +45,13 @@ export function buildConfig<S extends Settings>(
   const connection = v.connection as ConnectionValues;
   const environments = fromFile
     ? fromFile(v)
-    : [{ ...connectionFromVariables(connection), ...v.feed } as EnvironmentConfigOf<S>];
+    : [
+        {
+          ...connectionFromVariables(connection, (v.feed as { apiVersion?: string }).apiVersion),
+          ...v.feed,
+        } as EnvironmentConfigOf<S>,
+      ];
+  refusePlainHttp(environments, (e, i) => (fromFile ? `environments[${i}].url (${e.name})` : url));
   const { shardIndex, shardCount } = v.process as { shardIndex?: number; shardCount?: number };
   return {
     ...v.server,

@@ -6,7 +6,8 @@ import { buildConfig, loadConfigFromEnv } from "./load-env.js";
 import { quote } from "./quote.js";
 import type { VariableValues } from "./read-variables.js";
 import { envSecrets, fileSecrets, scrubbing } from "./secrets.js";
-import { SETTINGS, type Settings } from "./settings.js";
+import { everySetting, fileKey, SETTINGS, type Settings } from "./settings.js";
+import { closest } from "./unknown-vars.js";
 import type { AppConfig, AppConfigOf, EnvironmentConfigOf } from "./types.js";
 
 type Env = Record<string, string | undefined>;
@@ -69,7 +70,11 @@ function readEnvironments<S extends Settings>(
       `not valid YAML: ${yamlError.message.split("\n")[0]}`,
     );
   }
-  const entries = validated(fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, [])), file);
+  const entries = validated(
+    fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, [])),
+    file,
+    settings,
+  );
   const environments = entries.map((e: FileEnvironment, i) =>
     environmentFromFile(e, i, file, settings, variables),
   );
@@ -82,17 +87,32 @@ function readEnvironments<S extends Settings>(
   return environments;
 }
 
+/** The keys the file may hold at `path`: the top level, an environment, or a section of one. */
+function fileKeysAt(path: readonly PropertyKey[], settings: Settings): string[] {
+  if (path.length === 0) return ["environments"];
+  const keys = everySetting(settings).flatMap((d) => fileKey(d) ?? []);
+  if (path.length === 2) return [...new Set(keys.map((k) => k.split(".")[0] as string))];
+  const prefix = `${String(path[2])}.`;
+  return keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+}
+
 /** The file's environments as the schema parsed them, or a {@link ConfigError} naming the key path. */
 function validated(
   parsed: ReturnType<ReturnType<typeof fileSchema>["safeParse"]>,
   file: string,
+  settings: Settings,
 ): FileEnvironment[] {
   if (parsed.success) return parsed.data.environments;
   // A misspelt key also leaves a required one missing; the misspelling is the useful message.
   const issues = parsed.error.issues;
   const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
   if (issue?.code === "unrecognized_keys") {
-    throw new ConfigError(`${file}: ${keyPath([...issue.path, issue.keys[0] ?? "?"])}`, "unknown key");
+    const key = issue.keys[0] ?? "?";
+    const suggestion = closest(key, fileKeysAt(issue.path, settings));
+    throw new ConfigError(
+      `${file}: ${keyPath([...issue.path, key])}`,
+      `unknown key${suggestion ? `, did you mean ${suggestion}?` : ""}`,
+    );
   }
   throw new ConfigError(
     `${file}: ${keyPath(issue?.path ?? []) || "(top level)"}`,

@@ -1,4 +1,4 @@
-import { duration, integer, oneOf } from "./kinds.js";
+import { bool, duration, integer, oneOf } from "./kinds.js";
 import { dynatraceUrl, list, path, text } from "./kinds-text.js";
 import { labelMap } from "./kinds-map.js";
 import { setting } from "./setting.js";
@@ -72,6 +72,13 @@ export const FEED = {
     kind: API_VERSION,
     default: "v1",
     doc: 'Events feed read: `v1` (`/api/v1/events`) or `v2` (`/api/v2/events`, token scope `events.read`); see "v1 or v2".',
+  }),
+  allowHttp: setting({
+    env: "DYNATRACE_ALLOW_HTTP",
+    scope: "both",
+    kind: bool(),
+    default: "false",
+    doc: "`true` accepts an `http://` tenant address other than localhost (the token then travels unencrypted). Without it such an address is a configuration error naming the `https://` one.",
   }),
   drainInterval: setting({
     env: "DRAIN_INTERVAL",

@@ -62,8 +62,8 @@ export const RELAY = {
     env: "RELAY_API_VERSION",
     scope: "global",
     kind: API_VERSION,
-    default: "v1",
-    doc: "`v1`: push with `POST /api/v1/events`; `v2`: push with `POST /api/v2/events/ingest`.",
+    default: "v2",
+    doc: '`v2` (default): push with `POST /api/v2/events/ingest` (token scope `events.ingest`), which the problem lifecycle needs; `v1`: push with `POST /api/v1/events` (scope `DataExport`; Dynatrace deprecated the v1 events API; see docs/relay.md, "Moving from v1 push to v2 ingest").',
   }),
   maxAttempts: setting({
     env: "RELAY_MAX_ATTEMPTS",

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { quote } from "./quote.js";
 
 /** A Dynatrace environment address split into what the HTTP client and the labels need. */
@@ -33,12 +34,28 @@ export function parseDynatraceUrl(raw: string): DynatraceAddress {
   if (url.search || url.hash) {
     throw new Error("must not contain a query string or fragment; put the token in DYNATRACE_API_TOKEN");
   }
+  const platform = /^([^.]+)\.apps\.((?:[^.]+\.)*dynatrace\.com)$/i.exec(url.hostname);
+  if (platform) {
+    throw new Error(
+      `is the address of the Dynatrace web UI (*.apps.dynatrace.com); the events API lives on https://${platform[1]}.live.${platform[2]}`,
+    );
+  }
   const path = url.pathname.replace(/\/+$/, "").replace(API_SUFFIX, "").replace(/\/+$/, "");
   const managed = /^\/e\/([^/]+)$/.exec(path);
-  const firstLabel = url.hostname.split(".")[0] ?? url.hostname;
   return {
     origin: url.origin,
     basePath: path,
-    environmentId: managed?.[1] ?? firstLabel,
+    environmentId: managed?.[1] ?? hostLabel(url),
   };
+}
+
+/**
+ * The default `environment` label from the host: the first DNS label (`abc12345` of
+ * `abc12345.live.dynatrace.com`), or an IP address whole, with its port (`10.0.0.7:9999`): the
+ * first octet alone would name nothing.
+ */
+function hostLabel(url: URL): string {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) === 0) return url.hostname.split(".")[0] ?? url.hostname;
+  return url.port ? `${host}:${url.port}` : host;
 }

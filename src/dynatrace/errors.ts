@@ -65,6 +65,10 @@ export class DynatraceHttpError extends DynatraceError {
  * `code` is a short readable cause (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `proxy 407`,
  * `deadline 30000ms`), never a secret.
  */
+/** What fixes most TLS failures against a tenant: its CA is internal (Managed, an ActiveGate, a proxy). */
+const TLS_HINT =
+  "; if the tenant's certificate comes from an internal CA, set DYNATRACE_CA_FILE to that CA's PEM file";
+
 export class DynatraceNetworkError extends DynatraceError {
   override readonly name = "DynatraceNetworkError";
   readonly code: string | undefined;
@@ -72,7 +76,7 @@ export class DynatraceNetworkError extends DynatraceError {
     const detail = code ?? (cause instanceof Error ? (cause as Error & { code?: string }).code : undefined);
     super(
       reason,
-      `request to ${path} failed: ${reason}${detail ? ` (${detail})` : ""}`,
+      `request to ${path} failed: ${reason}${detail ? ` (${detail})` : ""}${reason === "tls" ? TLS_HINT : ""}`,
       reason !== "aborted",
       {
         cause,

@@ -120,6 +120,7 @@ export class FeedDrainer {
         this.deps.store.evictEndedBefore(now - env.windowMs);
       }
       this.position = now;
+      if (!this.state.succeededOnce) this.logFirstDrain(seen.events, clock() - now);
       this.recordSuccess(clock());
       logger.debug(
         { environment, full, from, to: now, ...seen, tracked: this.deps.store.size },
@@ -186,6 +187,19 @@ export class FeedDrainer {
     if (newIn >= 0 && (this.state.succeededOnce || ev.startTime >= startedAt)) store.markObserved(newIn);
   }
 
+  /** The first successful drain, once per environment: proof that the whole path works. */
+  private logFirstDrain(read: number, ms: number): void {
+    const { env, logger, store } = this.deps;
+    let open = 0;
+    store.forEachCount(0, (_set, _labels, status, n) => {
+      if (status === "OPEN") open += n;
+    });
+    logger.info(
+      { environment: env.name, events: read, open, tracked: store.size, durationMs: ms },
+      `first drain succeeded: ${read} events read, ${open} open now, in ${ms} ms`,
+    );
+  }
+
   private recordSuccess(at: number): void {
     const { metrics, env, logger } = this.deps;
     if (this.state.lastError && this.state.succeededOnce) {
@@ -208,8 +222,11 @@ export class FeedDrainer {
     if (reason === "aborted") return { ok: false };
     metrics.drainErrors.inc({ environment: env.name, reason });
     const status = err instanceof DynatraceHttpError ? err.status : undefined;
+    // Logged once when drains turn to failing or the reason changes; repeats of the same reason
+    // go to debug (dynatrace_drain_errors_total counts them all), and "drains recovered" ends it.
+    const repeat = this.state.lastError?.reason === reason;
+    const level = repeat ? "debug" : reason === "unauthorized" || reason === "forbidden" ? "error" : "warn";
     this.state.lastError = { reason, message, at: clock(), ...(status ? { status } : {}) };
-    const level = reason === "unauthorized" || reason === "forbidden" ? "error" : "warn";
     logger[level]({ environment: env.name, reason }, `drain failed: ${message}`);
     const wait = err instanceof DynatraceHttpError ? err.retryAfterMs : undefined;
     return wait === undefined ? { ok: false } : { ok: false, retryNotBefore: clock() + wait };

@@ -6,7 +6,8 @@ import { INTAKE_ANSWERS, sendIntakeAnswer } from "./intake-answers.js";
 import { admitRelayRequest } from "./relay-guard.js";
 
 /** The paths of each intake format: Dynatrace's own, and the same under `/e/<environment>/`. */
-const ROUTES: readonly { format: IntakeFormat; path: string }[] = [
+/** The relay's intake paths by input format (each also under `/e/<environment>`). */
+export const ROUTES: readonly { format: IntakeFormat; path: string }[] = [
   { format: "v1", path: "/api/v1/events" },
   { format: "v2", path: "/api/v2/events/ingest" },
   { format: "alertmanager", path: "/api/v1/alertmanager" },

@@ -136,7 +136,7 @@ describe("command line", () => {
       HTTP_TIMEOUT: "1s",
     });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^dynatrace_up\{environment="127"\} 0$/m);
+    assert.match(r.stdout, /^dynatrace_up\{environment="127.0.0.1:1"\} 0$/m);
   });
 
   test("when the server gets SIGTERM, then it stops and exits 0", async () => {

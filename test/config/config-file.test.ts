@@ -70,9 +70,12 @@ describe("config file", () => {
       errorOf(
         `environments:\n  - name: a\n    url: https://a.live.dynatrace.com\n    token: t\n    drainIntervall: 5m\n`,
       ),
-      "configuration error: FILE: environments[0].drainIntervall: unknown key",
+      "configuration error: FILE: environments[0].drainIntervall: unknown key, did you mean drainInterval?",
     );
-    assert.equal(errorOf(`environment: []\n`), "configuration error: FILE: environment: unknown key");
+    assert.equal(
+      errorOf(`environment: []\n`),
+      "configuration error: FILE: environment: unknown key, did you mean environments?",
+    );
   });
 
   test("when a value is wrong, then the error names the key and says why", () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
 import { maskConfig } from "../../src/config/mask.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const TOKEN =
   "dt0c01.ABCDEFGHIJKLMNOPQRSTUVWX.0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
@@ -107,7 +107,7 @@ describe("loadConfigFromEnv", () => {
   });
 
   test("when the token comes from a file, then it is read and trimmed", () => {
-    const dir = mkdtempSync(join(tmpdir(), "dtee-"));
+    const dir = scratchDir("dtee-");
     const file = join(dir, "token");
     writeFileSync(file, `${TOKEN}\n`);
     const e = loadConfigFromEnv({
@@ -137,7 +137,7 @@ describe("loadConfigFromEnv", () => {
     [
       "the token is missing",
       { DYNATRACE_URL: BASE.DYNATRACE_URL },
-      "configuration error: DYNATRACE_API_TOKEN: is required (or set DYNATRACE_API_TOKEN_FILE); the token needs the DataExport scope",
+      "configuration error: DYNATRACE_API_TOKEN: is required (or set DYNATRACE_API_TOKEN_FILE); with DYNATRACE_API_VERSION=v1 the token needs the DataExport scope",
     ],
     [
       "the token file does not exist",

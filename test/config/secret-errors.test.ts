@@ -34,7 +34,7 @@ function assertClean(what: string, text: string): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-secret-errors-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
 const tokenFile = join(dir, "token");
 writeFileSync(tokenFile, `${S.tokenFile}\n`);
 

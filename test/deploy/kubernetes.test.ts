@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import {
   PrometheusRule,
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
 import { ConfigMap, PersistentVolumeClaim, Secret, Service } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 import { loadConfig } from "../../src/config/load-file.js";
@@ -23,6 +24,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   PersistentVolumeClaim,
   ServiceMonitor,
   PrometheusRule,
+  Ingress,
 };
 
 interface Doc {
@@ -69,6 +71,31 @@ describe("Kubernetes manifests", () => {
       );
     }
     assert.deepEqual(workloads.map(({ doc }) => doc.kind).sort(), ["Deployment", "StatefulSet"]);
+  });
+
+  test("when agents come through the Ingress, then it reaches only the relay's paths, on a relay Service's port", () => {
+    type Backend = { service: { name: string; port: { name: string } } };
+    type Rule = { http: { paths: { path: string; pathType: string; backend: Backend }[] } };
+    const ingresses = all.filter(({ doc }) => doc.kind === "Ingress");
+    assert.ok(ingresses.length >= 1, "an Ingress example");
+    for (const { file, doc } of ingresses) {
+      const paths = (doc.spec as { rules: Rule[] }).rules.flatMap((r) => r.http.paths);
+      assert.deepEqual(paths.map((p) => p.path).sort(), ["/api/", "/e/"], `${file}: relay paths only`);
+      for (const { backend } of paths) {
+        const svc = all.find(
+          ({ file: f, doc: d }) =>
+            dirname(f) === dirname(file) && d.kind === "Service" && d.metadata.name === backend.service.name,
+        );
+        assert.ok(svc, `${file}: Service ${backend.service.name} is in the same setup`);
+        assert.equal(
+          svc.doc.metadata.labels?.["app.kubernetes.io/component"],
+          "relay",
+          `${file}: the relay Service`,
+        );
+        const ports = (svc.doc.spec as { ports: { name: string }[] }).ports.map((p) => p.name);
+        assert.ok(ports.includes(backend.service.port.name), `${file}: port ${backend.service.port.name}`);
+      }
+    }
   });
 
   test("when the workloads run, then probes, port, resources and selectors fit the exporter", () => {

@@ -10,6 +10,7 @@ import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { value } from "../helpers/exposition.js";
 import { type ForwardProxy, startTinyproxy } from "../helpers/forward-proxy.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { skipWithout } from "../helpers/programs.js";
 import { freePort } from "../helpers/real-programs.js";
 import { makePki, startTlsFront, type TestPki, type TlsFront } from "../helpers/tls-tenant.js";
 import { failureOf } from "../helpers/scripted-tenant.js";
@@ -21,12 +22,15 @@ let proxy: ForwardProxy;
 let pki: TestPki;
 let sim: SimulatedDynatrace;
 let front: TlsFront;
+const needsOpenssl = skipWithout("openssl");
+const needsTinyproxy = skipWithout("tinyproxy", "openssl");
 
 before(async () => {
-  proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
-  pki = makePki();
+  if (needsTinyproxy === false) proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
   sim = new SimulatedDynatrace();
   await sim.listen();
+  if (needsOpenssl !== false) return;
+  pki = makePki();
   front = await startTlsFront(pki, sim.url);
 });
 after(async () => {
@@ -64,7 +68,7 @@ function client(url: string, extra: { proxy?: string; ca?: string } = {}): Dynat
   });
 }
 
-describe("outbound proxy", () => {
+describe("outbound proxy", { skip: needsTinyproxy }, () => {
   test("when HTTP_PROXY is set, then feed drains and relayed pushes go through it and its credentials appear nowhere", async () => {
     await withHarness(
       { relay: true, realClock: true, env: { HTTP_PROXY: authed(), HTTP_TIMEOUT: "5s" } },
@@ -170,7 +174,7 @@ function readCa(): string {
   return readFileSync(pki.caFile, "utf8");
 }
 
-describe("internal CA", () => {
+describe("internal CA", { skip: needsOpenssl }, () => {
   test("when the tenant's certificate is from an unknown CA, then drains fail as tls with dynatrace_up 0, and DYNATRACE_CA_FILE fixes it", async () => {
     await withHarness(
       { env: { DYNATRACE_URL: front.url, DYNATRACE_API_TOKEN: sim.token, HTTP_TIMEOUT: "5s" } },

@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { samples } from "../helpers/exposition.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { skipWithout } from "../helpers/programs.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Where the screenshot is kept: the repository's ignored tmp/ (see .gitignore). */
 const ARTIFACTS = new URL("../../tmp/artifacts/", import.meta.url).pathname;
-
-/** Why the browser test cannot run, or false. In CI (CI=true) a missing Chromium fails instead. */
-function chromiumSkip(): string | false {
-  if (existsSync(CHROMIUM) || process.env.CI === "true") return false;
-  const message = "Chromium not installed (apt-get install chromium)";
-  process.stderr.write(`\n*** SKIPPING BROWSER TEST: ${message} ***\n`);
-  return message;
-}
 
 function launch(): Promise<Browser> {
   return chromium.launch({
@@ -35,7 +28,7 @@ function launch(): Promise<Browser> {
   });
 }
 
-describe("landing page in a real browser", { skip: chromiumSkip() }, () => {
+describe("landing page in a real browser", { skip: skipWithout("chromium") }, () => {
   let h: Harness;
   let browser: Browser;
   let port: string;
@@ -84,7 +77,7 @@ const stateColour = (page: Page) =>
           .color,
     );
 
-describe("landing page as an operator's console", { skip: chromiumSkip() }, () => {
+describe("landing page as an operator's console", { skip: skipWithout("chromium") }, () => {
   let h: Harness;
   let browser: Browser;
   let home: string;

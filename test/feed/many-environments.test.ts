@@ -148,6 +148,8 @@ describe("three environments in one process", () => {
         HOST: "127.0.0.1",
         PORT: "0",
         RELAY_TOKENS: "tok",
+        // The v1 push's attach rules carry the tag as it was set.
+        RELAY_API_VERSION: "v1",
         RELAY_TAG: "everyone",
         RELAY_DATA_DIR: join(dir, "outbox"),
       },

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { request } from "undici";
 import { type App, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
@@ -9,6 +6,7 @@ import type { SimulatedDynatrace } from "../../src/simulator/server.js";
 import type { ManualClock } from "./clock.js";
 import { RELAY_TOKEN } from "./harness.js";
 import { LogCapture } from "./log-capture.js";
+import { scratchDir } from "./scratch.js";
 
 /** One exporter (relay on) started against a simulator that others may share. */
 export interface Exporter {
@@ -31,7 +29,7 @@ export async function startExporter(
   sim: SimulatedDynatrace,
   clock: ManualClock,
   env: Record<string, string> = {},
-  dataDir = mkdtempSync(join(tmpdir(), "dtee-outbox-")),
+  dataDir = scratchDir("dtee-outbox-"),
 ): Promise<Exporter> {
   const logs = new LogCapture();
   const config = loadConfigFromEnv({
@@ -42,6 +40,8 @@ export async function startExporter(
     HTTP_TIMEOUT: "2s",
     HOST: "127.0.0.1",
     PORT: "0",
+    // The relay tests were written against the v1 push; the v2 ones set RELAY_API_VERSION=v2.
+    RELAY_API_VERSION: "v1",
     RELAY_TOKENS: RELAY_TOKEN,
     RELAY_DATA_DIR: dataDir,
     ...env,

@@ -17,7 +17,7 @@ export interface ForwardProxy {
   stop(): Promise<void>;
 }
 
-/** The tinyproxy binary; throws (so the test fails, never skips) when it is not installed. */
+/** The tinyproxy binary; throws when it is not installed (tests skip first, see skipWithout). */
 export function tinyproxyBinary(): string {
   for (const path of ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]) {
     if (spawnSync(path, ["-v"], { stdio: "ignore" }).status === 0) return path;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import request from "supertest";
 import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { loadConfigFromEnv } from "../../src/config/load-env.js";
@@ -9,6 +6,7 @@ import { createLogger } from "../../src/log/logger.js";
 import { SimulatedDynatrace, type SimulatorOptions } from "../../src/simulator/server.js";
 import { ManualClock } from "./clock.js";
 import { LogCapture } from "./log-capture.js";
+import { scratchDir } from "./scratch.js";
 
 /** A simulator and an exporter wired together on a shared manual clock, with captured logs. */
 export interface Harness {
@@ -56,7 +54,7 @@ export const RELAY_TOKEN = "relay-test-token-0123456789";
 /** Starts a simulator on a free port and builds (not starts) an exporter draining it. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clock = new ManualClock(Date.parse("2026-11-01T12:00:00Z"), options.realClock ?? false);
-  const dataDir = options.env?.RELAY_DATA_DIR ?? mkdtempSync(join(tmpdir(), "dtee-outbox-"));
+  const dataDir = options.env?.RELAY_DATA_DIR ?? scratchDir("dtee-outbox-");
   const sim = new SimulatedDynatrace({ clock: clock.now, ...options.sim });
   await sim.listen();
   const logs = new LogCapture();
@@ -69,6 +67,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HTTP_TIMEOUT: "0.3",
     HOST: "127.0.0.1",
     PORT: "0",
+    // The relay tests were written against the v1 push; the v2 ones set RELAY_API_VERSION=v2.
+    RELAY_API_VERSION: "v1",
     ...(options.relay ? { RELAY_TOKENS: RELAY_TOKEN, RELAY_DATA_DIR: dataDir } : {}),
     ...options.env,
   });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "./scratch.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -18,17 +18,11 @@ export function alarmNotifyScript(): string | undefined {
   return CANDIDATES.find((p) => existsSync(p));
 }
 
-/** Why the netdata test cannot run here, or false. In CI a missing script is a failure, not a skip. */
-export function alarmNotifySkip(): string | false {
-  if (alarmNotifyScript() || process.env.CI === "true") return false;
-  return "netdata's alarm-notify.sh not found (bash .ci/run unpacks Debian's netdata-plugins-bash into .cache/netdata)";
-}
-
 /** Runs netdata's real alarm-notify.sh in `test` mode (WARNING, CRITICAL, CLEAR) against `base`,
  * configured with only the variables a user sets for the Dynatrace method; asserts it exits 0 and
  * returns its stderr. */
 export async function runAlarmNotify(script: string, base: string, token: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "dtee-netdata-"));
+  const dir = scratchDir("dtee-netdata-");
   writeFileSync(
     join(dir, "health_alarm_notify.conf"),
     [

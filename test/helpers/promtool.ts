@@ -1,17 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { skipWithout } from "./programs.js";
 
-/** Whether Prometheus' promtool (Debian package `prometheus`) is on PATH. */
-export function hasPromtool(): boolean {
-  return spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0;
-}
-
-/**
- * Why a promtool test cannot run here, or false when it can. In CI (CI=true) a missing promtool
- * is a failure, not a skip: .ci/run installs it.
- */
+/** Why a promtool test cannot run here, or false when it can (see {@link skipWithout}). */
 export function promtoolSkip(): string | false {
-  if (hasPromtool() || process.env.CI === "true") return false;
-  return "promtool not installed (apt-get install prometheus)";
+  return skipWithout("promtool");
 }
 
 /** Runs `promtool check metrics` on an exposition; returns its exit status and output. */

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
+import { skipWithout } from "./programs.js";
 import { until } from "./wait.js";
+import { scratchDir } from "./scratch.js";
 
 /** A free TCP port on 127.0.0.1 (bound and released). */
 export async function freePort(): Promise<number> {
@@ -17,18 +18,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function installed(binary: string): boolean {
-  return spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0;
-}
-
-/** Why the e2e tests cannot run, or false. In CI (CI=true) missing programs fail instead. */
+/** Why the e2e tests cannot run, or false (see {@link skipWithout}). */
 export function realProgramsSkip(): string | false {
-  if ((installed("prometheus") && installed("prometheus-alertmanager")) || process.env.CI === "true")
-    return false;
-  const message =
-    "prometheus / prometheus-alertmanager not installed (apt-get install prometheus prometheus-alertmanager)";
-  process.stderr.write(`\n*** SKIPPING E2E TESTS: ${message} ***\n`);
-  return message;
+  return skipWithout("prometheus", "alertmanager");
 }
 
 /** A real program started by a test; `stop()` kills it and waits. */
@@ -83,7 +75,7 @@ export async function startPrometheus(opts: {
   /** More keys of the scrape job (YAML lines without indentation), e.g. `scheme: https`. */
   scrapeJob?: string[];
 }): Promise<RunningProgram> {
-  const dir = mkdtempSync(join(tmpdir(), "dtee-prom-"));
+  const dir = scratchDir("dtee-prom-");
   const port = await freePort();
   const config = [
     "global: { scrape_interval: 1s, evaluation_interval: 1s }",
@@ -117,7 +109,7 @@ export async function startPrometheus(opts: {
 
 /** Starts Alertmanager (no clustering) with the given configuration YAML. */
 export async function startAlertmanager(config: string): Promise<RunningProgram> {
-  const dir = mkdtempSync(join(tmpdir(), "dtee-am-"));
+  const dir = scratchDir("dtee-am-");
   const port = await freePort();
   writeFileSync(join(dir, "alertmanager.yml"), config);
   return startProgram(

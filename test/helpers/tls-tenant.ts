@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDir } from "./scratch.js";
 
 /** A CA and a server certificate for 127.0.0.1 made with openssl, as PEM files. */
 export interface TestPki {
@@ -17,7 +17,7 @@ export interface TestPki {
 
 /** Generates a throw-away CA and a server certificate for 127.0.0.1 / localhost. */
 export function makePki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), "dtee-pki-"));
+  const dir = scratchDir("dtee-pki-");
   const p = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];

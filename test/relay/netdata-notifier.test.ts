@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import { afterEach, describe, test } from "node:test";
 import { value } from "../helpers/exposition.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { alarmNotifyScript, alarmNotifySkip, runAlarmNotify } from "../helpers/netdata-notifier.js";
+import { alarmNotifyScript, runAlarmNotify } from "../helpers/netdata-notifier.js";
+import { skipWithout } from "../helpers/programs.js";
 import { until } from "../helpers/wait.js";
 
 let h: Harness | undefined;
@@ -15,7 +16,7 @@ afterEach(async () => {
 describe("netdata's own notifier", () => {
   test(
     "when netdata's real alarm-notify.sh sends its test alarms to the exporter, then all three reach Dynatrace",
-    { skip: alarmNotifySkip() },
+    { skip: skipWithout("netdata") },
     async () => {
       const script = alarmNotifyScript();
       assert.ok(script, "alarm-notify.sh is present");

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { afterEach, describe, test } from "node:test";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { alarmNotifyScript, alarmNotifySkip, runAlarmNotify } from "../helpers/netdata-notifier.js";
+import { alarmNotifyScript, runAlarmNotify } from "../helpers/netdata-notifier.js";
+import { skipWithout } from "../helpers/programs.js";
 import { until } from "../helpers/wait.js";
 
 let h: Harness | undefined;
@@ -14,7 +15,7 @@ afterEach(async () => {
 describe("netdata alarms as problems", () => {
   test(
     "when netdata's real alarm-notify.sh sends WARNING, CRITICAL then CLEAR with the lifecycle on, then one problem opens and is closed",
-    { skip: alarmNotifySkip() },
+    { skip: skipWithout("netdata") },
     async () => {
       const script = alarmNotifyScript();
       assert.ok(script, "alarm-notify.sh is present");

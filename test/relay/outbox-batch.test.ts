@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import Database from "better-sqlite3";
@@ -8,11 +7,12 @@ import type { OutboundAlarm } from "../../src/relay/alarm.js";
 import { Outbox } from "../../src/relay/outbox.js";
 import { OutboxUnavailableError } from "../../src/relay/outbox-errors.js";
 import { until } from "../helpers/wait.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const dirs: string[] = [];
 const open: Outbox[] = [];
 
-function outbox(queueLimit = 1000, dir = mkdtempSync(join(tmpdir(), "dtee-outbox-"))) {
+function outbox(queueLimit = 1000, dir = scratchDir("dtee-outbox-")) {
   dirs.push(dir);
   const o = new Outbox(dir, { clock: () => 1_000_000, dedupeWindowMs: 60_000, queueLimit });
   open.push(o);

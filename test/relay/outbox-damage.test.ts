@@ -6,7 +6,6 @@ import {
   closeSync,
   cpSync,
   existsSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   rmSync,
@@ -14,7 +13,6 @@ import {
   truncateSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
@@ -26,6 +24,7 @@ import { SimulatedDynatrace } from "../../src/simulator/server.js";
 import { value } from "../helpers/exposition.js";
 import { startHarness } from "../helpers/harness.js";
 import { LogCapture } from "../helpers/log-capture.js";
+import { scratchDir } from "../helpers/scratch.js";
 import { until } from "../helpers/wait.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -181,7 +180,7 @@ describe("a damaged outbox", () => {
 
   /** Copies the queued outbox, damages it, starts the exporter on it, and checks the outcome. */
   async function startOnDamaged(damage: (file: string) => void, start = startInProcess) {
-    const dir = mkdtempSync(join(tmpdir(), "dtee-damage-"));
+    const dir = scratchDir("dtee-damage-");
     cpSync(template, dir, { recursive: true });
     damage(join(dir, FILE));
     const sim = new SimulatedDynatrace();

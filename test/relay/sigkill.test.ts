@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { request } from "undici";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { scratchDir } from "../helpers/scratch.js";
 import { until } from "../helpers/wait.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -45,7 +43,9 @@ describe("relay durability", () => {
       DYNATRACE_URL: sim.url,
       DYNATRACE_API_TOKEN: sim.token,
       RELAY_TOKENS: RELAY_TOKEN,
-      RELAY_DATA_DIR: mkdtempSync(join(tmpdir(), "dtee-sigkill-")),
+      // Counted in the simulator's v1 pushes.
+      RELAY_API_VERSION: "v1",
+      RELAY_DATA_DIR: scratchDir("dtee-sigkill-"),
       LOG_LEVEL: "info",
     };
     const first = await startExporter(env);
