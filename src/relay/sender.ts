@@ -34,6 +34,11 @@ export interface SenderDeps {
   /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
   onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
   /**
+   * Told of each alarm Dynatrace refused with a verdict (dead-lettered, not retried): the problem
+   * lifecycle stops refreshing an alert whose event can never be taken.
+   */
+  onRefused?: (alarm: QueuedAlarm) => void;
+  /**
    * Asked before each attempt: false drops the alarm unsent. Only for sends the relay made up
    * itself (the problem lifecycle's refreshes of an alert it no longer keeps open); an agent's
    * alarm is never dropped.

@@ -19,6 +19,8 @@ export interface LifecycleParts {
   delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
   /** False for a queued refresh of an alert no longer kept open: it is dropped unsent. */
   stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean;
+  /** Stops keeping open an alert whose event Dynatrace refused with a verdict (dead-lettered). */
+  refused?: (environment: string, alarm: QueuedAlarm) => void;
 }
 
 /**
@@ -113,5 +115,15 @@ export function buildLifecycle(
       return true;
     }
   };
-  return { intake, workers: [...workers.values()], settings, delivered, stillWanted };
+  // Refreshing an event Dynatrace refused (e.g. a property it reserves) would dead-letter it again
+  // every RELAY_PROBLEM_REFRESH: the alert is no longer kept open; its dead letter can be replayed.
+  const refused = (environment: string, alarm: QueuedAlarm) => {
+    if (store.alert(environment, alarm.identity) === undefined) return;
+    store.forget(environment, alarm.identity);
+    deps.logger.warn(
+      { environment, id: alarm.id },
+      "relay stopped keeping an alert open: Dynatrace refused its problem-opening event",
+    );
+  };
+  return { intake, workers: [...workers.values()], settings, delivered, stillWanted, refused };
 }
