@@ -30,7 +30,7 @@ const garbage = (version: string, n: number) =>
   `{"version":"${version}","status":"firing","alerts":[${Array(n).fill('{"status":"firing"}').join(",")}]}`;
 
 describe("Grafana and Alertmanager notifications: bounds and edges", () => {
-  test("when a notification holds more than 20000 alerts, then it is refused with 400 naming the limit, at once", async () => {
+  test("when a notification holds more than 20000 alerts, then it is refused with 400 naming the limit", async () => {
     h = await startHarness({ relay: true });
     for (const [path, version] of [
       ["/api/v1/grafana", "1"],
