@@ -48,7 +48,10 @@ function severities(counts: SeverityCounts | undefined, off: string): string {
   if (!counts) return `<span class="muted">${off}</span>`;
   if (counts.length === 0) return `<span class="muted">none</span>`;
   return counts
-    .map(([s, n]) => `<span class="sev ${SEVERITY_TONE[s] ?? ""}">${escapeHtml(s)} <b>${n}</b></span>`)
+    .map(
+      ([s, n]) =>
+        `<span class="sev ${Object.hasOwn(SEVERITY_TONE, s) ? SEVERITY_TONE[s] : ""}">${escapeHtml(s)} <b>${n}</b></span>`,
+    )
     .join("");
 }
 

@@ -47,7 +47,9 @@ function intakeHandler(format: IntakeFormat, relay: Relay, limiter: FailedAuthLi
 
 /** express's JSON parser as a promise: resolves once `req.body` is read, rejects with its 4xx. */
 function jsonBodyReader(limit: number) {
-  const parse: RequestHandler = express.json({ limit, strict: true, type: () => true });
+  // Not strict: a body of `null` or `42` is valid JSON, and the format's schema says what it lacks
+  // ("expected object") where strict parsing would call it invalid JSON.
+  const parse: RequestHandler = express.json({ limit, strict: false, type: () => true });
   return (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => {
       void parse(req, res, (err?: unknown) => {

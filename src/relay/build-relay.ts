@@ -9,7 +9,7 @@ import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
 import { DeadLetterService } from "./dead-letter-service.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
-import { Outbox, type QueuedAlarm } from "./outbox.js";
+import { Outbox } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
 
@@ -59,10 +59,7 @@ export function buildRelay(
   }
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
-  const hooks: {
-    delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
-    stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean | Promise<boolean>;
-  } = {};
+  const hooks: Pick<LifecycleParts, "delivered" | "stillWanted" | "refused"> = {};
   const senders = outbox
     ? config.environments.map((env) => {
         const client = new DynatraceClient({
@@ -94,6 +91,7 @@ export function buildRelay(
           concurrency: env.relay?.concurrency ?? config.relay.concurrency,
           attemptTimeoutMs: 2 * config.httpTimeoutMs + 1000,
           onDelivered: (alarm, correlationId) => hooks.delivered?.(env.name, alarm, correlationId),
+          onRefused: (alarm) => hooks.refused?.(env.name, alarm),
           stillWanted: (alarm) => hooks.stillWanted?.(env.name, alarm) ?? true,
         });
         return { sender, client, name: env.name };
@@ -108,6 +106,7 @@ export function buildRelay(
   });
   hooks.delivered = lifecycle.delivered;
   hooks.stillWanted = lifecycle.stillWanted;
+  hooks.refused = lifecycle.refused;
   const relay = new RelayService(
     config.relay,
     names,

@@ -41,8 +41,12 @@ export interface MappingSettings {
 interface FormatSpec {
   /** The `source` label of alarms refused before their body was parsed. */
   source: InputSource;
-  /** Validates and maps a body; throws InvalidAlarmError when nothing of it can be used. */
-  parse(body: unknown, context: IntakeContext, settings: MappingSettings): ParsedIntake;
+  /** Validates and maps a body; throws (rejects with) InvalidAlarmError when nothing of it can be used. */
+  parse(
+    body: unknown,
+    context: IntakeContext,
+    settings: MappingSettings,
+  ): ParsedIntake | Promise<ParsedIntake>;
 }
 
 const keyed = (key: string | undefined) => (key ? `key:${key}` : undefined);
@@ -74,11 +78,11 @@ export const INTAKE_FORMATS: Readonly<Record<IntakeFormat, FormatSpec>> = {
   },
   alertmanager: {
     source: "alertmanager",
-    parse: (body, _ctx, s) => outboundBatch(parseAlertmanager(body, s.defaults), s.api),
+    parse: async (body, _ctx, s) => outboundBatch(await parseAlertmanager(body, s.defaults), s.api),
   },
   grafana: {
     source: "grafana",
-    parse: (body, _ctx, s) => outboundBatch(parseGrafana(body, s.defaults), s.api),
+    parse: async (body, _ctx, s) => outboundBatch(await parseGrafana(body, s.defaults), s.api),
   },
   native: {
     source: "native",

@@ -45,7 +45,7 @@ export async function intake(
   context: IntakeContext,
 ): Promise<IntakeReceipt> {
   const { environment } = context;
-  const parsed = parse(deps, format, body, context);
+  const parsed = await parse(deps, format, body, context);
   const { alarms, rejected } = parsed;
   if (rejected.length > 0) {
     deps.rejected(INTAKE_FORMATS[format].source, environment, rejected.length);
@@ -61,10 +61,15 @@ export async function intake(
 }
 
 /** The format's parse of the body; an invalid body is counted as one rejected alarm. */
-function parse(deps: IntakeDeps, format: IntakeFormat, body: unknown, context: IntakeContext): ParsedIntake {
+async function parse(
+  deps: IntakeDeps,
+  format: IntakeFormat,
+  body: unknown,
+  context: IntakeContext,
+): Promise<ParsedIntake> {
   const spec = INTAKE_FORMATS[format];
   try {
-    return spec.parse(body, context, {
+    return await spec.parse(body, context, {
       api: deps.apiVersion,
       defaults: deps.defaultsFor(context.environment),
     });

@@ -17,6 +17,11 @@ export interface RecorderDeps {
   maxAgeMs: number;
   /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
   onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
+  /**
+   * Told of each alarm Dynatrace refused with a verdict (dead-lettered, not retried): the problem
+   * lifecycle stops refreshing an alert whose event can never be taken.
+   */
+  onRefused?: (alarm: QueuedAlarm) => void;
 }
 
 interface Burial {
@@ -57,6 +62,7 @@ export class OutcomeRecorder {
     } else if (outcome.kind === "rejected") {
       metrics.failure(environment, outcome.reason);
       this.bury({ alarm, attempts, reason: outcome.reason, error: outcome.message });
+      this.write(() => this.deps.onRefused?.(alarm));
     } else if (outcome.kind === "refused") {
       metrics.failure(environment, outcome.reason);
       const next = clock() + backoffDelay(this.deps.backoff, attempts);

@@ -6,10 +6,31 @@ import {
   type MappingDefaults,
   withRequiredFields,
 } from "./alarm.js";
-import { alertmanagerFacts } from "./lifecycle/alert-facts.js";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { alertmanagerFacts, cut, labelProperty, present } from "./lifecycle/alert-facts.js";
 import { InvalidAlarmError, type RejectedAlert, type Violation } from "./validation-error.js";
 
 const stringMap = z.record(z.string(), z.string());
+
+/** An optional field that senders may also write as null: null is taken as absent. */
+export const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
+/**
+ * The most alerts one notification may hold: a bound on the work of one request (a 2-byte
+ * invalid entry costs as much to judge as a real alert). Alertmanager's `max_alerts` and the body
+ * limit keep real groups below it.
+ */
+export const MAX_ALERTS = 20_000;
+
+/** The alerts of a notification: at least one, at most {@link MAX_ALERTS}. */
+export const alertList = z
+  .array(z.unknown())
+  .min(1)
+  .max(MAX_ALERTS, `at most ${MAX_ALERTS} alerts per notification (limit Alertmanager's max_alerts)`);
+
+// Alerts judged between two yields to the event loop: a few milliseconds of work.
+const JUDGE_SLICE = 200;
 
 // The envelope: when it is wrong, nothing of the notification can be trusted (a 400 for all).
 const webhook = z.object({
@@ -17,21 +38,20 @@ const webhook = z.object({
     .string()
     .refine((v) => v === "4", "only payload version 4 is supported (Grafana's webhook: /api/v1/grafana)"),
   status: z.enum(["firing", "resolved"]),
-  externalURL: z.string().optional(),
-  receiver: z.string().optional(),
-  // No count limit: Alertmanager sends whatever its group holds; the body limit bounds it.
-  alerts: z.array(z.unknown()).min(1),
+  externalURL: optional(z.string()),
+  receiver: optional(z.string()),
+  alerts: alertList,
 });
 
 /** One alert: when it is wrong, only that alert is rejected. Grafana's extends it. */
 export const alertSchema = z.object({
   status: z.enum(["firing", "resolved"]),
   labels: stringMap,
-  annotations: stringMap.default({}),
+  annotations: z.preprocess((v) => v ?? {}, stringMap),
   startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().optional(),
+  endsAt: optional(z.string()),
+  generatorURL: optional(z.string()),
+  fingerprint: optional(z.string()),
 });
 
 /** One Alertmanager-shaped alert, as the schema took it. */
@@ -58,7 +78,10 @@ export const ALERTMANAGER_SOURCE = "Prometheus Alertmanager";
  * within a minute of the resolve, see alarm-states.ts). Alerts are attached by their `dynatrace_entity_id` label, else by
  * RELAY_TAG, else by the host from the `host` or `instance` label (port removed).
  */
-export function parseAlertmanager(body: unknown, defaults: MappingDefaults): AlertmanagerBatch {
+export async function parseAlertmanager(
+  body: unknown,
+  defaults: MappingDefaults,
+): Promise<AlertmanagerBatch> {
   const parsed = webhook.safeParse(body);
   if (!parsed.success) throw InvalidAlarmError.fromZod("Alertmanager webhook", parsed.error);
   const { externalURL } = parsed.data;
@@ -68,24 +91,27 @@ export function parseAlertmanager(body: unknown, defaults: MappingDefaults): Ale
 /**
  * Judges a notification's alerts one by one: those that match `schema` and can be attached to an
  * entity become alarms through `map`; the others are listed as rejected, with their index,
- * fingerprint and reasons. Shared by the Alertmanager and Grafana formats.
+ * fingerprint and reasons. Shared by the Alertmanager and Grafana formats. Yields to the event
+ * loop every few hundred alerts, so a large notification never stalls other requests.
  */
-export function judgeAlerts<A extends Alert>(
+export async function judgeAlerts<A extends Alert>(
   alerts: unknown[],
   schema: z.ZodType<A>,
   defaults: MappingDefaults,
   map: (a: A) => Alarm,
-): AlertmanagerBatch {
+): Promise<AlertmanagerBatch> {
   const out: AlertmanagerBatch = { alarms: [], rejected: [] };
-  alerts.forEach((raw, i) => {
+  for (let i = 0; i < alerts.length; i++) {
+    if (i > 0 && i % JUDGE_SLICE === 0) await yieldToLoop();
+    const raw = alerts[i];
     const a = schema.safeParse(raw);
     if (!a.success) {
       const e = InvalidAlarmError.fromZod("alert", a.error);
       out.rejected.push({ index: i, fingerprint: fingerprintOf(raw), errors: prefixed(e.violations, i) });
-      return;
+      continue;
     }
     const labels = a.data.labels;
-    if (!labels.dynatrace_entity_id && !defaults.tag && !hostOf(labels)) {
+    if (!present(labels.dynatrace_entity_id) && !defaults.tag && !hostOf(labels)) {
       out.rejected.push({
         index: i,
         fingerprint: a.data.fingerprint ?? null,
@@ -96,10 +122,10 @@ export function judgeAlerts<A extends Alert>(
           },
         ],
       });
-      return;
+      continue;
     }
     out.alarms.push(map(a.data));
-  });
+  }
   return out;
 }
 
@@ -116,11 +142,11 @@ function fingerprintOf(raw: unknown): string | null {
 }
 
 function hostOf(labels: Record<string, string>): string | undefined {
-  return labels.host ?? labels.instance?.replace(/:\d+$/, "");
+  return present(labels.host) ?? present(labels.instance)?.replace(/:\d+$/, "");
 }
 
 function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | undefined): Alarm {
-  const name = a.labels.alertname ?? "alert";
+  const name = present(a.labels.alertname) ?? "alert";
   const summary = a.annotations.summary ?? a.annotations.description;
   const properties = alertProperties(a);
   if (externalURL) properties.alertmanager = externalURL;
@@ -136,7 +162,7 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: ALERTMANAGER_SOURCE,
-      title: `[${a.status === "resolved" ? "RESOLVED" : "FIRING"}] ${name}`,
+      title: cut(`[${a.status === "resolved" ? "RESOLVED" : "FIRING"}] ${name}`),
       description: summary ? `${name} is ${a.status}: ${summary}` : `${name} is ${a.status}`,
       attachRules,
       customProperties: properties,
@@ -152,7 +178,7 @@ function toAlarm(a: Alert, defaults: MappingDefaults, externalURL: string | unde
  * key its firing notification had.
  */
 export function alertKeys(prefix: string, a: Alert) {
-  const key = `${prefix}:${a.fingerprint ?? contentKey("labels", a.labels)}`;
+  const key = `${prefix}:${present(a.fingerprint) ?? contentKey("labels", a.labels)}`;
   const start = Date.parse(a.startsAt);
   const resolved = a.status === "resolved";
   // Alertmanager's (and Grafana's) order: startsAt, and within one firing its resolve after it.
@@ -166,15 +192,21 @@ export function alertKeys(prefix: string, a: Alert) {
 }
 
 /**
- * The event properties every Alertmanager-shaped alert gets: labels as they are, annotations as
- * `annotation.<name>`, status, times, generatorURL and fingerprint.
+ * The event properties every Alertmanager-shaped alert gets: labels (`dt.` ones, reserved by
+ * Dynatrace, as `label.dt.<name>`), annotations as `annotation.<name>`, status, times,
+ * generatorURL and fingerprint.
  */
 export function alertProperties(a: Alert): Record<string, string> {
-  const properties: Record<string, string> = { ...a.labels, status: a.status, startsAt: a.startsAt };
+  const labels = Object.entries(a.labels).map(([k, v]) => [labelProperty(k), v] as const);
+  const properties: Record<string, string> = {
+    ...Object.fromEntries(labels),
+    status: a.status,
+    startsAt: a.startsAt,
+  };
   for (const [k, v] of Object.entries(a.annotations)) properties[`annotation.${k}`] = v;
   if (a.status === "resolved" && a.endsAt) properties.endsAt = a.endsAt;
   if (a.generatorURL) properties.generatorURL = a.generatorURL;
-  if (a.fingerprint) properties.fingerprint = a.fingerprint;
+  if (present(a.fingerprint)) properties.fingerprint = a.fingerprint as string;
   return properties;
 }
 
@@ -184,7 +216,7 @@ export function alertProperties(a: Alert): Record<string, string> {
  */
 export function alertAttachment(labels: Record<string, string>, defaults: MappingDefaults) {
   const host = hostOf(labels);
-  const entityId = labels.dynatrace_entity_id;
+  const entityId = present(labels.dynatrace_entity_id);
   return {
     ...(!entityId && !defaults.tag && host ? { attachHost: host } : {}),
     attachRules: entityId ? { entityIds: [entityId] } : hostAttachRules(defaults, host as string),

@@ -1,14 +1,17 @@
 import { z } from "zod";
 import { type Alarm, type MappingDefaults, withRequiredFields } from "./alarm.js";
+import { cut, present, whereOf } from "./lifecycle/alert-facts.js";
 import { grafanaFacts } from "./lifecycle/grafana-facts.js";
 import {
   type AlertmanagerBatch,
   alertAttachment,
   alertKeys,
+  alertList,
   alertProperties,
   alertSchema,
   alertTimes,
   judgeAlerts,
+  optional,
 } from "./parse-alertmanager.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
@@ -21,19 +24,19 @@ const webhook = z.object({
       "only Grafana's payload version 1 is supported (Alertmanager's version 4: /api/v1/alertmanager)",
     ),
   status: z.enum(["firing", "resolved"]),
-  orgId: z.union([z.number(), z.string()]).optional(),
-  externalURL: z.string().optional(),
-  alerts: z.array(z.unknown()).min(1),
+  orgId: optional(z.union([z.number(), z.string()])),
+  externalURL: optional(z.string()),
+  alerts: alertList,
 });
 
 // One alert: Alertmanager's fields and Grafana's own. A value Grafana could not give as a number
 // (NaN, a missing series) may come as null or text; it is shown, never a reason to reject.
 const grafanaAlert = alertSchema.extend({
   values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).nullish(),
-  valueString: z.string().optional(),
-  silenceURL: z.string().optional(),
-  dashboardURL: z.string().optional(),
-  panelURL: z.string().optional(),
+  valueString: optional(z.string()),
+  silenceURL: optional(z.string()),
+  dashboardURL: optional(z.string()),
+  panelURL: optional(z.string()),
 });
 
 type GrafanaAlert = z.infer<typeof grafanaAlert>;
@@ -42,16 +45,17 @@ type GrafanaAlert = z.infer<typeof grafanaAlert>;
 export const GRAFANA_SOURCE = "Grafana Alerting";
 
 /** Grafana's alerts for a rule whose query returned nothing or failed, and how they read. */
-const CONDITIONS: Readonly<Record<string, { name: string; explain: string }>> = {
-  DatasourceNoData: {
-    name: "no data",
-    explain: "the rule's query returned no data (Grafana DatasourceNoData)",
-  },
-  DatasourceError: {
-    name: "query failed",
-    explain: "the rule's query could not be evaluated (Grafana DatasourceError)",
-  },
-};
+// A Map: an alertname such as `constructor` must not find Object.prototype's members.
+const CONDITIONS: ReadonlyMap<string, { name: string; explain: string }> = new Map([
+  [
+    "DatasourceNoData",
+    { name: "no data", explain: "the rule's query returned no data (Grafana DatasourceNoData)" },
+  ],
+  [
+    "DatasourceError",
+    { name: "query failed", explain: "the rule's query could not be evaluated (Grafana DatasourceError)" },
+  ],
+]);
 
 /**
  * Maps a Grafana Alerting webhook (payload version 1, Grafana 9 to 11) to one alarm per valid
@@ -59,12 +63,13 @@ const CONDITIONS: Readonly<Record<string, { name: string; explain: string }>> = 
  * attachment, same keys with `grafana:` for `am:`). Throws {@link InvalidAlarmError} only when
  * the envelope is invalid.
  *
- * The title reads `<alertname> on <instance>` (else `host`, else `dynatrace_entity_id`); a
+ * The title reads `<alertname> on <host>` (else `instance`, else `dynatrace_entity_id`: the host
+ * the event attaches to unless an entity id or RELAY_TAG is set), cut to 4,096 characters; a
  * `DatasourceNoData` / `DatasourceError` alert reads `<rulename>: no data` / `: query failed`.
  * The description holds the summary and description annotations and the values (`values`, or
  * Grafana 9's `valueString`); links become properties.
  */
-export function parseGrafana(body: unknown, defaults: MappingDefaults): AlertmanagerBatch {
+export async function parseGrafana(body: unknown, defaults: MappingDefaults): Promise<AlertmanagerBatch> {
   const parsed = webhook.safeParse(body);
   if (!parsed.success) throw InvalidAlarmError.fromZod("Grafana webhook", parsed.error);
   const { externalURL, orgId } = parsed.data;
@@ -75,7 +80,7 @@ export function parseGrafana(body: unknown, defaults: MappingDefaults): Alertman
 }
 
 function toAlarm(a: GrafanaAlert, defaults: MappingDefaults, context: Record<string, string>): Alarm {
-  const title = titleOf(a.labels);
+  const title = cut(titleOf(a.labels));
   const keys = alertKeys("grafana", a);
   const { attachRules, ...attach } = alertAttachment(a.labels, defaults);
   const links = linksOf(a);
@@ -89,7 +94,7 @@ function toAlarm(a: GrafanaAlert, defaults: MappingDefaults, context: Record<str
     payload: withRequiredFields({
       eventType: defaults.eventType,
       source: GRAFANA_SOURCE,
-      title: `[${a.status === "resolved" ? "RESOLVED" : "FIRING"}] ${title}`,
+      title: cut(`[${a.status === "resolved" ? "RESOLVED" : "FIRING"}] ${title}`),
       description: descriptionOf(a, title),
       attachRules,
       customProperties: { ...alertProperties(a), ...context, ...links, ...valueProperties(a) },
@@ -100,17 +105,17 @@ function toAlarm(a: GrafanaAlert, defaults: MappingDefaults, context: Record<str
 
 /** `<name> on <where>`, the name being a NoData/Error alert's rule and condition. */
 function titleOf(labels: Record<string, string>): string {
-  const alertname = labels.alertname ?? "alert";
-  const condition = CONDITIONS[alertname];
-  const name = condition ? `${labels.rulename ?? "alert rule"}: ${condition.name}` : alertname;
-  const where = labels.instance ?? labels.host ?? labels.dynatrace_entity_id;
+  const alertname = present(labels.alertname) ?? "alert";
+  const condition = CONDITIONS.get(alertname);
+  const name = condition ? `${present(labels.rulename) ?? "alert rule"}: ${condition.name}` : alertname;
+  const where = whereOf(labels);
   return where ? `${name} on ${where}` : name;
 }
 
 function descriptionOf(a: GrafanaAlert, title: string): string {
   const { summary, description } = a.annotations;
   const lines = [summary ? `${title} is ${a.status}: ${summary}` : `${title} is ${a.status}`];
-  const condition = CONDITIONS[a.labels.alertname ?? ""];
+  const condition = CONDITIONS.get(a.labels.alertname ?? "");
   if (condition) {
     const error = a.annotations.Error ?? a.annotations.error;
     lines.push(`Grafana fired this because ${condition.explain}${error ? `: ${error}` : "."}`);

@@ -9,7 +9,11 @@ import {
 import { netdataFacts } from "./lifecycle/alert-facts.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
-const name = z.string().min(1).max(1000);
+// Host, chart and alarm make the alarm's identity: a blank one would merge unrelated alarms.
+const name = z
+  .string()
+  .max(1000)
+  .refine((s) => s.trim() !== "", "must not be empty or blank");
 
 const nativeAlarm = z.object({
   host: name,

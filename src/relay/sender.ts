@@ -34,6 +34,11 @@ export interface SenderDeps {
   /** Told of each delivery and its v2 correlation id (the problem lifecycle records them). */
   onDelivered?: (alarm: QueuedAlarm, correlationId: string | undefined) => void;
   /**
+   * Told of each alarm Dynatrace refused with a verdict (dead-lettered, not retried): the problem
+   * lifecycle stops refreshing an alert whose event can never be taken.
+   */
+  onRefused?: (alarm: QueuedAlarm) => void;
+  /**
    * Asked right before each attempt (it may look something up; the attempt waits for it): false
    * drops the alarm unsent. Only for sends the relay made up itself (the problem lifecycle's
    * refreshes of an alert no replica should keep open any more); an agent's alarm is never

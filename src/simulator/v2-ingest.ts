@@ -60,10 +60,14 @@ export function entityOfSelector(selector: unknown): { id: string; type: string;
   return name === undefined ? { id, type } : { id, type, name };
 }
 
+/** A property key Dynatrace reserves: `dt.*`, except `dt.event.*`, `dt.davis.*` and `dt.entity.*`. */
+const reserved = (key: string) => /^dt\./i.test(key) && !/^dt\.(event|davis|entity)\./i.test(key);
+
 /**
  * Validates a v2 ingest body as Dynatrace does: 400 for a malformed request (missing title or
  * event type), and per-item statuses in a 201 for what is wrong with the event itself
- * (INVALID_ENTITY_TYPE for a selector on an unknown type, INVALID_TIMESTAMPS, INVALID_METADATA).
+ * (INVALID_ENTITY_TYPE for a selector on an unknown type, INVALID_TIMESTAMPS, INVALID_METADATA for
+ * too many properties or a reserved `dt.` key).
  */
 export function acceptV2Ingest(body: unknown, now: number, prng: Prng): IngestResult {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -79,7 +83,11 @@ export function acceptV2Ingest(body: unknown, now: number, prng: Prng): IngestRe
     typeof b.entitySelector === "string" ? /type\("?([A-Z_]+)"?\)/.exec(b.entitySelector)?.[1] : undefined;
   if (selectorType !== undefined && !ENTITY_TYPES.has(selectorType)) return { status: "INVALID_ENTITY_TYPE" };
   const props = (b.properties ?? {}) as Record<string, unknown>;
-  if (Object.keys(props).length > 100 || Object.values(props).some((v) => typeof v !== "string")) {
+  if (
+    Object.keys(props).length > 100 ||
+    Object.keys(props).some(reserved) ||
+    Object.values(props).some((v) => typeof v !== "string")
+  ) {
     return { status: "INVALID_METADATA" };
   }
   const start = typeof b.startTime === "number" ? b.startTime : now;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { parseNativeAlarm } from "../../src/relay/parse-native.js";
 import { parseV1Push } from "../../src/relay/parse-v1.js";
 import { parseV2Ingest, v2ToV1 } from "../../src/relay/parse-v2.js";
 import { InvalidAlarmError } from "../../src/relay/validation-error.js";
@@ -33,5 +34,14 @@ describe("blank required fields", () => {
     }).payload;
     assert.equal(v1.source, "Netdata Alarm");
     assert.equal(v1.description, "t");
+  });
+
+  test("when a native alarm's host, chart or alarm is blank, then intake rejects it (they are its identity)", () => {
+    const defaults = { eventType: "CUSTOM_INFO", source: "Netdata Alarm", tag: undefined };
+    const alarm = { host: "web1", chart: "cpu.usage", alarm: "cpu_high", status: "CRITICAL" };
+    assert.ok(parseNativeAlarm(alarm, defaults));
+    for (const field of ["host", "chart", "alarm"]) {
+      assert.throws(() => parseNativeAlarm({ ...alarm, [field]: " \t" }, defaults), new RegExp(field));
+    }
   });
 });

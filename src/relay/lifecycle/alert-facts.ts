@@ -29,8 +29,35 @@ export interface AlertFacts {
 }
 
 const MAX_TEXT = 4096;
-/** A property value or title cut to the length the lifecycle keeps. */
+/**
+ * A property value or title cut to the length the lifecycle keeps (Dynatrace's property value
+ * limit; its API names no title limit, so titles get the same).
+ */
 export const cut = (s: string) => s.slice(0, MAX_TEXT);
+
+/**
+ * An identity field (fingerprint, alertname, host, instance, entity id) when it says something:
+ * an empty or blank one, which Go senders write for an unset field, is absent.
+ */
+export function present(s: string | null | undefined): string | undefined {
+  return s && s.trim() !== "" ? s : undefined;
+}
+
+/**
+ * What an alert's title says it is on: its `host` label, else `instance`, else
+ * `dynatrace_entity_id`: the same host its event attaches to when no entity id or tag is set.
+ */
+export function whereOf(labels: Record<string, string>): string | undefined {
+  return present(labels.host) ?? present(labels.instance) ?? present(labels.dynatrace_entity_id);
+}
+
+/**
+ * A label's name as an event property: Dynatrace reserves `dt.` names (dynatrace-api.md §6), so a
+ * label such as `dt.cost.costcenter` becomes `label.dt.cost.costcenter` instead of failing the event.
+ */
+export function labelProperty(name: string): string {
+  return name.toLowerCase().startsWith("dt.") ? `label.${name}` : name;
+}
 
 /**
  * An Alertmanager alert's facts. Annotations, `startsAt`, generatorURL and externalURL are left
@@ -44,10 +71,11 @@ export function alertmanagerFacts(a: {
   key: string;
   firingDedupeKey?: string | undefined;
 }): AlertFacts {
-  const name = a.labels.alertname ?? "alert";
-  const where = a.labels.instance ?? a.labels.host ?? a.labels.dynatrace_entity_id;
+  const name = present(a.labels.alertname) ?? "alert";
+  const where = whereOf(a.labels);
   const properties: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a.labels).slice(0, 90)) properties[k.slice(0, 100)] = cut(v);
+  for (const [k, v] of Object.entries(a.labels).slice(0, 90))
+    properties[labelProperty(k).slice(0, 100)] = cut(v);
   properties["alert.key"] = cut(a.key);
   properties["alert.source"] = "alertmanager";
   properties["dt.event.allow_davis_merge"] = "false";

@@ -23,6 +23,8 @@ export interface LifecycleParts {
    * elsewhere since its last delivery (a look-up right before the send): it is dropped unsent.
    */
   stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean | Promise<boolean>;
+  /** Stops keeping open an alert whose event Dynatrace refused with a verdict (dead-lettered). */
+  refused?: (environment: string, alarm: QueuedAlarm) => void;
 }
 
 /**
@@ -132,5 +134,24 @@ export function buildLifecycle(
       return true;
     }
   };
-  return { intake, workers: [...workers.values()], settings, delivered, stillWanted };
+  // Refreshing an event Dynatrace refused (e.g. a property it reserves) would dead-letter it again
+  // every RELAY_PROBLEM_REFRESH: the alert is no longer kept open; its dead letter can be replayed.
+  const refused = (environment: string, alarm: QueuedAlarm) => {
+    try {
+      // Only the refusal of the kept event itself: another event of the alert says nothing of it.
+      if (store.alert(environment, alarm.identity)?.body !== alarm.payload) return;
+      store.forget(environment, alarm.identity);
+    } catch (err) {
+      deps.logger.debug(
+        { environment, err: (err as Error).message },
+        "relay could not stop keeping open an alert whose event was refused",
+      );
+      return;
+    }
+    deps.logger.warn(
+      { environment, id: alarm.id },
+      "relay stopped keeping an alert open: Dynatrace refused its problem-opening event",
+    );
+  };
+  return { intake, workers: [...workers.values()], settings, delivered, stillWanted, refused };
 }

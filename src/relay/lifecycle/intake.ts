@@ -72,7 +72,10 @@ export class LifecycleIntake {
     if (this.deps.apiVersion !== "v2" || settings.inputs.length === 0) return enqueue(alarms);
     const send: OutboundAlarm[] = [];
     const steps: Step[] = [];
-    for (const alarm of alarms) this.plan(environment, settings, alarm, send, steps);
+    // A repeat of a dedupe key within the notification is a duplicate whatever its severity, for
+    // a resolve (which may send no event the outbox could dedupe) as for a firing.
+    const unique = firstOfEachKey(alarms);
+    for (const alarm of unique) this.plan(environment, settings, alarm, send, steps);
     const result =
       send.length > 0 ? await enqueue(send) : { accepted: 0, duplicates: 0, ids: [] as number[] };
     let duplicates: number;
@@ -90,7 +93,7 @@ export class LifecycleIntake {
     return {
       ...result,
       accepted: result.accepted + silent - duplicates,
-      duplicates: result.duplicates + duplicates,
+      duplicates: result.duplicates + duplicates + alarms.length - unique.length,
     };
   }
 
@@ -167,7 +170,10 @@ export class LifecycleIntake {
       return;
     }
     const base = alarm.body as V2EventIngest;
-    const mapped = settings.severityMap[alert.severity];
+    // Own keys only: a `constructor` severity label must not find Object.prototype's members.
+    const mapped = Object.hasOwn(settings.severityMap, alert.severity)
+      ? settings.severityMap[alert.severity]
+      : undefined;
     if (alert.firing && mapped !== undefined && opensProblem(mapped)) {
       const { store, clock, states } = this.deps;
       const body = problemBody(base, alert, mapped, settings.timeoutMinutes);
@@ -197,6 +203,11 @@ export class LifecycleIntake {
       steps.push({ kind: "resolve", alarm, alert, sent: !problemSeverity, repeat });
     }
   }
+}
+
+function firstOfEachKey(alarms: OutboundAlarm[]): OutboundAlarm[] {
+  const seen = new Set<string>();
+  return alarms.filter((a) => !seen.has(a.dedupeKey) && seen.add(a.dedupeKey));
 }
 
 /**
