@@ -42,7 +42,13 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 20);
 
 const o = helperOptions<{ environments: number; events: number }>();
-const simOptions: SimProcessOptions = { events: o.events, now: NOW, spanMs: DAY - 60_000, labelSets: 0, seed: 24 };
+const simOptions: SimProcessOptions = {
+  events: o.events,
+  now: NOW,
+  spanMs: DAY - 60_000,
+  labelSets: 0,
+  seed: 24,
+};
 const sim = await startHelper<SimReady>(new URL("./sim-process.ts", import.meta.url), simOptions);
 const dir = mkdtempSync(join(tmpdir(), "dtee-bench-many-"));
 const names = Array.from({ length: o.environments }, (_, i) => `env-${i}`);
@@ -78,6 +84,7 @@ const plain = await scrapes(url, {});
 const gzip = await scrapes(url, { "accept-encoding": "gzip" });
 loop.disable();
 const expected = (await sim.call<Record<string, number>>({ type: "counts", windowMs: DAY })) ?? {};
+if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, plain.body);
 const exact = gaugesExact(plain.body.toString("utf8"), names, expected);
 const heapAndArrays = (m: NodeJS.MemoryUsage) => m.heapUsed + m.arrayBuffers;
 const result: CaseResult = {

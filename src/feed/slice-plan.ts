@@ -4,6 +4,20 @@ import type { FeedEvent } from "../dynatrace/feed-event.js";
 export const MIN_SLICE_PAGES = 8;
 
 /**
+ * How many chains pay for themselves, from the first page: `wallMs` it took from request to
+ * parsed page, `cpuMs` of it the process spent on the CPU. A chain requests its next page before
+ * the current one is processed, so one chain keeps up while the tenant answers faster than the
+ * page costs to handle; `k` chains keep up with a tenant `k` times slower. A fast tenant (or a
+ * process busy with other drains, whose CPU counts here too) gets 1: more chains would only hold
+ * more pages in memory at once and cost CPU in garbage collection. A distant one gets up to
+ * `concurrency`.
+ */
+export function chainsWorthRunning(wallMs: number, cpuMs: number, concurrency: number): number {
+  const ratio = wallMs / Math.max(cpuMs, 0.05);
+  return Math.max(1, Math.min(concurrency, Math.floor(ratio)));
+}
+
+/**
  * One time slice of a full read: its chain reads `[from, upper]` newest first and stops at the
  * first page reaching `lower`. It owns the events that started in `[lower, upper)` (the newest
  * slice up to the read's end, the oldest everything below `upper`, events that started before the

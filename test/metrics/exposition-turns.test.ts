@@ -35,9 +35,10 @@ describe("rendering prom-client's families", () => {
     const text = (await renderExposition(registry, false)).body.toString();
     assert.equal(text, await registry.metrics());
     const open = (await renderExposition(registry, true)).body.toString();
-    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    const switchable = registry as unknown as { setContentType(type: string): void };
+    switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const expected = await registry.metrics();
-    registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+    switchable.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
     assert.equal(open, expected);
     assert.match(text, /^c0_total 0$/m, "counter names restored after the OpenMetrics render");
   });
