@@ -9,7 +9,12 @@ import {
   MAX_PAGE_BYTES,
   MAX_PUSH_ANSWER_BYTES,
 } from "./bounded-request.js";
-import { createDispatcher, type DispatcherLease, proxySecrets, type SharedDispatchers } from "./dispatcher.js";
+import {
+  createDispatcher,
+  type DispatcherLease,
+  proxySecrets,
+  type SharedDispatchers,
+} from "./dispatcher.js";
 import {
   DynatraceError,
   DynatraceHttpError,

@@ -4,17 +4,19 @@ import type { FeedEvent } from "../dynatrace/feed-event.js";
 export const MIN_SLICE_PAGES = 8;
 
 /**
- * How many chains pay for themselves, from the first page: `wallMs` it took from request to
- * parsed page, `cpuMs` of it the process spent on the CPU. A chain requests its next page before
- * the current one is processed, so one chain keeps up while the tenant answers faster than the
- * page costs to handle; `k` chains keep up with a tenant `k` times slower. A fast tenant (or a
- * process busy with other drains, whose CPU counts here too) gets 1: more chains would only hold
- * more pages in memory at once and cost CPU in garbage collection. A distant one gets up to
- * `concurrency`.
+ * How many chains pay for themselves, from the first pages of one chain: `wallMs` they took,
+ * `cpuMs` the process spent meanwhile. A chain requests its next page before the current one is
+ * handled, so one chain keeps up while the process is busy at least half the time (a tenant
+ * answering at once, or a process busy with other drains, whose CPU counts here too): more chains
+ * would only hold more pages at once and cost CPU in garbage collection. Idle longer, `k` chains
+ * keep up with a tenant `k` times slower than the CPU per page; twice that is asked for, because
+ * the first pages' CPU overstates the steady cost (compilation and collector threads count in the
+ * process's CPU), and a latency-bound read loses nothing by an idle chain. At most `concurrency`.
  */
 export function chainsWorthRunning(wallMs: number, cpuMs: number, concurrency: number): number {
   const ratio = wallMs / Math.max(cpuMs, 0.05);
-  return Math.max(1, Math.min(concurrency, Math.floor(ratio)));
+  if (!(ratio >= 2)) return 1;
+  return Math.min(concurrency, Math.ceil(2 * ratio));
 }
 
 /**

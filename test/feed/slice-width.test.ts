@@ -8,8 +8,9 @@ describe("how many chains a full read runs", () => {
     assert.equal(chainsWorthRunning(1.0, 1.0, 8), 1);
   });
 
-  test("when a page takes ten times its CPU (a distant tenant), then ten chains, capped at the concurrency", () => {
-    assert.equal(chainsWorthRunning(30, 3, 16), 10);
+  test("when pages take four times their CPU (a distant tenant), then twice that many chains, capped at the concurrency", () => {
+    assert.equal(chainsWorthRunning(12, 3, 16), 8);
+    assert.equal(chainsWorthRunning(5, 2, 16), 5);
     assert.equal(chainsWorthRunning(100, 2, 8), 8);
   });
 
