@@ -8,9 +8,9 @@ describe("how many chains a full read runs", () => {
     assert.equal(chainsWorthRunning(1.0, 1.0, 8), 1);
   });
 
-  test("when pages take four times their CPU (a distant tenant), then twice that many chains, capped at the concurrency", () => {
-    assert.equal(chainsWorthRunning(12, 3, 16), 8);
-    assert.equal(chainsWorthRunning(5, 2, 16), 5);
+  test("when pages take three times their CPU (a distant tenant), then four times that many chains, capped at the concurrency", () => {
+    assert.equal(chainsWorthRunning(9, 3, 16), 12);
+    assert.equal(chainsWorthRunning(5, 2, 16), 10);
     assert.equal(chainsWorthRunning(100, 2, 8), 8);
   });
 
