@@ -17,6 +17,7 @@ const SUITE = [
   "relay-delivery",
   "series-cap",
   "sliced-read",
+  "many-environments",
   "soak",
 ];
 const here = dirname(fileURLToPath(import.meta.url));
