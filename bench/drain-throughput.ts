@@ -31,8 +31,11 @@ async function bareFetchParse(url: string, token: string): Promise<number> {
   return events;
 }
 
+/** Settings of the exporter's drain over its defaults (BENCH_DRAIN_SETTINGS, JSON). */
+const SETTINGS = JSON.parse(process.env.BENCH_DRAIN_SETTINGS ?? "{}") as Record<string, string>;
+
 async function exporterDrain(url: string, token: string): Promise<number> {
-  const feed = exporterFeed(url, token, NOW);
+  const feed = exporterFeed(url, token, NOW, "24h", SETTINGS);
   const result = await feed.drainer.drainOnce();
   if (!result.ok) throw new Error("exporter drain failed");
   const n = feed.store.size;
@@ -40,11 +43,14 @@ async function exporterDrain(url: string, token: string): Promise<number> {
   return n;
 }
 
-async function timed(run: () => Promise<number>): Promise<{ seconds: number; events: number }> {
+/** Wall time and this process's CPU time of one read (the simulator's CPU is its own process's). */
+async function timed(run: () => Promise<number>): Promise<{ seconds: number; cpu: number; events: number }> {
   collectGarbage();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const events = await run();
-  return { seconds: (performance.now() - t0) / 1000, events };
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, events };
 }
 
 const rows: Row[] = [];
@@ -57,6 +63,8 @@ for (const size of SIZES) {
   await bareFetchParse(url, token); // fills the simulator's page cache and warms both ends
   const base: number[] = [];
   const ours: number[] = [];
+  const baseCpu: number[] = [];
+  const ourCpu: number[] = [];
   let events = 0;
   for (let i = 0; i < REPEATS; i++) {
     const b = await timed(() => bareFetchParse(url, token));
@@ -65,11 +73,15 @@ for (const size of SIZES) {
     events = e.events;
     base.push(b.seconds);
     ours.push(e.seconds);
+    baseCpu.push(b.cpu);
+    ourCpu.push(e.cpu);
   }
   await sim.stop();
   const baseRate = events / median(base);
   const ourRate = events / median(ours);
   const ratio = ourRate / baseRate;
+  // On a shared machine wall time swings with the neighbours; CPU seconds per read much less.
+  const cpuRatio = median(baseCpu) / median(ourCpu);
   rows.push({
     events,
     pages: Math.ceil(events / 150),
@@ -78,16 +90,23 @@ for (const size of SIZES) {
     "exporter s": median(ours),
     "exporter events/s": Math.round(ourRate),
     ratio,
+    "baseline CPU s": median(baseCpu),
+    "exporter CPU s": median(ourCpu),
+    "CPU ratio": cpuRatio,
   });
   results.push({
     events,
     baselineSeconds: base,
     exporterSeconds: ours,
+    baselineCpuSeconds: baseCpu,
+    exporterCpuSeconds: ourCpu,
+    cpuRatio,
     baselineRate: baseRate,
     exporterRate: ourRate,
     ratio,
   });
   targets.push(check(`drain throughput ratio at ${events} events`, ratio, ">=", 0.6));
+  targets.push(check(`drain CPU ratio at ${events} events (default settings)`, cpuRatio, ">=", 0.8));
 }
 printTable(`drain throughput (median of ${REPEATS}; baseline = undici keep-alive + JSON.parse)`, rows);
 printTargets(targets);

@@ -18,6 +18,7 @@ const SUITE = [
   "series-cap",
   "sliced-read",
   "basic-auth-guessing",
+  "many-environments",
   "soak",
 ];
 const here = dirname(fileURLToPath(import.meta.url));

@@ -68,6 +68,7 @@ serveRequests((r) => {
   if (r.type === "pushLatency") sim.pushLatencyMs = r.ms as number;
   if (r.type === "feedHighWater") return sim.feedLoad.highWater;
   if (r.type === "resetHighWater") sim.feedLoad.resetHighWater();
+  if (r.type === "counts") return Object.fromEntries(sim.oracle.countsInWindow(r.windowMs as number));
   return null;
 });
 process.send?.({ url, token: sim.token, events: sim.store.size } satisfies SimReady);

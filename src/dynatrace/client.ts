@@ -9,7 +9,12 @@ import {
   MAX_PAGE_BYTES,
   MAX_PUSH_ANSWER_BYTES,
 } from "./bounded-request.js";
-import { createDispatcher, proxySecrets } from "./dispatcher.js";
+import {
+  createDispatcher,
+  type DispatcherLease,
+  proxySecrets,
+  type SharedDispatchers,
+} from "./dispatcher.js";
 import {
   DynatraceError,
   DynatraceHttpError,
@@ -52,6 +57,8 @@ export interface ClientOptions {
   maxBodyBytes?: { read?: number; push?: number };
   /** Bounds the GETs in flight at once and adapts the bound to 429s (FEED_READ_CONCURRENCY). */
   readGate?: ReadGate;
+  /** Borrow the dispatcher from here (shared with environments of the same origin) instead of owning one. */
+  dispatchers?: SharedDispatchers;
 }
 
 interface HttpCall {
@@ -74,6 +81,7 @@ interface HttpCall {
  */
 export class DynatraceClient {
   private readonly dispatcher: Dispatcher;
+  private readonly lease: DispatcherLease | undefined;
   private readonly tokens: TokenSource;
   private readonly backoff: BackoffPolicy;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -82,11 +90,11 @@ export class DynatraceClient {
   private readonly deadlineMs: number;
 
   constructor(private readonly options: ClientOptions) {
-    this.dispatcher = createDispatcher(options.address.origin, {
-      connections: options.connections ?? 4,
-      proxy: options.proxy,
-      ca: options.ca,
-    });
+    const reach = { proxy: options.proxy, ca: options.ca };
+    this.lease = options.dispatchers?.acquire(options.address.origin, reach);
+    this.dispatcher =
+      this.lease?.dispatcher ??
+      createDispatcher(options.address.origin, { connections: options.connections ?? 4, ...reach });
     this.tokens =
       typeof options.token === "string" ? new TokenSource({ token: options.token }) : options.token;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -147,9 +155,13 @@ export class DynatraceClient {
     this.tokens.refresh();
   }
 
-  /** Closes the connection pool; in-flight requests are aborted. */
+  /**
+   * Closes the connection pool (in-flight requests are aborted), or gives a shared one back: it
+   * closes with its last user.
+   */
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    if (this.lease) await this.lease.release();
+    else await this.dispatcher.destroy();
   }
 
   private retryWait(err: unknown, attempt: number, signal?: AbortSignal): number | undefined {

@@ -2,6 +2,8 @@ const CHUNK_BITS = 16;
 /** Slots per chunk. */
 export const CHUNK_SIZE = 1 << CHUNK_BITS;
 const OFFSET_MASK = CHUNK_SIZE - 1;
+/** Slots a new chunk starts with; it doubles up to {@link CHUNK_SIZE} as slots are added. */
+const FIRST_CAPACITY = 64;
 
 /** One block of slots: parallel columns for 65,536 events. */
 export interface ColumnChunk {
@@ -23,8 +25,10 @@ export function offsetOf(slot: number): number {
 }
 
 /**
- * Per-event columns in fixed-size chunks. Growing adds a chunk and never copies: a store that
- * reaches a million events never stops the event loop to move arrays of that size.
+ * Per-event columns in chunks of up to 65,536 slots. A chunk starts small and doubles (copying at
+ * most one chunk, well under a millisecond) until full; then a new chunk starts: a store that
+ * reaches a million events never moves arrays of that size, and a store of twenty events holds
+ * room for 64, not 65,536 (1.7 MB, which a thousand small environments would each pay).
  */
 export class EventColumns {
   private readonly chunks: ColumnChunk[] = [];
@@ -53,18 +57,45 @@ export class EventColumns {
     c.generation[i] = from.generation[offset] as number;
   }
 
+  /** Slots the chunks hold room for. */
+  get capacity(): number {
+    let n = 0;
+    for (const c of this.chunks) n += c.used.length;
+    return n;
+  }
+
   /** A new slot at the end. */
   addSlot(): number {
-    if (this.length % CHUNK_SIZE === 0) {
-      this.chunks.push({
-        used: new Uint8Array(CHUNK_SIZE),
-        dims: new Uint32Array(CHUNK_SIZE),
-        open: new Uint8Array(CHUNK_SIZE),
-        start: new Float64Array(CHUNK_SIZE),
-        end: new Float64Array(CHUNK_SIZE),
-        generation: new Uint32Array(CHUNK_SIZE),
-      });
+    const offset = this.length & OFFSET_MASK;
+    if (offset === 0) {
+      this.chunks.push(columnChunk(FIRST_CAPACITY));
+    } else {
+      const c = this.chunks[this.chunks.length - 1] as ColumnChunk;
+      if (offset >= c.used.length) grow(c, Math.min(CHUNK_SIZE, c.used.length * 2));
     }
     return this.length++;
   }
+}
+
+function columnChunk(capacity: number): ColumnChunk {
+  return {
+    used: new Uint8Array(capacity),
+    dims: new Uint32Array(capacity),
+    open: new Uint8Array(capacity),
+    start: new Float64Array(capacity),
+    end: new Float64Array(capacity),
+    generation: new Uint32Array(capacity),
+  };
+}
+
+/** Replaces the chunk's columns (in place: holders of the chunk see the new ones) with larger copies. */
+function grow(c: ColumnChunk, capacity: number): void {
+  const next = columnChunk(capacity);
+  next.used.set(c.used);
+  next.dims.set(c.dims);
+  next.open.set(c.open);
+  next.start.set(c.start);
+  next.end.set(c.end);
+  next.generation.set(c.generation);
+  Object.assign(c, next);
 }

@@ -6,6 +6,10 @@ const SHARDS = 1 << SHARD_BITS;
 const EMPTY = 0;
 const TOMBSTONE = -1;
 const TWO_32 = 4294967296;
+/** Places each shard's table starts with (it doubles as keys arrive). */
+const FIRST_TABLE = 16;
+/** Slots a key chunk starts with; it doubles up to CHUNK_SIZE. */
+const FIRST_CHUNK = 64;
 
 /** Most keys {@link EventIndex.reserve} prepares for, whatever it is asked (about 32 MB of tables). */
 export const RESERVE_CEILING = 2_000_000;
@@ -39,7 +43,7 @@ interface Shard {
 export class EventIndex {
   private readonly chunks: KeyChunk[] = [];
   private readonly shards: Shard[] = Array.from({ length: SHARDS }, () => ({
-    table: new Int32Array(1024),
+    table: new Int32Array(FIRST_TABLE),
     count: 0,
     tombstones: 0,
   }));
@@ -203,17 +207,26 @@ export class EventIndex {
     return c.lo[o] === this.lo && c.t[o] === this.t && c.hi[o] === this.hi;
   }
 
+  /**
+   * The key chunk of `slot`, grown to hold it: chunks start small and double (as the event
+   * columns do), so a small environment's keys cost what it holds.
+   */
   private chunkFor(slot: number): KeyChunk {
     const index = slot >>> CHUNK_BITS;
-    while (this.chunks.length <= index) {
-      this.chunks.push({
-        kind: new Uint8Array(CHUNK_SIZE),
-        hi: new Float64Array(CHUNK_SIZE),
-        lo: new Uint32Array(CHUNK_SIZE),
-        t: new Float64Array(CHUNK_SIZE),
-      });
+    while (this.chunks.length <= index) this.chunks.push(keyChunk(FIRST_CHUNK));
+    const c = this.chunks[index] as KeyChunk;
+    const o = slot & OFFSET_MASK;
+    if (o >= c.kind.length) {
+      let capacity = c.kind.length;
+      while (capacity <= o) capacity *= 2;
+      const next = keyChunk(Math.min(CHUNK_SIZE, capacity));
+      next.kind.set(c.kind);
+      next.hi.set(c.hi);
+      next.lo.set(c.lo);
+      next.t.set(c.t);
+      Object.assign(c, next);
     }
-    return this.chunks[index] as KeyChunk;
+    return c;
   }
 
   /** Rebuilds a shard's table without tombstones, at twice the size when it is filling up. */
@@ -231,6 +244,15 @@ export class EventIndex {
     shard.table = table;
     shard.tombstones = 0;
   }
+}
+
+function keyChunk(capacity: number): KeyChunk {
+  return {
+    kind: new Uint8Array(capacity),
+    hi: new Float64Array(capacity),
+    lo: new Uint32Array(capacity),
+    t: new Float64Array(capacity),
+  };
 }
 
 /** Puts `value` in the first free place of its probe sequence; returns what was there. */

@@ -97,7 +97,7 @@ export class EventStore implements EventCounts {
 
   /** What the store holds room for: event slots (about 50 bytes each) and index places (4 bytes). */
   get capacity(): { slots: number; indexSlots: number } {
-    return { slots: this.columns.chunkCount * CHUNK_SIZE, indexSlots: this.index.tableSlots };
+    return { slots: this.columns.capacity, indexSlots: this.index.tableSlots };
   }
 
   /**

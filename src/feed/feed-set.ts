@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig } from "../config/types.js";
 import type { BackoffPolicy } from "../dynatrace/backoff.js";
 import { DynatraceClient } from "../dynatrace/client.js";
+import { SharedDispatchers } from "../dynatrace/dispatcher.js";
 import { ReadGate } from "../dynatrace/read-gate.js";
 import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
@@ -76,6 +77,8 @@ export function drainedEnvironments(config: AppConfig): EnvironmentConfig[] {
  */
 export class FeedSet {
   private readonly feeds = new Map<string, Feed>();
+  /** One connection pool per tenant origin (and proxy, CA) for all the environments on it. */
+  private readonly dispatchers = new SharedDispatchers();
   private running = false;
 
   constructor(private readonly deps: FeedSetDeps) {}
@@ -186,7 +189,7 @@ export class FeedSet {
       onResponse: (endpoint, code) => d.metrics.apiRequests.inc({ environment: env.name, endpoint, code }),
       // The slices of a full read share the environment's one drain slot and these requests.
       readGate: new ReadGate(readConcurrency),
-      connections: Math.max(4, readConcurrency),
+      dispatchers: this.dispatchers,
     });
     const drainer = new FeedDrainer({
       env,

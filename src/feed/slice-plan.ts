@@ -4,6 +4,24 @@ import type { FeedEvent } from "../dynatrace/feed-event.js";
 export const MIN_SLICE_PAGES = 8;
 
 /**
+ * How many chains pay for themselves, from the first pages of one chain: `wallMs` they took,
+ * `cpuMs` the process spent meanwhile. A chain requests its next page before the current one is
+ * handled, so one chain keeps up while the process is busy at least half the time (a tenant
+ * answering at once, or a process busy with other drains, whose CPU counts here too): more chains
+ * would only hold more pages at once and cost CPU in garbage collection. Idle longer, `k` chains
+ * keep up with a tenant `k` times slower than the CPU per page; four times that is asked for,
+ * because the first pages' CPU overstates the steady cost two- to threefold (compilation and
+ * collector threads count in the process's CPU; bench/sliced-read.ts at 100 ms a page measured a
+ * ratio of 3 where the steady one is over 10), and a latency-bound read loses nothing by an idle
+ * chain. At most `concurrency`.
+ */
+export function chainsWorthRunning(wallMs: number, cpuMs: number, concurrency: number): number {
+  const ratio = wallMs / Math.max(cpuMs, 0.05);
+  if (!(ratio >= 2)) return 1;
+  return Math.min(concurrency, Math.ceil(4 * ratio));
+}
+
+/**
  * One time slice of a full read: its chain reads `[from, upper]` newest first and stops at the
  * first page reaching `lower`. It owns the events that started in `[lower, upper)` (the newest
  * slice up to the read's end, the oldest everything below `upper`, events that started before the

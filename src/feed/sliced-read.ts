@@ -2,6 +2,7 @@ import { DynatraceProtocolError } from "../dynatrace/errors.js";
 import type { FeedEvent, SkipCounts } from "../dynatrace/feed-event.js";
 import {
   account,
+  chainsWorthRunning,
   initialSlices,
   MIN_SLICE_PAGES,
   newSlice,
@@ -35,6 +36,9 @@ export interface SlicedReadOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Pages the first chain reads alone to measure how many chains pay off (the first one included). */
+export const SAMPLE_PAGES = 4;
+
 /** A chain to read: a slice's (owned range counted) or a range read again whole. */
 interface Job {
   slice: Slice | undefined;
@@ -53,8 +57,11 @@ interface Running {
  * Reads `[from, to]` as time slices side by side and yields every page as it arrives (an event
  * returned by two slices comes twice; the store merges by key). The first page (of the whole
  * range) states the count: up to `2 × MIN_SLICE_PAGES` pages, with `concurrency` 1, or with a
- * count beyond `maxPages` pages, its chain is read alone, as an unsliced read. Otherwise the rest
- * of the range is cut into `concurrency` slices, each its own chain; a chain that ends takes the
+ * count beyond `maxPages` pages, its chain is read alone, as an unsliced read. The first page's
+ * wall time against the CPU the process spent meanwhile says how many chains pay off
+ * ({@link chainsWorthRunning}): one for a tenant answering faster than a page costs to handle,
+ * up to `concurrency` for a distant one. The rest of the range is cut into that many slices,
+ * each its own chain; a chain that ends takes the
  * lower half of the largest slice still running ({@link splitLargest}), until none is two
  * `MIN_SLICE_PAGES` long. Once all have ended, the counts the slices' first pages stated are
  * checked against what was read ({@link shortfallRanges}) and the ranges short of events are read
@@ -88,27 +95,45 @@ class ChainSet {
   private pages = 0;
   private chains = 0;
   private pageLimit = Number.POSITIVE_INFINITY;
+  /** Chains run at once: the concurrency, until the first page says fewer pay off. */
+  private width: number;
 
   constructor(
     private readonly open: OpenChain,
     private readonly o: SlicedReadOptions,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.width = o.concurrency;
+  }
 
   async *read(): AsyncGenerator<ChainPage> {
     const { o } = this;
     const newest = newSlice(Number.NEGATIVE_INFINITY, o.to, true);
     this.slices.push(newest);
     this.start({ slice: newest, range: { from: o.from, to: o.to } });
-    const pulled = await (this.running.values().next().value as Running).next;
-    const first = this.unwrap(pulled);
+    const chain = this.running.values().next().value as Running;
+    const first = this.unwrap(await chain.next);
     if (first === undefined) return;
     const total = first.total;
-    const n = sliceCount(total, o);
     account(newest, first.events, total);
-    // Before the chain's next page arrives, so its stop test already sees its lower bound.
-    if (n >= 2) this.plan(newest, total as number, n);
+    let n = sliceCount(total, o.maxPages, o.pageSize, o.concurrency);
+    const clock = { wall: performance.now(), cpu: process.cpuUsage() };
     yield first;
+    // A few more pages of the one chain show how it keeps pace (it requests each next page
+    // before this one is handled): the wall time a page takes against the CPU the process spent.
+    for (let sampled = 1; n >= 2 && sampled < SAMPLE_PAGES; sampled++) {
+      const page = this.unwrap(await chain.next);
+      if (page === undefined) return;
+      account(newest, page.events, page.total);
+      yield { ...page, total: undefined };
+    }
+    if (n >= 2) {
+      const cpu = process.cpuUsage(clock.cpu);
+      const wallMs = performance.now() - clock.wall;
+      this.width = chainsWorthRunning(wallMs, (cpu.user + cpu.system) / 1000, o.concurrency);
+      n = sliceCount(total, o.maxPages, o.pageSize, this.width);
+    }
+    if (n >= 2) this.plan(newest, total as number, n);
     yield* this.merged();
     if (n < 2 || this.fellBack) return;
     this.splitting = false;
@@ -168,7 +193,7 @@ class ChainSet {
 
   /** Starts chains up to the concurrency: queued ones first, then halves of running slices. */
   private refill(): void {
-    while (this.running.size < this.o.concurrency) {
+    while (this.running.size < this.width) {
       let job = this.queue.shift();
       if (job === undefined && this.splitting) {
         const live = [...this.running].flatMap((r) => (r.slice ? [r.slice] : []));
@@ -228,11 +253,11 @@ function pull(run: Running): Promise<Pulled> {
   );
 }
 
-/** Slices to start with: `concurrency` when the stated count makes two slices' worth. */
-function sliceCount(total: number | undefined, o: SlicedReadOptions): number {
+/** Slices to start with: `width` when the stated count makes two slices' worth. */
+function sliceCount(total: number | undefined, maxPages: number, pageSize: number, width: number): number {
   // A count at the FEED_MAX_PAGES cap (see `capped` in feed-pages.ts) may be a lie: read it as before.
-  if (total === undefined || o.concurrency < 2 || total >= o.maxPages * o.pageSize) return 1;
-  const pages = Math.ceil(total / o.pageSize);
+  if (total === undefined || width < 2 || total >= maxPages * pageSize) return 1;
+  const pages = Math.ceil(total / pageSize);
   if (pages < 2 * MIN_SLICE_PAGES) return 1;
-  return Math.min(o.concurrency, Math.floor(pages / MIN_SLICE_PAGES));
+  return Math.min(width, Math.floor(pages / MIN_SLICE_PAGES));
 }

@@ -37,7 +37,7 @@ export function gzipParts(parts: readonly Buffer[]): Buffer {
     if (part.length === 0) continue;
     let deflated = compressed.get(part);
     if (deflated === undefined) {
-      deflated = deflateRawSync(part, { finishFlush: constants.Z_FULL_FLUSH, level: 6 });
+      deflated = deflateRawSync(part, { finishFlush: constants.Z_FULL_FLUSH, level: 1 });
       compressed.set(part, deflated);
     }
     out.push(deflated);

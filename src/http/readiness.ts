@@ -19,12 +19,23 @@ interface FeedEnvironment {
   lastError: { reason: string; status?: number } | null;
 }
 
+/** Environment names a reason lists before it says how many more: a thousand would be 20 KB. */
+const NAMES_IN_REASON = 10;
+
+function names(list: string[]): string {
+  const shown = list.slice(0, NAMES_IN_REASON).join(", ");
+  return list.length > NAMES_IN_REASON ? `${shown} and ${list.length - NAMES_IN_REASON} more` : shown;
+}
+
 /**
  * The feed role: ready once every environment's first drain succeeded and none is overdue (when
- * the drain status reports `overdue`). Upstream errors show as a reason code and status: their
- * text is for the log and the admins (GET / with an admin token), not for an open probe.
+ * the drain status reports `overdue`); `readyCount` of `total` says how far start-up has come.
+ * Upstream errors show as a reason code and status: their text is for the log and the admins
+ * (GET / with an admin token), not for an open probe.
  */
-export function feedReadiness(statuses: DrainStatus[]): RoleVerdict & { environments: FeedEnvironment[] } {
+export function feedReadiness(
+  statuses: DrainStatus[],
+): RoleVerdict & { environments: FeedEnvironment[]; readyCount: number; total: number } {
   const environments = statuses.map((s): FeedEnvironment => {
     const overdue = (s as DrainStatus & { overdue?: boolean }).overdue === true;
     return {
@@ -39,13 +50,18 @@ export function feedReadiness(statuses: DrainStatus[]): RoleVerdict & { environm
   const never = statuses.filter((s) => !s.succeededOnce).map((s) => s.environment);
   const overdue = environments.filter((e) => e.overdue).map((e) => e.environment);
   const reasons = [
-    ...(never.length ? [`first drain has not yet succeeded for: ${never.join(", ")}`] : []),
-    ...(overdue.length ? [`drains overdue for: ${overdue.join(", ")}`] : []),
+    ...(never.length ? [`first drain has not yet succeeded for: ${names(never)}`] : []),
+    ...(overdue.length ? [`drains overdue for: ${names(overdue)}`] : []),
   ];
+  const readyCount = environments.filter((e) => e.ready).length;
   return {
     ready: reasons.length === 0,
-    reason: reasons.length ? reasons.join("; ") : "every environment has drained",
+    reason: reasons.length
+      ? `${readyCount} of ${environments.length} environments ready; ${reasons.join("; ")}`
+      : "every environment has drained",
     environments,
+    readyCount,
+    total: environments.length,
   };
 }
 
@@ -90,6 +106,7 @@ export function readinessHandler(statuses: () => DrainStatus[], relay: Relay): R
       ...(relayRole
         ? { relay: { state: relayRole.relay, ready: relayRole.ready, reason: relayRole.reason } }
         : {}),
+      ...(feed ? { environmentsReady: { ready: feed.readyCount, of: feed.total } } : {}),
       ...(feed ? { environments: feed.environments } : {}),
     });
   };

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Registry } from "prom-client";
 import type { TextFamily } from "./text-family.js";
 
@@ -13,6 +14,27 @@ export interface Exposition {
 }
 
 const queues = new WeakMap<Registry, Promise<unknown>>();
+
+/** prom-client's rendering of one metric (public in its JavaScript, absent from its types). */
+type RendersOne = { getMetricsAsString(metric: unknown): Promise<string> };
+
+/**
+ * What `registry.metrics()` returns, rendered one metric per turn of the event loop: with a
+ * thousand environments prom-client's families hold about 90,000 series and take hundreds of
+ * milliseconds to render, which `metrics()` does in one go (every metric's string is built in
+ * the same run of microtasks). Here the loop waits at most the largest metric. OpenMetrics'
+ * counter names are dropped of `_total` first, as `metrics()` does (the caller restores them).
+ */
+async function renderRegistry(registry: Registry, openMetrics: boolean): Promise<string> {
+  const texts: string[] = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    const m = metric as unknown as { name: string; type: unknown };
+    if (openMetrics && String(m.type) === "counter") m.name = m.name.replace(/_total$/, "");
+    await nextTurn();
+    texts.push(await (registry as unknown as RendersOne).getMetricsAsString(metric));
+  }
+  return openMetrics ? `${texts.join("\n")}\n# EOF\n` : `${texts.join("\n\n")}\n`;
+}
 
 /** True when the Accept header prefers OpenMetrics (as Prometheus' scrape requests do). */
 export function wantsOpenMetrics(accept: string | undefined): boolean {
@@ -32,7 +54,10 @@ export function renderExposition(
 ): Promise<Exposition> {
   const run = async (): Promise<Exposition> => {
     if (!openMetrics) {
-      const parts = [Buffer.from(await registry.metrics()), ...families.map((f) => f.render(false))];
+      const parts = [
+        Buffer.from(await renderRegistry(registry, false)),
+        ...families.map((f) => f.render(false)),
+      ];
       return { contentType: registry.contentType, body: Buffer.concat(parts), parts };
     }
     const counters = registry.getMetricsAsArray().filter((m) => String(m.type) === "counter") as unknown as {
@@ -42,7 +67,7 @@ export function renderExposition(
     const switchable = registry as unknown as { setContentType(type: string): void };
     switchable.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     try {
-      const text = await registry.metrics();
+      const text = await renderRegistry(registry, true);
       // prom-client ends OpenMetrics with `# EOF`; our families go before it.
       const eof = text.lastIndexOf("# EOF");
       const head = Buffer.from(eof < 0 ? text : text.slice(0, eof));

@@ -123,10 +123,10 @@ describe("paging that never ends", () => {
     const status = rig.app.statuses()[0];
     // 50 pages of 150 could hold 7,500 events: the reservation was at most that, and the store
     // gave it back once the read ended with 49 events (the page that broke the bound is not
-    // applied; 16 shards x 1024 places is the floor).
+    // applied; 16 shards x 16 places is the floor, and 49 events take a column chunk of 64).
     assert.equal(status?.eventsTracked, MAX_PAGES - 1);
-    assert.equal(status?.capacity.indexSlots, 16 * 1024);
-    assert.equal(status?.capacity.slots, 65_536);
+    assert.equal(status?.capacity.indexSlots, 16 * 16);
+    assert.equal(status?.capacity.slots, 64);
     assert.ok(rssBytes() - rssBefore < 64 * 1024 * 1024, "RSS grew by less than 64 MB");
   });
 
@@ -144,7 +144,7 @@ describe("paging that never ends", () => {
     assert.equal(await rig.app.drainAll(), true);
     const status = rig.app.statuses()[0];
     assert.equal(status?.eventsTracked, 3);
-    assert.equal(status?.capacity.indexSlots, 16 * 1024, "the reservation for 1.5M was given back");
+    assert.equal(status?.capacity.indexSlots, 16 * 16, "the reservation for 1.5M was given back");
     assert.ok(rssBytes() - rssBefore < 64 * 1024 * 1024, "RSS grew by less than 64 MB");
   });
 

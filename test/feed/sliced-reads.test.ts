@@ -17,8 +17,9 @@ type Api = "v1" | "v2";
 
 async function harness(api: Api, timeFilter: TimeFilter, concurrency: number): Promise<Harness> {
   const h = await startHarness({
-    // A few ms a page, so that the slices' requests are in flight together.
-    sim: { timeFilter, seed: 7, feedLatencyMs: 3 },
+    // Enough ms a page that slices pay off (a page costs a few ms of CPU, a v2 page more), so
+    // that the read measures its way to the full concurrency.
+    sim: { timeFilter, seed: 7, feedLatencyMs: 40 },
     env: {
       DYNATRACE_API_VERSION: api,
       FEED_READ_CONCURRENCY: String(concurrency),

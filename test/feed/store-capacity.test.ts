@@ -25,6 +25,26 @@ function ev(n: number, key = `${n}_1000`): FeedEvent {
   };
 }
 
+describe("store memory follows the store up from small", () => {
+  test("when a store holds twenty events, then it holds room for 64 events and 256 index places, not 65,536", () => {
+    const store = new EventStore(() => 10_000);
+    assert.deepEqual(store.capacity, { slots: 0, indexSlots: 16 * 16 }, "empty");
+    for (let n = 0; n < 20; n++) store.upsert(ev(n), 1);
+    assert.deepEqual(store.capacity, { slots: 64, indexSlots: 16 * 16 });
+  });
+
+  test("when a store grows past a chunk's start, then its room doubles and every event is still found", () => {
+    const store = new EventStore(() => 10_000);
+    for (let n = 0; n < 70_000; n++) store.upsert(ev(n, n % 7 === 0 ? `str-key-${n}` : undefined), 1);
+    assert.equal(store.capacity.slots, 65_536 + 8_192);
+    for (let n = 0; n < 70_000; n++) {
+      assert.equal(store.upsert(ev(n, n % 7 === 0 ? `str-key-${n}` : undefined), 2), -1, `key of ${n}`);
+    }
+    assert.equal(store.sweep(2, 0), 0);
+    assert.equal(store.size, 70_000);
+  });
+});
+
 describe("store memory follows the store down", () => {
   test("when most events are swept, then compaction shrinks the columns and index and keeps every key findable", () => {
     const store = new EventStore(() => 10_000);
@@ -36,7 +56,8 @@ describe("store memory follows the store down", () => {
     assert.equal(store.size, 50_000);
     assert.equal(store.compactIfSparse(), true);
     const after = store.capacity;
-    assert.deepEqual(before, { slots: 4 * 65_536, indexSlots: 16 * 32_768 });
+    // Three full chunks and a fourth grown to hold the last 3,392 events.
+    assert.deepEqual(before, { slots: 3 * 65_536 + 4_096, indexSlots: 16 * 32_768 });
     assert.ok(after.slots === 65_536 && after.indexSlots <= 16 * 16_384, JSON.stringify(after));
     // Every key is still found: upserting them again adds nothing.
     for (let n = 0; n < 200_000; n += 4) {
@@ -69,7 +90,7 @@ describe("store memory follows the store down", () => {
     };
     assert.equal(await rig.app.drainAll(), true);
     const big = rig.app.statuses()[0]?.capacity;
-    assert.equal(big?.slots, 4 * 65_536);
+    assert.equal(big?.slots, 3 * 65_536 + 4_096);
     live = 60_000;
     rig.clock.advance(120_000);
     assert.equal(await rig.app.drainAll(), true);

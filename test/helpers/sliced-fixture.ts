@@ -1,4 +1,5 @@
 import type { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { SAMPLE_PAGES } from "../../src/feed/sliced-read.js";
 import type { TimeFilter } from "../../src/simulator/sim-store.js";
 import { samples } from "./exposition.js";
 import { HOUR, MIN } from "./fixtures.js";
@@ -15,7 +16,8 @@ let nextId = 7_000_000_000_000_000_000n;
  * some start before the window and end in it, some stay open from before it; most span minutes,
  * crossing any boundary), with `lateEnds` 20 more that started hours before the window and ended
  * late in it or are open, and `cluster` events sharing one start time at each place the first
- * slices will be cut. Returns the cuts.
+ * slices will be cut (after the pages the first chain reads alone, when `slices` chains pay off).
+ * Returns the cuts.
  */
 export function seedSliced(
   sim: SimulatedDynatrace,
@@ -39,7 +41,8 @@ export function seedSliced(
   }
   const from = now - WINDOW;
   const result = sim.store.query({ from, to: now }, o.filter);
-  const pos = (result[Math.min(o.pageSize, result.length) - 1] ?? { startTime: now }).startTime;
+  const sampled = Math.min(SAMPLE_PAGES * o.pageSize, result.length);
+  const pos = (result[sampled - 1] ?? { startTime: now }).startTime;
   const span = (pos - from) / o.slices;
   const cuts = Array.from({ length: o.slices - 1 }, (_, i) => Math.floor(from + span * (i + 1)));
   for (const startTime of cuts) {
