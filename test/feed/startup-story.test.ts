@@ -25,11 +25,11 @@ describe("the log tells the story", () => {
     const [relay] = h.logs.find("relay on:");
     assert.match(
       String(relay?.msg),
-      /v1 \/api\/v1\/events, v2 \/api\/v2\/events\/ingest, alertmanager \/api\/v1\/alertmanager, native \/api\/v1\/alarms/,
+      /v1 \/api\/v1\/events, v2 \/api\/v2\/events\/ingest, alertmanager \/api\/v1\/alertmanager, grafana \/api\/v1\/grafana, native \/api\/v1\/alarms/,
     );
     assert.match(
       String(relay?.msg),
-      new RegExp(`outbox in ${h.dataDir}; pushes with v2 ingest; problem lifecycle on for alertmanager$`),
+      new RegExp(`outbox in ${h.dataDir}; pushes with v2 ingest; problem lifecycle on for alertmanager, grafana$`),
     );
     assert.ok(!h.logs.text.includes(h.sim.token), "the tenant token is in no line");
     assert.ok(!h.logs.text.includes(h.relayToken), "the relay token is in no line");
