@@ -29,7 +29,9 @@ describe("the log tells the story", () => {
     );
     assert.match(
       String(relay?.msg),
-      new RegExp(`outbox in ${h.dataDir}; pushes with v2 ingest; problem lifecycle on for alertmanager, grafana$`),
+      new RegExp(
+        `outbox in ${h.dataDir}; pushes with v2 ingest; problem lifecycle on for alertmanager, grafana$`,
+      ),
     );
     assert.ok(!h.logs.text.includes(h.sim.token), "the tenant token is in no line");
     assert.ok(!h.logs.text.includes(h.relayToken), "the relay token is in no line");
