@@ -13,6 +13,11 @@ export interface EnqueueResult {
 export interface Offer {
   environment: string;
   alarms: OutboundAlarm[];
+  /**
+   * Writes of other tables that belong with these alarms (the problem lifecycle's), run in the
+   * same transaction right after them: should it throw, neither is stored and the offer fails.
+   */
+  alongside?: () => void;
 }
 
 /** What a commit writes: the outbox's side of a batch, run inside its transaction. */
@@ -57,9 +62,9 @@ export class GroupCommit {
   ) {}
 
   /** Resolves once the offer is on disk; rejects with OutboxUnavailableError when it is not. */
-  offer(environment: string, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
+  offer(environment: string, alarms: OutboundAlarm[], alongside?: () => void): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ environment, alarms, resolve, reject });
+      this.pending.push({ environment, alarms, alongside, resolve, reject });
       this.schedule();
     });
   }

@@ -65,7 +65,9 @@ export class Outbox implements OutboxGauges {
     this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed);
     this.statements = prepareOutboxStatements(this.db);
     this.dedupe = new DedupeWindow(this.statements, options.dedupeWindowMs);
-    const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit);
+    const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit, (fn) =>
+      this.db.transaction(fn)(),
+    );
     this.commits = new GroupCommit(this.db, writer, options.clock);
     this.probe = new WritableProbe(
       () => {
@@ -81,10 +83,11 @@ export class Outbox implements OutboxGauges {
   /**
    * Stores the alarms that are not duplicates, durably, together with whatever else was offered in
    * the same turn of the event loop. Rejects with OutboxUnavailableError when the queue is full or
-   * the disk fails; then none of these alarms is stored.
+   * the disk fails; then none of these alarms is stored. `alongside` writes what belongs with the
+   * alarms in the same transaction (`Offer.alongside` in group-commit.ts).
    */
-  enqueue(environment: string, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
-    return this.commits.offer(environment, alarms);
+  enqueue(environment: string, alarms: OutboundAlarm[], alongside?: () => void): Promise<EnqueueResult> {
+    return this.commits.offer(environment, alarms, alongside);
   }
 
   /**

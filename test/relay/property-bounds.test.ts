@@ -24,9 +24,13 @@ const V1 = {
 
 describe("relay intake: properties within Dynatrace's limits", () => {
   test("when a v1 push carries 60,000 custom properties, then it is refused 400 naming the limit, and nothing is queued", async () => {
-    h = await startHarness({ relay: true });
-    const post = (body: unknown) =>
-      request(h?.app.http).post("/api/v1/events").set("Authorization", `Bearer ${h?.relayToken}`).send(body);
+    const harness = await startHarness({ relay: true });
+    h = harness;
+    const post = (body: object) =>
+      request(harness.app.http)
+        .post("/api/v1/events")
+        .set("Authorization", `Bearer ${harness.relayToken}`)
+        .send(body);
     const many = await post({ ...V1, customProperties: properties(60_000) }).expect(400);
     assert.equal(many.body.error.code, 400);
     assert.match(many.body.error.message, /customProperties: at most 100 properties/);
