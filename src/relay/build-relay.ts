@@ -7,11 +7,16 @@ import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
+import { DataDirLockedError } from "./data-dir-lock.js";
 import { DeadLetterService } from "./dead-letter-service.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
 import { Outbox, type QueuedAlarm } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
+
+/** What to do about a data directory another exporter holds. */
+const ONE_EXPORTER_PER_DIR =
+  "each exporter needs a RELAY_DATA_DIR of its own (two would send every alarm twice); stop the other one first";
 
 /** The relay's parts, for the composition root to start and stop. */
 export interface RelayParts {
@@ -51,6 +56,8 @@ export function buildRelay(
         logger: deps.logger,
       });
     } catch (err) {
+      if (err instanceof DataDirLockedError)
+        throw new ConfigError("RELAY_DATA_DIR", `${err.message}: ${ONE_EXPORTER_PER_DIR}`);
       throw new ConfigError(
         "RELAY_DATA_DIR",
         `cannot open the outbox in ${config.relay.dataDir}: ${(err as Error).message}`,

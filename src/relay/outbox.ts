@@ -4,6 +4,7 @@ import { createLogger, type Logger } from "../log/logger.js";
 import type { OutboxGauges } from "../metrics/relay-view.js";
 import type { OutboundAlarm } from "./alarm.js";
 import { type Checkpointer, offloadCheckpoints } from "./checkpointer.js";
+import { DataDirLock } from "./data-dir-lock.js";
 import { DeadLetterTable } from "./dead-letters.js";
 import { DedupeWindow } from "./dedupe-window.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
@@ -44,6 +45,7 @@ export class Outbox implements OutboxGauges {
   private deadLetterTableOf: DeadLetterTable | undefined;
   private closed = false;
   private readonly probe: WritableProbe;
+  private readonly lock: DataDirLock;
   /** What opening the file found: damage, salvage, alarms lost. */
   readonly opened: OutboxOpenReport;
 
@@ -58,8 +60,16 @@ export class Outbox implements OutboxGauges {
     },
   ) {
     const logger = options.logger ?? createLogger("silent");
-    // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
-    const opened = openOutboxIn(dataDir, { logger, now: options.clock(), prepare: prepareOutboxFile });
+    // First the directory's lock: a second exporter here would send every alarm twice.
+    this.lock = DataDirLock.acquire(dataDir, options.clock());
+    let opened: ReturnType<typeof openOutboxIn>;
+    try {
+      // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
+      opened = openOutboxIn(dataDir, { logger, now: options.clock(), prepare: prepareOutboxFile });
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     this.db = opened.db;
     this.opened = opened.report;
     this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed);
@@ -198,9 +208,12 @@ export class Outbox implements OutboxGauges {
   /** Writes what is pending, then closes the database. */
   close(): void {
     this.commits.close();
-    if (!this.closed) this.watcher.stop();
-    this.closed = true;
-    this.db.close();
+    if (!this.closed) {
+      this.watcher.stop();
+      this.closed = true;
+      this.db.close();
+      this.lock.release();
+    }
     void this.checkpointer?.stop();
   }
 
