@@ -9,6 +9,7 @@ import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
 import { DataDirLockedError } from "./data-dir-lock.js";
 import { DeadLetterService } from "./dead-letter-service.js";
+import { warnIfQueuesMayNotFit } from "./disk-budget.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
 import { Outbox, type QueuedAlarm } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
@@ -64,6 +65,8 @@ export function buildRelay(
       );
     }
   }
+  if (outbox)
+    warnIfQueuesMayNotFit(config.relay.dataDir, config.relay.queueLimit, names.length, 0, deps.logger);
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
   const hooks: {

@@ -22,11 +22,21 @@ export class Checkpointer {
 
   constructor(
     file: string,
-    options: { intervalMs: number; onError: (message: string) => void; onExit: () => void },
+    options: {
+      intervalMs: number;
+      /** Default {@link WAL_LIMIT_BYTES}. */
+      walLimitBytes?: number;
+      onError: (message: string) => void;
+      onExit: () => void;
+    },
   ) {
     this.worker = new Worker(RUNNING_TS ? TSX_BOOTSTRAP : WORKER_URL, {
       eval: RUNNING_TS,
-      workerData: { file, intervalMs: options.intervalMs } satisfies CheckpointWorkerData,
+      workerData: {
+        file,
+        intervalMs: options.intervalMs,
+        walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
+      } satisfies CheckpointWorkerData,
     });
     this.worker.on("message", (m: CheckpointWorkerMessage) => {
       options.onError(m.error);
@@ -51,6 +61,12 @@ export class Checkpointer {
 }
 
 /**
+ * The WAL size kept between bursts: larger, it is truncated once checkpointed (docs/relay.md's
+ * disk figures). 16 MiB holds several seconds of the fastest intake measured.
+ */
+export const WAL_LIMIT_BYTES = 16 * 2 ** 20;
+
+/**
  * Hands the WAL checkpoints of `db`, the writer's connection to `file`, to a {@link Checkpointer};
  * should its thread fail or exit, the writer takes them back (SQLite's automatic checkpoints), so
  * the WAL never grows without bound. Undefined when no worker could be started: the writer then
@@ -60,12 +76,20 @@ export function offloadCheckpoints(
   db: Database.Database,
   file: string,
   isClosed: () => boolean,
+  walLimitBytes = WAL_LIMIT_BYTES,
 ): Checkpointer | undefined {
+  // The writer truncates a WAL over the limit whenever it starts it over (after a checkpoint).
+  db.pragma(`journal_size_limit = ${walLimitBytes}`);
   const takeBack = () => {
     if (!isClosed()) db.pragma("wal_autocheckpoint = 1000");
   };
   try {
-    const c = new Checkpointer(file, { intervalMs: 1000, onError: takeBack, onExit: takeBack });
+    const c = new Checkpointer(file, {
+      intervalMs: 1000,
+      walLimitBytes,
+      onError: takeBack,
+      onExit: takeBack,
+    });
     db.pragma("wal_autocheckpoint = 0");
     return c;
   } catch {

@@ -57,6 +57,8 @@ export class Outbox implements OutboxGauges {
       queueLimit: number;
       /** Where a damaged or vanished outbox is reported (default: silent). */
       logger?: Logger;
+      /** The WAL size kept after checkpoints (default WAL_LIMIT_BYTES, checkpointer.ts). */
+      walLimitBytes?: number;
     },
   ) {
     const logger = options.logger ?? createLogger("silent");
@@ -72,7 +74,7 @@ export class Outbox implements OutboxGauges {
     }
     this.db = opened.db;
     this.opened = opened.report;
-    this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed);
+    this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed, options.walLimitBytes);
     this.statements = prepareOutboxStatements(this.db);
     this.dedupe = new DedupeWindow(this.statements, options.dedupeWindowMs);
     const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit, (fn) =>
