@@ -68,6 +68,7 @@ export function buildRelay(
   if (outbox)
     warnIfQueuesMayNotFit(config.relay.dataDir, config.relay.queueLimit, names.length, 0, deps.logger);
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  if (outbox) buryOrphans(outbox, names, metrics, deps.logger);
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
   const hooks: {
     delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
@@ -135,6 +136,23 @@ export function buildRelay(
   outbox?.onExternalChange(() => wake());
   const deadLetters = outbox && new DeadLetterService(outbox, metrics, deps.logger, deps.clock, wake);
   return { relay, outbox, senders, deadLetters, lifecycle };
+}
+
+/**
+ * At start: alarms queued for environments the configuration no longer has become dead letters
+ * (reason `orphaned`), counted and logged once with the counts per environment. The relay's list
+ * of environments changes only at a restart (a reload keeps its senders), so this is the one place.
+ */
+function buryOrphans(outbox: Outbox, names: string[], metrics: RelayMetrics, logger: Logger): void {
+  const orphaned = outbox.orphan(names);
+  const entries = Object.entries(orphaned);
+  if (entries.length === 0) return;
+  for (const [environment, n] of entries) metrics.deadLetters.inc({ environment }, n);
+  const first = entries[0]?.[0] ?? "";
+  logger.error(
+    { orphaned },
+    `relay alarms queued for environments no longer configured were moved to the dead letters (reason orphaned): ${entries.map(([e, n]) => `${n} of ${e}`).join(", ")}; replay them once the environment is back, or elsewhere with: dead-letters replay --environment ${first} --to <environment>`,
+  );
 }
 
 /** The mapping part of an environment's `relay` settings (its lifecycle keys are read apart). */

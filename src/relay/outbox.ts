@@ -5,7 +5,7 @@ import type { OutboxGauges } from "../metrics/relay-view.js";
 import type { OutboundAlarm } from "./alarm.js";
 import { type Checkpointer, offloadCheckpoints } from "./checkpointer.js";
 import { DataDirLock } from "./data-dir-lock.js";
-import { DeadLetterTable } from "./dead-letters.js";
+import { type CountsByEnvironment, DeadLetterTable } from "./dead-letters.js";
 import { DedupeWindow } from "./dedupe-window.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
 import { OfferWriter } from "./outbox-offers.js";
@@ -154,6 +154,25 @@ export class Outbox implements OutboxGauges {
       s.remove.run(a.id);
     })();
     this.depths.add(a.environment, -1);
+  }
+
+  /**
+   * Moves the queued alarms of environments not in `configured` (removed or renamed in the
+   * configuration: no sender would ever take them) to the dead letters with reason `orphaned`, in
+   * one transaction; returns how many per environment. Their dedupe key and identity are kept, so
+   * a replay (`--to` another environment) delivers them as they were.
+   */
+  orphan(configured: readonly string[]): CountsByEnvironment {
+    const names = JSON.stringify(configured);
+    const counts: CountsByEnvironment = {};
+    this.db.transaction(() => {
+      for (const { environment, n } of this.statements.orphanCounts.all(names)) counts[environment] = n;
+      if (Object.keys(counts).length === 0) return;
+      this.statements.buryOrphans.run(this.options.clock(), names);
+      this.statements.removeOrphans.run(names);
+    })();
+    this.recount();
+    return counts;
   }
 
   /** Alarms waiting for delivery. */
