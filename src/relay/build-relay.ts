@@ -10,6 +10,7 @@ import { USER_AGENT } from "../version.js";
 import { DataDirLockedError } from "./data-dir-lock.js";
 import { DeadLetterService } from "./dead-letter-service.js";
 import { warnIfQueuesMayNotFit } from "./disk-budget.js";
+import { RESERVE_BYTES } from "./disk-reserve.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
 import { Outbox, type QueuedAlarm } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
@@ -66,7 +67,13 @@ export function buildRelay(
     }
   }
   if (outbox)
-    warnIfQueuesMayNotFit(config.relay.dataDir, config.relay.queueLimit, names.length, 0, deps.logger);
+    warnIfQueuesMayNotFit(
+      config.relay.dataDir,
+      config.relay.queueLimit,
+      names.length,
+      RESERVE_BYTES,
+      deps.logger,
+    );
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
   if (outbox) buryOrphans(outbox, names, metrics, deps.logger);
   // Deliveries are reported to the lifecycle, built below over the senders' clients.

@@ -7,6 +7,7 @@ import { type Checkpointer, offloadCheckpoints } from "./checkpointer.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { type CountsByEnvironment, DeadLetterTable } from "./dead-letters.js";
 import { DedupeWindow } from "./dedupe-window.js";
+import { DiskReserve, RESERVE_BYTES } from "./disk-reserve.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
 import { OfferWriter } from "./outbox-offers.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxIn } from "./outbox-open.js";
@@ -80,9 +81,17 @@ export class Outbox implements OutboxGauges {
     const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit, (fn) =>
       this.db.transaction(fn)(),
     );
-    this.commits = new GroupCommit(this.db, writer, options.clock);
+    const reserve = new DiskReserve(dataDir);
+    if (!reserve.restore())
+      logger.warn(
+        { dataDir, reserveBytes: RESERVE_BYTES },
+        "relay outbox: no room for its disk reserve; should the disk fill, delivered alarms may be sent again after a restart",
+      );
+    this.commits = new GroupCommit(this.db, writer, options.clock, reserve);
     this.probe = new WritableProbe(
       () => {
+        const refusal = this.commits.refusal();
+        if (refusal !== undefined) throw new Error(refusal);
         this.commits.syncFully();
         this.dedupe.probeWrite(this.options.clock());
       },
