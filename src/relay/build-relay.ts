@@ -151,7 +151,14 @@ export function buildRelay(
  * of environments changes only at a restart (a reload keeps its senders), so this is the one place.
  */
 function buryOrphans(outbox: Outbox, names: string[], metrics: RelayMetrics, logger: Logger): void {
-  const orphaned = outbox.orphan(names);
+  let orphaned: Record<string, number>;
+  try {
+    orphaned = outbox.orphan(names);
+  } catch (err) {
+    // A disk that fails here fails deliveries too; they say so. Starting matters more.
+    logger.error({ err: (err as Error).message }, "relay could not look for orphaned alarms at start");
+    return;
+  }
   const entries = Object.entries(orphaned);
   if (entries.length === 0) return;
   for (const [environment, n] of entries) metrics.deadLetters.inc({ environment }, n);

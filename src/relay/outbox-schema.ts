@@ -116,17 +116,6 @@ export function prepareOutboxStatements(db: Database.Database) {
     countAmong: db.prepare<[string], { environment: string; n: number }>(
       "SELECT environment, COUNT(*) AS n FROM outbox WHERE id IN (SELECT value FROM json_each(?)) GROUP BY environment",
     ),
-    /** Queued alarms per environment outside a JSON array of names. */
-    orphanCounts: db.prepare<[string], { environment: string; n: number }>(
-      "SELECT environment, COUNT(*) AS n FROM outbox WHERE environment NOT IN (SELECT value FROM json_each(?)) GROUP BY environment",
-    ),
-    buryOrphans: db.prepare(
-      `INSERT INTO dead_letters (id, environment, source, dedupe_key, api, payload, created_at, identity, failed_at, attempts, reason, error)
-       SELECT id, environment, source, dedupe_key, api, payload, created_at, COALESCE(identity, dedupe_key), ?, attempts, 'orphaned',
-         'environment "' || environment || '" is no longer configured (removed or renamed); replay it once it is back, or with --to another environment'
-       FROM outbox WHERE environment NOT IN (SELECT value FROM json_each(?))`,
-    ),
-    removeOrphans: db.prepare("DELETE FROM outbox WHERE environment NOT IN (SELECT value FROM json_each(?))"),
     deadCount: db.prepare<[string], { n: number }>(
       "SELECT COUNT(*) AS n FROM dead_letters WHERE environment = ?",
     ),

@@ -10,6 +10,7 @@ import { DedupeWindow } from "./dedupe-window.js";
 import { DiskReserve, RESERVE_BYTES } from "./disk-reserve.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
 import { OfferWriter } from "./outbox-offers.js";
+import { buryOrphans } from "./outbox-orphans.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxIn } from "./outbox-open.js";
 import {
   type OutboxStatements,
@@ -166,20 +167,11 @@ export class Outbox implements OutboxGauges {
   }
 
   /**
-   * Moves the queued alarms of environments not in `configured` (removed or renamed in the
-   * configuration: no sender would ever take them) to the dead letters with reason `orphaned`, in
-   * one transaction; returns how many per environment. Their dedupe key and identity are kept, so
-   * a replay (`--to` another environment) delivers them as they were.
+   * Moves the queued alarms of environments not in `configured` to the dead letters with reason
+   * `orphaned` (outbox-orphans.ts); returns how many per environment.
    */
   orphan(configured: readonly string[]): CountsByEnvironment {
-    const names = JSON.stringify(configured);
-    const counts: CountsByEnvironment = {};
-    this.db.transaction(() => {
-      for (const { environment, n } of this.statements.orphanCounts.all(names)) counts[environment] = n;
-      if (Object.keys(counts).length === 0) return;
-      this.statements.buryOrphans.run(this.options.clock(), names);
-      this.statements.removeOrphans.run(names);
-    })();
+    const counts = buryOrphans(this.db, configured, this.options.clock());
     this.recount();
     return counts;
   }
