@@ -12,6 +12,9 @@ export interface CheckpointWorkerData {
   walLimitBytes: number;
 }
 
+/** What the Checkpointer tells the worker. */
+export type CheckpointWorkerCommand = "pause" | "resume" | "stop";
+
 /** Messages the worker posts back: a checkpoint that failed, with SQLite's message. */
 export interface CheckpointWorkerMessage {
   error: string;
@@ -45,10 +48,19 @@ const checkpoint = () => {
     } satisfies CheckpointWorkerMessage);
   }
 };
-const timer = setInterval(checkpoint, intervalMs);
-// Any message means stop: one last checkpoint, then close. The explicit exit ends the thread even
-// when a module loader (tsx in tests) keeps a handle of its own open.
-port.once("message", () => {
+/** Paused while the disk is full: a checkpoint grows the database file into the outbox's reserve. */
+let paused = false;
+const timer = setInterval(() => {
+  if (!paused) checkpoint();
+}, intervalMs);
+// "pause" and "resume" switch the timer's checkpoints; anything else means stop: one last
+// checkpoint, then close. The explicit exit ends the thread even when a module loader (tsx in
+// tests) keeps a handle of its own open.
+port.on("message", (m: CheckpointWorkerCommand) => {
+  if (m === "pause" || m === "resume") {
+    paused = m === "pause";
+    return;
+  }
   clearInterval(timer);
   checkpoint();
   db.close();

@@ -1,6 +1,10 @@
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import type { CheckpointWorkerData, CheckpointWorkerMessage } from "./checkpoint-worker.js";
+import type {
+  CheckpointWorkerCommand,
+  CheckpointWorkerData,
+  CheckpointWorkerMessage,
+} from "./checkpoint-worker.js";
 
 // The worker is a module of its own, type-checked and linted like the rest. From dist/ it is the
 // sibling .js file. Under tsx (tests, the demo) it is .ts, and a worker thread does not inherit
@@ -51,11 +55,19 @@ export class Checkpointer {
     this.worker.unref();
   }
 
+  /**
+   * Stops or restarts the timed checkpoints: while the disk is full they would grow the database
+   * file into the space kept for removals (disk-reserve.ts).
+   */
+  pause(paused: boolean): void {
+    this.worker.postMessage((paused ? "pause" : "resume") satisfies CheckpointWorkerCommand);
+  }
+
   /** Runs a last checkpoint and ends the thread. */
   async stop(): Promise<void> {
     // Held open until the last checkpoint is written, even when nothing else keeps the process up.
     this.worker.ref();
-    this.worker.postMessage("stop");
+    this.worker.postMessage("stop" satisfies CheckpointWorkerCommand);
     await this.exited;
   }
 }

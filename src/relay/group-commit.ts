@@ -45,6 +45,8 @@ export interface SpaceReserve {
   restore(): boolean;
   /** Frees the reserve's space; false when there was none. */
   release(): boolean;
+  /** Told when the disk filled (true) and when the reserve is back (false). */
+  onDiskFull?(full: boolean): void;
 }
 
 /** SQLite's "database or disk is full", as better-sqlite3 or the outbox's own errors carry it. */
@@ -171,6 +173,7 @@ export class GroupCommit {
    */
   private filled(batch: PendingOffer[], removals: number[], err: unknown): void {
     this.diskFull = true;
+    this.reserve?.onDiskFull?.(true);
     this.refuse(
       batch,
       new OutboxUnavailableError(`relay outbox cannot store alarms: ${(err as Error).message}`, {
@@ -182,6 +185,7 @@ export class GroupCommit {
     this.recoverTimer ??= setInterval(() => {
       if (!this.reserve?.restore()) return;
       this.diskFull = false;
+      this.reserve?.onDiskFull?.(false);
       clearInterval(this.recoverTimer);
       this.recoverTimer = undefined;
     }, RETRY_REMOVALS_MS).unref();

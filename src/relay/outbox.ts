@@ -88,7 +88,11 @@ export class Outbox implements OutboxGauges {
         { dataDir, reserveBytes: RESERVE_BYTES },
         "relay outbox: no room for its disk reserve; should the disk fill, delivered alarms may be sent again after a restart",
       );
-    this.commits = new GroupCommit(this.db, writer, options.clock, reserve);
+    this.commits = new GroupCommit(this.db, writer, options.clock, {
+      restore: () => reserve.restore(),
+      release: () => reserve.release(),
+      onDiskFull: (full) => this.checkpointer?.pause(full),
+    });
     this.probe = new WritableProbe(
       () => {
         const refusal = this.commits.refusal();
