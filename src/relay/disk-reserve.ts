@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, statfsSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** The reserve file in RELAY_DATA_DIR. */
@@ -9,6 +19,11 @@ export const RESERVE_FILE = "relay-outbox.reserve";
  * thousands of removals between two checkpoints.
  */
 export const RESERVE_BYTES = 4 * 2 ** 20;
+
+/** What a released reserve keeps for the next start. */
+const REMNANT_BYTES = 512 * 1024;
+/** Free space below which the start deletes the remnant. */
+const ROOM_TO_OPEN_BYTES = 1024 * 1024;
 
 /**
  * A file of zeros kept beside the outbox, so that removals of delivered alarms can always be
@@ -61,11 +76,23 @@ export class DiskReserve {
     }
   }
 
-  /** Deletes the reserve, giving its space to the outbox; false when there was none to give. */
+  /**
+   * Gives the reserve's space to the outbox, but for {@link REMNANT_BYTES} kept for the next
+   * start ({@link makeRoomToOpen}); false when there was none to give.
+   */
   release(): boolean {
     const had = this.held();
-    rmSync(this.file, { force: true });
+    if (had) truncateSync(this.file, REMNANT_BYTES);
     return had;
+  }
+
+  /**
+   * Before the outbox is opened: on a disk with less than {@link ROOM_TO_OPEN_BYTES} free, deletes
+   * what is left of the reserve, so that SQLite can create its `-shm` and `-wal` files and a
+   * restart on a full disk opens the outbox.
+   */
+  makeRoomToOpen(): void {
+    if (freeBytes(this.dir) < ROOM_TO_OPEN_BYTES) rmSync(this.file, { force: true });
   }
 }
 

@@ -66,6 +66,8 @@ export class Outbox implements OutboxGauges {
     const logger = options.logger ?? createLogger("silent");
     // First the directory's lock: a second exporter here would send every alarm twice.
     this.lock = DataDirLock.acquire(dataDir, options.clock());
+    const reserve = new DiskReserve(dataDir);
+    reserve.makeRoomToOpen();
     let opened: ReturnType<typeof openOutboxIn>;
     try {
       // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
@@ -82,7 +84,6 @@ export class Outbox implements OutboxGauges {
     const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit, (fn) =>
       this.db.transaction(fn)(),
     );
-    const reserve = new DiskReserve(dataDir);
     if (!reserve.restore())
       logger.warn(
         { dataDir, reserveBytes: RESERVE_BYTES },
