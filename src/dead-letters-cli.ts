@@ -11,7 +11,7 @@ import { type DeadLetterSummary, DeadLetterTable } from "./relay/dead-letters.js
 
 /** Usage line of the subcommand, for `--help`. */
 export const DEAD_LETTERS_USAGE =
-  "dead-letters list|show|replay|purge [--environment E] [--since 2h|ISO-time] [--id N] [--data-dir D] [--json] [--limit N] [--all]";
+  "dead-letters list|show|replay|purge [--environment E] [--since 2h|ISO-time] [--id N] [--to E] [--data-dir D] [--json] [--limit N] [--all]";
 
 /** `dead-letters --help`: what each action does and every flag. */
 export const DEAD_LETTERS_HELP = `Usage: dynatrace-events-exporter ${DEAD_LETTERS_USAGE}
@@ -50,6 +50,8 @@ interface Invocation {
   json: boolean;
   all: boolean;
   limit: number;
+  /** replay only: the environment to queue the alarms for instead of their own. */
+  to: string | undefined;
 }
 
 /**
@@ -107,6 +109,7 @@ function parseInvocation(argv: string[], env: Record<string, string | undefined>
       since: { type: "string" },
       id: { type: "string" },
       "data-dir": { type: "string" },
+      to: { type: "string" },
       json: { type: "boolean", default: false },
       all: { type: "boolean", default: false },
       limit: { type: "string", default: "100" },
@@ -122,9 +125,14 @@ function parseInvocation(argv: string[], env: Record<string, string | undefined>
   if (action === "purge" && !values.all && !isNarrowing(filter)) {
     throw new UsageError("purge needs a filter (--environment, --since, --id) or --all");
   }
+  const to = values.to;
+  if (to !== undefined && action !== "replay") throw new UsageError("--to goes with replay only");
+  if (to !== undefined && (to === "" || to.length > 128))
+    throw new UsageError("--to needs an environment name");
   return {
     action: action as Action,
     filter,
+    to,
     dataDir: values["data-dir"] || env.RELAY_DATA_DIR || "./data",
     json: values.json ?? false,
     all: values.all ?? false,
@@ -154,11 +162,11 @@ function act(inv: Invocation, table: DeadLetterTable, env: Record<string, string
     }
     case "replay":
     case "purge": {
-      const counts = inv.action === "replay" ? table.replay(inv.filter) : table.purge(inv.filter);
+      const counts = inv.action === "replay" ? table.replay(inv.filter, inv.to) : table.purge(inv.filter);
       const count = Object.values(counts).reduce((a, b) => a + b, 0);
       const action = inv.action === "replay" ? "replayed" : "purged";
       cliLogger(env).info(
-        { action, filter: inv.filter, count, environments: counts, via: "cli" },
+        { action, filter: inv.filter, to: inv.to, count, environments: counts, via: "cli" },
         `dead letters ${action}`,
       );
       out(

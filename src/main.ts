@@ -11,6 +11,7 @@ import type { AppConfig } from "./config/types.js";
 import { runDeadLettersCli } from "./dead-letters-cli.js";
 import { type Demo, demoGrafanaBody, startDemo } from "./demo.js";
 import { createLogger } from "./log/logger.js";
+import { DataDirLock, describeHolder } from "./relay/data-dir-lock.js";
 import { VERSION } from "./version.js";
 
 /** Exit codes: 0 fine, 1 a run that failed (`--once`, `--check-config`), 2 a usage or config error. */
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cli.checkConfig) {
     process.stdout.write(`${JSON.stringify(maskConfig(config), null, 2)}\n`);
+    noteHeldDataDir(config);
     await demo?.stop();
     return 0;
   }
@@ -73,6 +75,19 @@ async function main(argv: string[]): Promise<number> {
   for (const line of unknown) app.logger.warn(line);
   if (cli.once) return runOnce(app, demo);
   return serve(app, config, demo);
+}
+
+/**
+ * `--check-config` beside a running server is normal (checking a new file before a reload), so a
+ * held RELAY_DATA_DIR is a note on stderr, not a failure: a server started now would refuse.
+ */
+function noteHeldDataDir(config: AppConfig): void {
+  if (config.relay.tokens.length === 0 && !config.relay.allowAnonymous) return;
+  const held = DataDirLock.heldBy(config.relay.dataDir);
+  if (!held) return;
+  process.stderr.write(
+    `note: RELAY_DATA_DIR ${config.relay.dataDir} is in use by a running exporter (${describeHolder(held.holder)}); a server started with this configuration would refuse to start until it stops\n`,
+  );
 }
 
 async function runOnce(app: App, demo: Demo | undefined): Promise<number> {

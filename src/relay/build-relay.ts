@@ -7,11 +7,18 @@ import { TokenSource } from "../dynatrace/token-source.js";
 import type { Logger } from "../log/logger.js";
 import { RelayMetrics } from "../metrics/relay-metrics.js";
 import { USER_AGENT } from "../version.js";
+import { DataDirLockedError } from "./data-dir-lock.js";
 import { DeadLetterService } from "./dead-letter-service.js";
+import { warnIfQueuesMayNotFit } from "./disk-budget.js";
+import { RESERVE_BYTES } from "./disk-reserve.js";
 import { buildLifecycle, type LifecycleParts } from "./lifecycle/build-lifecycle.js";
 import { Outbox } from "./outbox.js";
 import { RelayService } from "./relay-service.js";
 import { RelaySender } from "./sender.js";
+
+/** What to do about a data directory another exporter holds. */
+const ONE_EXPORTER_PER_DIR =
+  "each exporter needs a RELAY_DATA_DIR of its own (two would send every alarm twice); stop the other one first";
 
 /** The relay's parts, for the composition root to start and stop. */
 export interface RelayParts {
@@ -51,13 +58,24 @@ export function buildRelay(
         logger: deps.logger,
       });
     } catch (err) {
+      if (err instanceof DataDirLockedError)
+        throw new ConfigError("RELAY_DATA_DIR", `${err.message}: ${ONE_EXPORTER_PER_DIR}`);
       throw new ConfigError(
         "RELAY_DATA_DIR",
         `cannot open the outbox in ${config.relay.dataDir}: ${(err as Error).message}`,
       );
     }
   }
+  if (outbox)
+    warnIfQueuesMayNotFit(
+      config.relay.dataDir,
+      config.relay.queueLimit,
+      names.length,
+      RESERVE_BYTES,
+      deps.logger,
+    );
   const metrics = new RelayMetrics(deps.registry, () => outbox, names, deps.clock);
+  if (outbox) buryOrphans(outbox, names, metrics, deps.logger);
   // Deliveries are reported to the lifecycle, built below over the senders' clients.
   const hooks: Pick<LifecycleParts, "delivered" | "stillWanted" | "refused"> = {};
   const senders = outbox
@@ -124,6 +142,30 @@ export function buildRelay(
   outbox?.onExternalChange(() => wake());
   const deadLetters = outbox && new DeadLetterService(outbox, metrics, deps.logger, deps.clock, wake);
   return { relay, outbox, senders, deadLetters, lifecycle };
+}
+
+/**
+ * At start: alarms queued for environments the configuration no longer has become dead letters
+ * (reason `orphaned`), counted and logged once with the counts per environment. The relay's list
+ * of environments changes only at a restart (a reload keeps its senders), so this is the one place.
+ */
+function buryOrphans(outbox: Outbox, names: string[], metrics: RelayMetrics, logger: Logger): void {
+  let orphaned: Record<string, number>;
+  try {
+    orphaned = outbox.orphan(names);
+  } catch (err) {
+    // A disk that fails here fails deliveries too; they say so. Starting matters more.
+    logger.error({ err: (err as Error).message }, "relay could not look for orphaned alarms at start");
+    return;
+  }
+  const entries = Object.entries(orphaned);
+  if (entries.length === 0) return;
+  for (const [environment, n] of entries) metrics.deadLetters.inc({ environment }, n);
+  const first = entries[0]?.[0] ?? "";
+  logger.error(
+    { orphaned },
+    `relay alarms queued for environments no longer configured were moved to the dead letters (reason orphaned): ${entries.map(([e, n]) => `${n} of ${e}`).join(", ")}; replay them once the environment is back, or elsewhere with: dead-letters replay --environment ${first} --to <environment>`,
+  );
 }
 
 /** The mapping part of an environment's `relay` settings (its lifecycle keys are read apart). */

@@ -1,5 +1,6 @@
 // Runs in a worker thread started by Checkpointer: its own connection to the outbox database
 // checkpoints the WAL on a timer, off the main event loop.
+import { statSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
@@ -7,30 +8,59 @@ import Database from "better-sqlite3";
 export interface CheckpointWorkerData {
   file: string;
   intervalMs: number;
+  /** A WAL larger than this is truncated once a checkpoint has caught up with it. */
+  walLimitBytes: number;
 }
+
+/** What the Checkpointer tells the worker. */
+export type CheckpointWorkerCommand = "pause" | "resume" | "stop";
 
 /** Messages the worker posts back: a checkpoint that failed, with SQLite's message. */
 export interface CheckpointWorkerMessage {
   error: string;
 }
 
-const { file, intervalMs } = workerData as CheckpointWorkerData;
+const { file, intervalMs, walLimitBytes } = workerData as CheckpointWorkerData;
 const port = parentPort;
 if (!port) throw new Error("checkpoint-worker must run in a worker thread");
 const db = new Database(file, { timeout: 5000 });
+db.pragma(`journal_size_limit = ${walLimitBytes}`);
+
+function walBytes(): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
 const checkpoint = () => {
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
+    const [r] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number; log: number; checkpointed: number }[];
+    // SQLite reuses a WAL file rather than shrinking it: after a burst (a long outage's queue
+    // drained) it would keep its largest size for good. Once everything in it is in the database,
+    // a TRUNCATE checkpoint gives the space back; it holds the writer for a truncate and an fsync.
+    if (r && r.busy === 0 && r.checkpointed === r.log && walBytes() > walLimitBytes)
+      db.pragma("wal_checkpoint(TRUNCATE)");
   } catch (err) {
     port.postMessage({
       error: err instanceof Error ? err.message : String(err),
     } satisfies CheckpointWorkerMessage);
   }
 };
-const timer = setInterval(checkpoint, intervalMs);
-// Any message means stop: one last checkpoint, then close. The explicit exit ends the thread even
-// when a module loader (tsx in tests) keeps a handle of its own open.
-port.once("message", () => {
+/** Paused while the disk is full: a checkpoint grows the database file into the outbox's reserve. */
+let paused = false;
+const timer = setInterval(() => {
+  if (!paused) checkpoint();
+}, intervalMs);
+// "pause" and "resume" switch the timer's checkpoints; anything else means stop: one last
+// checkpoint, then close. The explicit exit ends the thread even when a module loader (tsx in
+// tests) keeps a handle of its own open.
+port.on("message", (m: CheckpointWorkerCommand) => {
+  if (m === "pause" || m === "resume") {
+    paused = m === "pause";
+    return;
+  }
   clearInterval(timer);
   checkpoint();
   db.close();

@@ -1,6 +1,10 @@
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import type { CheckpointWorkerData, CheckpointWorkerMessage } from "./checkpoint-worker.js";
+import type {
+  CheckpointWorkerCommand,
+  CheckpointWorkerData,
+  CheckpointWorkerMessage,
+} from "./checkpoint-worker.js";
 
 // The worker is a module of its own, type-checked and linted like the rest. From dist/ it is the
 // sibling .js file. Under tsx (tests, the demo) it is .ts, and a worker thread does not inherit
@@ -22,11 +26,21 @@ export class Checkpointer {
 
   constructor(
     file: string,
-    options: { intervalMs: number; onError: (message: string) => void; onExit: () => void },
+    options: {
+      intervalMs: number;
+      /** Default {@link WAL_LIMIT_BYTES}. */
+      walLimitBytes?: number;
+      onError: (message: string) => void;
+      onExit: () => void;
+    },
   ) {
     this.worker = new Worker(RUNNING_TS ? TSX_BOOTSTRAP : WORKER_URL, {
       eval: RUNNING_TS,
-      workerData: { file, intervalMs: options.intervalMs } satisfies CheckpointWorkerData,
+      workerData: {
+        file,
+        intervalMs: options.intervalMs,
+        walLimitBytes: options.walLimitBytes ?? WAL_LIMIT_BYTES,
+      } satisfies CheckpointWorkerData,
     });
     this.worker.on("message", (m: CheckpointWorkerMessage) => {
       options.onError(m.error);
@@ -41,14 +55,28 @@ export class Checkpointer {
     this.worker.unref();
   }
 
+  /**
+   * Stops or restarts the timed checkpoints: while the disk is full they would grow the database
+   * file into the space kept for removals (disk-reserve.ts).
+   */
+  pause(paused: boolean): void {
+    this.worker.postMessage((paused ? "pause" : "resume") satisfies CheckpointWorkerCommand);
+  }
+
   /** Runs a last checkpoint and ends the thread. */
   async stop(): Promise<void> {
     // Held open until the last checkpoint is written, even when nothing else keeps the process up.
     this.worker.ref();
-    this.worker.postMessage("stop");
+    this.worker.postMessage("stop" satisfies CheckpointWorkerCommand);
     await this.exited;
   }
 }
+
+/**
+ * The WAL size kept between bursts: larger, it is truncated once checkpointed (docs/relay.md's
+ * disk figures). 16 MiB holds several seconds of the fastest intake measured.
+ */
+export const WAL_LIMIT_BYTES = 16 * 2 ** 20;
 
 /**
  * Hands the WAL checkpoints of `db`, the writer's connection to `file`, to a {@link Checkpointer};
@@ -60,12 +88,20 @@ export function offloadCheckpoints(
   db: Database.Database,
   file: string,
   isClosed: () => boolean,
+  walLimitBytes = WAL_LIMIT_BYTES,
 ): Checkpointer | undefined {
+  // The writer truncates a WAL over the limit whenever it starts it over (after a checkpoint).
+  db.pragma(`journal_size_limit = ${walLimitBytes}`);
   const takeBack = () => {
     if (!isClosed()) db.pragma("wal_autocheckpoint = 1000");
   };
   try {
-    const c = new Checkpointer(file, { intervalMs: 1000, onError: takeBack, onExit: takeBack });
+    const c = new Checkpointer(file, {
+      intervalMs: 1000,
+      walLimitBytes,
+      onError: takeBack,
+      onExit: takeBack,
+    });
     db.pragma("wal_autocheckpoint = 0");
     return c;
   } catch {

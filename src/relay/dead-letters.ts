@@ -75,20 +75,26 @@ export class DeadLetterTable {
 
   /**
    * Moves the matching dead letters to the END of the queue as new outbox rows (new ids, so after
-   * everything queued), in id order: dedupe key (and identity, where the schema has one) kept,
-   * attempts 0, due now, and accepted now, so RELAY_MAX_AGE counts from the replay.
+   * everything queued), in id order: dedupe key and delivery identity kept, attempts 0, due now,
+   * and accepted now, so RELAY_MAX_AGE counts from the replay. With `to`, they are queued for that
+   * environment instead of their own (alarms of a removed or renamed one); counts are then `to`'s.
    */
-  replay(filter: DeadLetterFilter): CountsByEnvironment {
+  replay(filter: DeadLetterFilter, to?: string): CountsByEnvironment {
     const { into, from } = this.replayColumns;
+    const source = to === undefined ? from : from.replace(/\benvironment\b/, "? AS environment");
     const move = this.db.prepare(
-      `INSERT INTO outbox (${into}, created_at, attempts, next_attempt_at) SELECT ${from}, ?, 0, ? FROM dead_letters WHERE id = ?`,
+      `INSERT INTO outbox (${into}, created_at, attempts, next_attempt_at) SELECT ${source}, ?, 0, ? FROM dead_letters WHERE id = ?`,
     );
     const drop = this.db.prepare("DELETE FROM dead_letters WHERE id = ?");
-    return this.inChunks(filter, (row) => {
+    const counts = this.inChunks(filter, (row) => {
       const now = this.clock();
-      move.run(now, now, row.id);
+      if (to === undefined) move.run(now, now, row.id);
+      else move.run(to, now, now, row.id);
       drop.run(row.id);
     });
+    if (to === undefined) return counts;
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return total > 0 ? { [to]: total } : {};
   }
 
   /** Deletes the matching dead letters. */

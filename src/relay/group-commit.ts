@@ -13,6 +13,11 @@ export interface EnqueueResult {
 export interface Offer {
   environment: string;
   alarms: OutboundAlarm[];
+  /**
+   * Writes of other tables that belong with these alarms (the problem lifecycle's), run in the
+   * same transaction right after them: should it throw, neither is stored and the offer fails.
+   */
+  alongside?: () => void;
 }
 
 /** What a commit writes: the outbox's side of a batch, run inside its transaction. */
@@ -34,6 +39,21 @@ interface PendingOffer extends Offer {
   reject: (err: Error) => void;
 }
 
+/** Space a full disk gives back for removals (disk-reserve.ts's DiskReserve). */
+export interface SpaceReserve {
+  /** Writes the reserve again; false while there is no room. */
+  restore(): boolean;
+  /** Frees the reserve's space; false when there was none. */
+  release(): boolean;
+  /** Told when the disk filled (true) and when the reserve is back (false). */
+  onDiskFull?(full: boolean): void;
+}
+
+/** SQLite's "database or disk is full", as better-sqlite3 or the outbox's own errors carry it. */
+function isDiskFull(err: unknown): boolean {
+  return (err as { code?: unknown }).code === "SQLITE_FULL";
+}
+
 /** After a failed commit, removals are written again this much later. */
 const RETRY_REMOVALS_MS = 1000;
 
@@ -49,17 +69,29 @@ export class GroupCommit {
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private synchronous: "FULL" | "NORMAL" = "FULL";
+  /** The disk filled and the reserve was given up: offers wait until it is back. */
+  private diskFull = false;
+  private recoverTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writer: BatchWriter,
     private readonly clock: () => number,
+    /** Space kept for removals (disk-reserve.ts); without it a full disk blocks them too. */
+    private readonly reserve?: SpaceReserve,
   ) {}
 
+  /** Why offers are refused without trying, or undefined (the readiness probe's answer too). */
+  refusal(): string | undefined {
+    return this.diskFull
+      ? "the disk is full: only deliveries are recorded until there is room for the outbox's reserve again"
+      : undefined;
+  }
+
   /** Resolves once the offer is on disk; rejects with OutboxUnavailableError when it is not. */
-  offer(environment: string, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
+  offer(environment: string, alarms: OutboundAlarm[], alongside?: () => void): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ environment, alarms, resolve, reject });
+      this.pending.push({ environment, alarms, alongside, resolve, reject });
       this.schedule();
     });
   }
@@ -83,6 +115,7 @@ export class GroupCommit {
   /** Writes what is pending now, and stops retrying. */
   close(): void {
     clearTimeout(this.retryTimer);
+    clearInterval(this.recoverTimer);
     this.flush();
   }
 
@@ -95,10 +128,16 @@ export class GroupCommit {
   /** Writes every pending offer and removal in one transaction, then answers each offer. */
   private flush(): void {
     this.flushScheduled = false;
-    const batch = this.pending;
+    let batch = this.pending;
     const removals = this.removals;
     this.pending = [];
     this.removals = [];
+    const refusal = this.refusal();
+    if (refusal !== undefined) {
+      // The reserve's space is the removals': an offer would take it and block them again.
+      this.refuse(batch, new OutboxUnavailableError(`relay outbox cannot store alarms: ${refusal}`));
+      batch = [];
+    }
     if (batch.length === 0 && removals.length === 0) return;
     const now = this.clock();
     let outcomes: (EnqueueResult | OutboxUnavailableError)[];
@@ -113,6 +152,10 @@ export class GroupCommit {
         return this.writer.writeOffers(batch, now);
       })();
     } catch (err) {
+      if (isDiskFull(err) && this.reserve?.release()) {
+        this.filled(batch, removals, err);
+        return;
+      }
       this.failed(batch, removals, err);
       return;
     }
@@ -122,6 +165,34 @@ export class GroupCommit {
       if (outcome instanceof OutboxUnavailableError) p.reject(outcome);
       else p.resolve(outcome);
     });
+  }
+
+  /**
+   * The disk filled: the reserve was deleted, so the removals are written again at once into its
+   * space; offers are refused until the reserve can be written again (tried every second).
+   */
+  private filled(batch: PendingOffer[], removals: number[], err: unknown): void {
+    this.diskFull = true;
+    this.reserve?.onDiskFull?.(true);
+    this.refuse(
+      batch,
+      new OutboxUnavailableError(`relay outbox cannot store alarms: ${(err as Error).message}`, {
+        cause: err,
+      }),
+    );
+    this.removals = removals.concat(this.removals);
+    this.schedule();
+    this.recoverTimer ??= setInterval(() => {
+      if (!this.reserve?.restore()) return;
+      this.diskFull = false;
+      this.reserve?.onDiskFull?.(false);
+      clearInterval(this.recoverTimer);
+      this.recoverTimer = undefined;
+    }, RETRY_REMOVALS_MS).unref();
+  }
+
+  private refuse(batch: PendingOffer[], err: OutboxUnavailableError): void {
+    for (const p of batch) p.reject(err);
   }
 
   /** A commit that failed: every offer refused, the removals kept for a retry. */

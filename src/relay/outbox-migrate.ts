@@ -32,6 +32,11 @@ export const OUTBOX_MIGRATIONS: readonly OutboxMigration[] = [
     adds: "lifecycle_closes.first_missed_at",
     apply: (db) => addColumn(db, "lifecycle_closes", "first_missed_at", "INTEGER"),
   },
+  {
+    // A replay keeps the alarm's delivery identity; older dead letters replay with their dedupe key.
+    adds: "dead_letters.identity, the ordering identity kept for a replay",
+    apply: (db) => addColumn(db, "dead_letters", "identity", "TEXT"),
+  },
 ];
 
 /** Brings an outbox file written by any older version up to the current schema, in place. */

@@ -17,6 +17,8 @@ export class OfferWriter implements BatchWriter {
     private readonly depths: QueueDepths,
     /** RELAY_QUEUE_LIMIT: alarms waiting per environment at most. */
     private readonly queueLimit: number,
+    /** Runs `fn` in a savepoint of the commit's transaction: a throw undoes `fn`'s writes only. */
+    private readonly savepoint: <T>(fn: () => T) => T,
   ) {}
 
   writeOffers(offers: readonly Offer[], now: number): Outcome[] {
@@ -24,7 +26,7 @@ export class OfferWriter implements BatchWriter {
     const added = new Map<string, number>();
     return offers.map((offer) => {
       const earlier = added.get(offer.environment) ?? 0;
-      const outcome = this.store(offer, now, this.depths.of(offer.environment) + earlier);
+      const outcome = this.storeWithAlongside(offer, now, this.depths.of(offer.environment) + earlier);
       if (!(outcome instanceof OutboxUnavailableError))
         added.set(offer.environment, earlier + outcome.accepted);
       return outcome;
@@ -42,6 +44,24 @@ export class OfferWriter implements BatchWriter {
         this.depths.add(offer.environment, outcome.accepted);
     });
     this.dedupe.pruneIfDue(now);
+  }
+
+  /** One offer and the writes that go with it, all or nothing; a failure refuses this offer only. */
+  private storeWithAlongside(offer: Offer, now: number, depth: number): Outcome {
+    const alongside = offer.alongside;
+    if (!alongside) return this.store(offer, now, depth);
+    try {
+      return this.savepoint(() => {
+        const outcome = this.store(offer, now, depth);
+        if (!(outcome instanceof OutboxUnavailableError)) alongside();
+        return outcome;
+      });
+    } catch (err) {
+      return new OutboxUnavailableError(
+        `relay outbox cannot store the alerts' problem lifecycle: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   /** One offer's part of a batch; a full queue refuses this offer only. */

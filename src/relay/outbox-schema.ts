@@ -104,7 +104,7 @@ export function prepareOutboxStatements(db: Database.Database) {
       "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
     ),
     bury: db.prepare(
-      "INSERT INTO dead_letters (id, environment, source, dedupe_key, api, payload, created_at, failed_at, attempts, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO dead_letters (id, environment, source, dedupe_key, api, payload, created_at, identity, failed_at, attempts, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     counts: db.prepare<[], { environment: string; n: number }>(
       "SELECT environment, COUNT(*) AS n FROM outbox GROUP BY environment",
@@ -133,7 +133,7 @@ export function deadLetterRow(
   f: { failedAt: number; attempts: number; reason: string; error: string },
 ) {
   return [
-    ...[a.id, a.environment, a.source, a.dedupeKey, a.api, a.payload, a.createdAt],
+    ...[a.id, a.environment, a.source, a.dedupeKey, a.api, a.payload, a.createdAt, a.identity],
     ...[f.failedAt, f.attempts, f.reason, f.error],
   ] as const;
 }

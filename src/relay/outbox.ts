@@ -4,11 +4,14 @@ import { createLogger, type Logger } from "../log/logger.js";
 import type { OutboxGauges } from "../metrics/relay-view.js";
 import type { OutboundAlarm } from "./alarm.js";
 import { type Checkpointer, offloadCheckpoints } from "./checkpointer.js";
-import { DeadLetterTable } from "./dead-letters.js";
 import { AlarmStates } from "./alarm-states.js";
+import { DataDirLock } from "./data-dir-lock.js";
+import { type CountsByEnvironment, DeadLetterTable } from "./dead-letters.js";
 import { DedupeWindow } from "./dedupe-window.js";
+import { DiskReserve, RESERVE_BYTES } from "./disk-reserve.js";
 import { type EnqueueResult, GroupCommit } from "./group-commit.js";
 import { OfferWriter } from "./outbox-offers.js";
+import { buryOrphans } from "./outbox-orphans.js";
 import { MARKER_FILE, type OutboxOpenReport, openOutboxIn } from "./outbox-open.js";
 import {
   type OutboxStatements,
@@ -45,6 +48,7 @@ export class Outbox implements OutboxGauges {
   private deadLetterTableOf: DeadLetterTable | undefined;
   private closed = false;
   private readonly probe: WritableProbe;
+  private readonly lock: DataDirLock;
   /** What opening the file found: damage, salvage, alarms lost. */
   readonly opened: OutboxOpenReport;
 
@@ -56,24 +60,49 @@ export class Outbox implements OutboxGauges {
       queueLimit: number;
       /** Where a damaged or vanished outbox is reported (default: silent). */
       logger?: Logger;
+      /** The WAL size kept after checkpoints (default WAL_LIMIT_BYTES, checkpointer.ts). */
+      walLimitBytes?: number;
     },
   ) {
     const logger = options.logger ?? createLogger("silent");
-    // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
-    const opened = openOutboxIn(dataDir, { logger, now: options.clock(), prepare: prepareOutboxFile });
+    // First the directory's lock: a second exporter here would send every alarm twice.
+    this.lock = DataDirLock.acquire(dataDir, options.clock());
+    const reserve = new DiskReserve(dataDir);
+    reserve.makeRoomToOpen();
+    let opened: ReturnType<typeof openOutboxIn>;
+    try {
+      // A damaged file is moved aside and salvaged here, before anything reads it (outbox-open.ts).
+      opened = openOutboxIn(dataDir, { logger, now: options.clock(), prepare: prepareOutboxFile });
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     this.db = opened.db;
     this.opened = opened.report;
-    this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed);
+    this.checkpointer = offloadCheckpoints(this.db, opened.file, () => this.closed, options.walLimitBytes);
     this.statements = prepareOutboxStatements(this.db);
     this.dedupe = new DedupeWindow(
       this.statements,
       options.dedupeWindowMs,
       new AlarmStates(this.db, options.dedupeWindowMs),
     );
-    const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit);
-    this.commits = new GroupCommit(this.db, writer, options.clock);
+    const writer = new OfferWriter(this.statements, this.dedupe, this.depths, options.queueLimit, (fn) =>
+      this.db.transaction(fn)(),
+    );
+    if (!reserve.restore())
+      logger.warn(
+        { dataDir, reserveBytes: RESERVE_BYTES },
+        "relay outbox: no room for its disk reserve; should the disk fill, delivered alarms may be sent again after a restart",
+      );
+    this.commits = new GroupCommit(this.db, writer, options.clock, {
+      restore: () => reserve.restore(),
+      release: () => reserve.release(),
+      onDiskFull: (full) => this.checkpointer?.pause(full),
+    });
     this.probe = new WritableProbe(
       () => {
+        const refusal = this.commits.refusal();
+        if (refusal !== undefined) throw new Error(refusal);
         this.commits.syncFully();
         this.dedupe.probeWrite(this.options.clock());
       },
@@ -86,10 +115,11 @@ export class Outbox implements OutboxGauges {
   /**
    * Stores the alarms that are not duplicates, durably, together with whatever else was offered in
    * the same turn of the event loop. Rejects with OutboxUnavailableError when the queue is full or
-   * the disk fails; then none of these alarms is stored.
+   * the disk fails; then none of these alarms is stored. `alongside` writes what belongs with the
+   * alarms in the same transaction (`Offer.alongside` in group-commit.ts).
    */
-  enqueue(environment: string, alarms: OutboundAlarm[]): Promise<EnqueueResult> {
-    return this.commits.offer(environment, alarms);
+  enqueue(environment: string, alarms: OutboundAlarm[], alongside?: () => void): Promise<EnqueueResult> {
+    return this.commits.offer(environment, alarms, alongside);
   }
 
   /**
@@ -144,6 +174,16 @@ export class Outbox implements OutboxGauges {
       s.remove.run(a.id);
     })();
     this.depths.add(a.environment, -1);
+  }
+
+  /**
+   * Moves the queued alarms of environments not in `configured` to the dead letters with reason
+   * `orphaned` (outbox-orphans.ts); returns how many per environment.
+   */
+  orphan(configured: readonly string[]): CountsByEnvironment {
+    const counts = buryOrphans(this.db, configured, this.options.clock());
+    this.recount();
+    return counts;
   }
 
   /** Alarms waiting for delivery. */
@@ -205,9 +245,12 @@ export class Outbox implements OutboxGauges {
   /** Writes what is pending, then closes the database. */
   close(): void {
     this.commits.close();
-    if (!this.closed) this.watcher.stop();
-    this.closed = true;
-    this.db.close();
+    if (!this.closed) {
+      this.watcher.stop();
+      this.closed = true;
+      this.db.close();
+      this.lock.release();
+    }
     void this.checkpointer?.stop();
   }
 

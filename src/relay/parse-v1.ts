@@ -9,6 +9,7 @@ import {
   type V1EventCreation,
 } from "./alarm.js";
 import { netdataAlert } from "./lifecycle/netdata-alert.js";
+import { boundedProperties } from "./property-limits.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 const NEEDS_DESCRIPTION = new Set([
@@ -68,7 +69,7 @@ const eventCreation = z
     start: ms.optional(),
     end: ms.optional(),
     timeoutMinutes: z.number().int().min(1).max(120).optional(),
-    customProperties: z.record(z.string(), z.string().max(4096)).optional(),
+    customProperties: boundedProperties.optional(),
     annotationType: text.optional(),
     annotationDescription: text.optional(),
     deploymentName: text.optional(),

@@ -3,6 +3,7 @@ import { V1_PUSH_EVENT_TYPES } from "../config/types.js";
 import { type Alarm, contentKey, type MappingDefaults, type V1EventCreation } from "./alarm.js";
 import type { V2EventIngest } from "./to-v2.js";
 import { notBlank } from "./parse-v1.js";
+import { boundedProperties } from "./property-limits.js";
 import { InvalidAlarmError } from "./validation-error.js";
 
 /** Event types `POST /api/v2/events/ingest` accepts: v1's, with v2's spelling, plus WARNING. */
@@ -22,10 +23,7 @@ const ingest = z.object({
   endTime: z.number().int().nonnegative().optional(),
   timeout: z.number().int().min(1).max(360).optional(),
   entitySelector: z.string().min(1).max(2000).optional(),
-  properties: z
-    .record(z.string().min(1).max(100), z.string().max(4096))
-    .refine((p) => Object.keys(p).length <= 100, "at most 100 properties")
-    .optional(),
+  properties: boundedProperties.optional(),
 });
 
 /** Validates a body posted to the v2 ingest endpoint. Throws {@link InvalidAlarmError}. */

@@ -99,7 +99,9 @@ export class RelayService implements Relay {
     if (!this.outbox) throw new OutboxUnavailableError("relay is not configured");
     const outbox = this.outbox;
     const result = this.lifecycle
-      ? await this.lifecycle.accept(environment, alarms, (a) => outbox.enqueue(environment, a))
+      ? await this.lifecycle.accept(environment, alarms, (a, alongside) =>
+          outbox.enqueue(environment, a, alongside),
+        )
       : await outbox.enqueue(environment, alarms);
     const { received } = this.metrics;
     if (result.accepted > 0) received.inc({ environment, source, outcome: "accepted" }, result.accepted);

@@ -1,4 +1,5 @@
 import type { V1EventCreation } from "./alarm.js";
+import { PROPERTY_LIMITS } from "./property-limits.js";
 
 /** A v2 ingest body (`POST /api/v2/events/ingest`). */
 export interface V2EventIngest {
@@ -14,9 +15,7 @@ export interface V2EventIngest {
 /** v2's spelling of the v1 event types that differ. */
 const V2_TYPE: Record<string, string> = { RESOURCE_CONTENTION: "RESOURCE_CONTENTION_EVENT" };
 
-const MAX_PROPERTIES = 100;
-const MAX_KEY = 100;
-const MAX_VALUE = 4096;
+const { count: MAX_PROPERTIES, keyLength: MAX_KEY, valueLength: MAX_VALUE } = PROPERTY_LIMITS;
 
 /** Quotes a selector value; inside quotes `~` and `"` are escaped with `~`, as Dynatrace requires. */
 export function selectorValue(s: string): string {

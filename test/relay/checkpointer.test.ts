@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { Checkpointer } from "../../src/relay/checkpointer.js";
+import { Outbox } from "../../src/relay/outbox.js";
 import { until } from "../helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-checkpoint-"));
@@ -37,5 +38,43 @@ describe("WAL checkpointer worker", () => {
     assert.equal(exited, true);
     assert.deepEqual(errors, []);
     db.close();
+  });
+
+  test("when a burst of queued alarms drained, then the outbox's WAL is given back down to its limit", async () => {
+    const dataDir = join(dir, "drained");
+    const limit = 256 * 1024;
+    const outbox = new Outbox(dataDir, {
+      clock: Date.now,
+      dedupeWindowMs: 60_000,
+      queueLimit: 100_000,
+      walLimitBytes: limit,
+    });
+    const wal = join(dataDir, "relay-outbox.sqlite-wal");
+    const info = "x".repeat(2000);
+    for (let i = 0; i < 4000; i += 500) {
+      const alarms = Array.from({ length: 500 }, (_, j) => ({
+        source: "native" as const,
+        dedupeKey: `k${i + j}`,
+        api: "v1" as const,
+        body: {
+          eventType: "CUSTOM_INFO",
+          source: "s",
+          description: info,
+          attachRules: { entityIds: ["HOST-1"] },
+        },
+      }));
+      await outbox.enqueue("test", alarms);
+    }
+    for (const e of outbox.entries("test", 0, 10_000)) {
+      const a = outbox.get(e.id);
+      if (a) outbox.markDelivered(a);
+    }
+    await until(
+      () => outbox.depth("test") === 0 && statSync(wal).size > 4 * limit,
+      5000,
+      "drained, WAL grown",
+    );
+    await until(() => statSync(wal).size <= limit, 15_000, `WAL truncated to at most ${limit} bytes`);
+    outbox.close();
   });
 });

@@ -1,33 +1,13 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { after, describe, test } from "node:test";
 import { request } from "undici";
 import { SimulatedDynatrace } from "../../src/simulator/server.js";
+import { startExporterProcess } from "../helpers/exporter-process.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { until } from "../helpers/wait.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const RELAY_TOKEN = "sigkill-relay-token";
-
-/** Starts the exporter as a child process and resolves with its base URL once it listens. */
-async function startExporter(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /"port":(\d+)[^\n]*"msg":"exporter listening"/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`exporter exited early (${code})`)));
-    setTimeout(() => reject(new Error(`exporter did not start: ${out}`)), 20_000).unref();
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
 
 describe("relay durability", () => {
   const children: ChildProcess[] = [];
@@ -48,7 +28,7 @@ describe("relay durability", () => {
       RELAY_DATA_DIR: scratchDir("dtee-sigkill-"),
       LOG_LEVEL: "info",
     };
-    const first = await startExporter(env);
+    const first = await startExporterProcess(env);
     children.push(first.child);
 
     const acked = new Set<string>();
@@ -80,7 +60,7 @@ describe("relay durability", () => {
     }
     const deliveredBeforeKill = sim.pushed.length;
 
-    const second = await startExporter(env);
+    const second = await startExporterProcess(env);
     children.push(second.child);
     const delivered = () =>
       new Set(sim.pushed.map((p) => (p.customProperties as Record<string, string>).alarm));

@@ -2,7 +2,6 @@ import type { Logger } from "../../log/logger.js";
 import type { OutboundAlarm, UpstreamApi } from "../alarm.js";
 import type { AlarmStates } from "../alarm-states.js";
 import type { EnqueueResult } from "../outbox.js";
-import { OutboxUnavailableError } from "../outbox-errors.js";
 import type { V2EventIngest } from "../to-v2.js";
 import type { AlertFacts } from "./alert-facts.js";
 import { type LifecycleSettings, opensProblem } from "../../config/lifecycle.js";
@@ -59,14 +58,16 @@ export class LifecycleIntake {
   }
 
   /**
-   * Queues the alarms with `enqueue` after applying the lifecycle, then stores the kept-open
-   * alerts and pending closes, all before the caller acknowledges. A resolve that sends no event
-   * counts as accepted (or duplicate within the dedupe window).
+   * Queues the alarms with `enqueue` after applying the lifecycle, and stores the kept-open alerts
+   * and pending closes in the same transaction, before the caller acknowledges: a failed lifecycle
+   * write stores none of the alarms either (503, the agent sends again), so no event goes out for
+   * an alert that is then never refreshed. A resolve that sends no event counts as accepted (or
+   * duplicate within the dedupe window).
    */
   async accept(
     environment: string,
     alarms: OutboundAlarm[],
-    enqueue: (alarms: OutboundAlarm[]) => Promise<EnqueueResult>,
+    enqueue: (alarms: OutboundAlarm[], alongside?: () => void) => Promise<EnqueueResult>,
   ): Promise<EnqueueResult> {
     const settings = this.deps.settingsFor(environment);
     if (this.deps.apiVersion !== "v2" || settings.inputs.length === 0) return enqueue(alarms);
@@ -76,18 +77,10 @@ export class LifecycleIntake {
     // a resolve (which may send no event the outbox could dedupe) as for a firing.
     const unique = firstOfEachKey(alarms);
     for (const alarm of unique) this.plan(environment, settings, alarm, send, steps);
-    const result =
-      send.length > 0 ? await enqueue(send) : { accepted: 0, duplicates: 0, ids: [] as number[] };
-    let duplicates: number;
-    try {
+    let duplicates = 0;
+    const result = await enqueue(send, () => {
       duplicates = this.commit(environment, settings, steps);
-    } catch (err) {
-      // 503: the agent sends again; its alarms are then duplicates, and the lifecycle is stored.
-      throw new OutboxUnavailableError(
-        `relay outbox cannot store the alerts' problem lifecycle: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    });
     // Resolves without an event of their own are counted here; those with one were counted by enqueue.
     const silent = steps.filter((s) => s.kind === "resolve" && !s.sent).length;
     return {
