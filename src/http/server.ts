@@ -97,7 +97,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     if (!checker) throw new Error("createHttpApp: a web config needs a PasswordChecker");
     const guards = [
       clientCertGuard(deps.web),
-      webConfigGuard(deps.web, { checker, limiter: deps.authLimiter }),
+      webConfigGuard(deps.web, { checker, limiter: deps.authLimiter, clock: deps.clock }),
     ];
     app.use((req, res, next) => {
       if (req.path === "/healthz" || req.path === "/readyz") {

@@ -4,8 +4,13 @@ import { WebAccessError } from "./access-error.js";
 import { PasswordCheckerBusyError, type PasswordChecker } from "./password-checker.js";
 import type { WebConfigSource } from "./web-config.js";
 
-/** Verified credentials are remembered for a minute: bcrypt costs ~50-100 ms per check by design. */
-const CACHE_MS = 60_000;
+/** Verified credentials are remembered (bcrypt costs ~50-100 ms per check by design). */
+/**
+ * How long verified credentials pass without a comparison since their last use. Long, and renewed
+ * on every use, so that a scraper already in keeps passing while many addresses guess and the
+ * comparisons queue up; the key covers the stored hash, so a changed password ends it at once.
+ */
+const CACHE_MS = 3_600_000;
 const CACHE_MAX = 1000;
 
 /** Failed attempts per client address; the relay's FailedAuthLimiter fits it. */
@@ -21,6 +26,8 @@ export interface WebAuthDeps {
   checker: PasswordChecker;
   /** Counts failed attempts per address (429 past its limit). */
   limiter: FailureLimiter;
+  /** Time for the verified-credentials cache. */
+  clock: () => number;
 }
 
 const USER_KEY = "webConfigUser";
@@ -38,8 +45,8 @@ export function authenticatedUser(res: Response): string | undefined {
  * to the next request.
  *
  * Guessing is bounded as the relay's tokens are: failed attempts count per client address, and an
- * address past the limit gets 429 without a comparison (credentials verified within the last
- * minute still pass). An unknown user costs a full comparison too, against a configured hash, so
+ * address past the limit gets 429 without a comparison (credentials verified before pass without
+ * one, for an hour since their last use). An unknown user costs a full comparison too, against a configured hash, so
  * the answer's timing does not tell which user names exist.
  */
 export function webConfigGuard(source: WebConfigSource, deps: WebAuthDeps): RequestHandler {
@@ -66,7 +73,11 @@ export function webConfigGuard(source: WebConfigSource, deps: WebAuthDeps): Requ
       res.locals[USER_KEY] = credentials.user;
       next();
     };
-    if ((verified.get(key) ?? 0) > Date.now()) return pass();
+    const now = deps.clock();
+    if ((verified.get(key) ?? 0) > now) {
+      verified.set(key, now + CACHE_MS);
+      return pass();
+    }
     const address = clientAddress(req);
     const wait = deps.limiter.blockedFor(address);
     if (wait > 0) return next(limited(wait));
@@ -75,7 +86,7 @@ export function webConfigGuard(source: WebConfigSource, deps: WebAuthDeps): Requ
       (ok) => {
         if (ok && hash !== undefined) {
           if (verified.size >= CACHE_MAX) verified.clear();
-          verified.set(key, Date.now() + CACHE_MS);
+          verified.set(key, deps.clock() + CACHE_MS);
           return pass();
         }
         deps.limiter.recordFailure(address);

@@ -125,6 +125,27 @@ describe("basic-auth guessing", () => {
     assert.equal((await getFrom(base, "/metrics", "127.0.0.6", basicAuth("prometheus", "x"))).status, 401);
   });
 
+  test("when a scraper's credentials were verified, then they pass without a check for an hour after each use", async () => {
+    const file = join(dir, "web-cache.yml");
+    writeFileSync(file, `basic_auth_users:\n  prometheus: ${bcrypt.hashSync(PASSWORD, 4)}\n`);
+    const h = await startHarness({ env: { WEB_CONFIG_FILE: file } });
+    harnesses.push(h);
+    const base = await h.start();
+    const good = basicAuth("prometheus", PASSWORD);
+    const scrape = async () => (await getFrom(base, "/metrics", "127.0.0.9", good)).status;
+    assert.equal(await scrape(), 200);
+    // The address is now past its failure limit: anything it sends that needs a check gets 429.
+    for (let i = 0; i < 10; i++)
+      await getFrom(base, "/metrics", "127.0.0.9", basicAuth("prometheus", `g${i}`));
+    assert.equal((await getFrom(base, "/metrics", "127.0.0.9", basicAuth("prometheus", "g"))).status, 429);
+    h.clock.advance(50 * 60_000);
+    assert.equal(await scrape(), 200, "used 50 min after the check: still verified");
+    h.clock.advance(50 * 60_000);
+    assert.equal(await scrape(), 200, "100 min after the check, 50 after the last use: still verified");
+    h.clock.advance(61 * 60_000);
+    assert.equal(await scrape(), 429, "idle for over an hour: checked again (and refused here: limited)");
+  });
+
   test("when a user name is unknown, then a wrong password costs as long as for a known user", async () => {
     const base = await exporterWithUser(10);
     const known: number[] = [];
