@@ -61,7 +61,8 @@ export async function* feedPages(
     }
   };
   const concurrency = range.full ? env.readConcurrency : 1;
-  yield* slicedRead(open, { from: range.from, to: range.to, concurrency, pageSize, maxPages, signal });
+  const fixed = env.readSlicing === "fixed";
+  yield* slicedRead(open, { from: range.from, to: range.to, concurrency, fixed, pageSize, maxPages, signal });
   if (v1) return;
   const lookback = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, dimensions };
   for await (const p of readV2Feed(client, { ...lookback, entitySelector, maxPages }, signal)) {
