@@ -15,6 +15,8 @@ import {
 export interface ChainPage {
   events: FeedEvent[];
   skipped: SkipCounts;
+  /** Unreachable events of legacy milliseconds, by millisecond (a range read twice repeats them). */
+  unreadable?: ReadonlyMap<number, number> | undefined;
   total: number | undefined;
 }
 
