@@ -169,4 +169,11 @@ export const FEED = {
     default: "8",
     doc: "Feed requests in flight at once per environment, at most (1 to 64): full reads of 16+ pages are read in time slices side by side, as many as pay off (measured on the first 4 pages: one while the exporter is busy half the time, e.g. a tenant answering at once); 1: page after page; halved on 429, +1 per 16 pages that succeed in a row.",
   }),
+  readSlicing: setting({
+    env: "FEED_READ_SLICING",
+    scope: "both",
+    kind: oneOf(["measured", "fixed"], (v) => `unsupported value ${v} (use measured, fixed)`),
+    default: "measured",
+    doc: "How many time slices a full read of 16+ pages runs side by side: `measured` as many as pay off by the first 4 pages (see FEED_READ_CONCURRENCY), `fixed` always FEED_READ_CONCURRENCY (a distant tenant read from a busy process, where the measure may stay at one). File key `readSlicing`.",
+  }),
 };

@@ -16,6 +16,11 @@ export interface V1Page {
   events: FeedEvent[];
   /** Events on the page that were unusable, by reason; they are skipped, not fatal. */
   skipped: SkipCounts;
+  /**
+   * Events of legacy milliseconds that no documented filter reaches, by millisecond (counted as
+   * `legacy_millisecond` once per read, however often a read returns the millisecond).
+   */
+  unreadable?: ReadonlyMap<number, number>;
   totalEventCount: number | undefined;
   next: V1Continuation;
 }

@@ -21,7 +21,8 @@ interface Answer {
  * its first page shows). Every page read is yielded. What no filter reaches is counted, never
  * guessed: a single entity's events of one type beyond 150 in that millisecond, entities hidden
  * behind a type's first 150, and types the exporter does not know; the last page yielded then
- * carries that count as `skipped.legacy_millisecond`. `spend` is called before each request (it
+ * carries that count in `unreadable`, keyed by the millisecond (a sliced read may read the same
+ * millisecond twice: the drain counts each millisecond once). `spend` is called before each request (it
  * throws when the read's allowance is used up). Each event is yielded once (`seen`).
  */
 export async function* readMillisecond(
@@ -77,11 +78,17 @@ export async function* readMillisecond(
   if (unreadable > 0) {
     yield {
       events: [],
-      skipped: { legacy_millisecond: unreadable },
+      skipped: {},
+      unreadable: new Map([[ms, unreadable]]),
       totalEventCount: undefined,
       next: { kind: "end" },
     };
   }
+}
+
+/** Merges unreachable counts by millisecond, keeping the larger where both have one. */
+export function keepLargest(into: Map<number, number>, from: ReadonlyMap<number, number> | undefined): void {
+  for (const [ms, n] of from ?? []) into.set(ms, Math.max(n, into.get(ms) ?? 0));
 }
 
 /** Whether a page holds all its query matches: the server names no next page. */
@@ -120,6 +127,7 @@ function distinct(events: unknown[], field: string): string[] {
 export class PagePacker {
   private events: FeedEvent[] = [];
   private skipped: SkipCounts = {};
+  private unreadable = new Map<number, number>();
 
   /** Takes a page in; yields every full page it completes. */
   *add(page: V1Page): Generator<V1Page> {
@@ -127,22 +135,26 @@ export class PagePacker {
     for (const [reason, n] of Object.entries(page.skipped) as [keyof SkipCounts, number][]) {
       this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
     }
+    keepLargest(this.unreadable, page.unreadable);
     while (this.events.length >= V1_PAGE_SIZE) yield this.take(V1_PAGE_SIZE);
   }
 
   /** Yields what is left, if anything. */
   *flush(): Generator<V1Page> {
-    if (this.events.length > 0 || Object.keys(this.skipped).length > 0) yield this.take(this.events.length);
+    const skips = Object.keys(this.skipped).length + this.unreadable.size;
+    if (this.events.length > 0 || skips > 0) yield this.take(this.events.length);
   }
 
   private take(n: number): V1Page {
     const page: V1Page = {
       events: this.events.splice(0, n),
       skipped: this.skipped,
+      unreadable: this.unreadable,
       totalEventCount: undefined,
       next: { kind: "end" },
     };
     this.skipped = {};
+    this.unreadable = new Map();
     return page;
   }
 }

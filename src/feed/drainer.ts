@@ -7,7 +7,7 @@ import type { FeedMetrics } from "../metrics/feed-metrics.js";
 import type { EventStore } from "./event-store.js";
 import { DrainHealth } from "./drain-health.js";
 import { feedPages } from "./feed-pages.js";
-import { addSkipped, reportSkipped } from "./skipped-events.js";
+import { DrainSkips, reportSkipped } from "./skipped-events.js";
 
 /** What the health endpoints and the landing page show about one environment's drains. */
 export interface DrainStatus {
@@ -110,7 +110,7 @@ export class FeedDrainer {
     const generation = ++this.generation;
     const stopTimer = metrics.drainDuration.startTimer({ environment });
     this.state.lastAttemptAt = now;
-    const skipped: SkipCounts = {};
+    const skipped = new DrainSkips();
     try {
       const seen = await this.readInto({ from, to: now, generation, full }, skipped, signal);
       if (full) {
@@ -131,7 +131,7 @@ export class FeedDrainer {
       return this.recordFailure(err);
     } finally {
       stopTimer();
-      this.afterDrain(skipped);
+      this.afterDrain(skipped.total());
     }
   }
 
@@ -152,7 +152,7 @@ export class FeedDrainer {
    */
   private async readInto(
     range: { from: number; to: number; generation: number; full: boolean },
-    skipped: SkipCounts,
+    skipped: DrainSkips,
     signal?: AbortSignal,
   ) {
     const { env } = this.deps;
@@ -163,7 +163,7 @@ export class FeedDrainer {
       pages++;
       this.health.progressed();
       if (pages === 1 && range.full && page.total !== undefined) this.deps.store.reserve(page.total);
-      addSkipped(skipped, page.skipped);
+      skipped.add(page);
       for (const ev of page.events) {
         if (this.filtering && !this.counts(ev.eventType)) continue;
         events++;

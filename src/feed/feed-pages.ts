@@ -13,6 +13,8 @@ import { type OpenChain, slicedRead } from "./sliced-read.js";
 export interface FeedPage {
   events: FeedEvent[];
   skipped: SkipCounts;
+  /** v1: events of legacy milliseconds no filter reaches, by millisecond (see V1Page). */
+  unreadable?: ReadonlyMap<number, number> | undefined;
   /**
    * The server's count of matching events (first page of a read), if it sent one, capped at what
    * the read may hold (FEED_MAX_PAGES full pages): a lying count cannot size anything beyond that.
@@ -57,11 +59,18 @@ export async function* feedPages(
       : readV2Feed(client, { ...r, entitySelector, maxPages, stopBefore, dimensions }, chainSignal);
     for await (const p of pages) {
       const total = "totalEventCount" in p ? p.totalEventCount : p.totalCount;
-      yield { events: label(p.events), skipped: p.skipped, total: capped(total, maxPages, pageSize) };
+      const unreadable = "unreadable" in p ? p.unreadable : undefined;
+      yield {
+        events: label(p.events),
+        skipped: p.skipped,
+        unreadable,
+        total: capped(total, maxPages, pageSize),
+      };
     }
   };
   const concurrency = range.full ? env.readConcurrency : 1;
-  yield* slicedRead(open, { from: range.from, to: range.to, concurrency, pageSize, maxPages, signal });
+  const fixed = env.readSlicing === "fixed";
+  yield* slicedRead(open, { from: range.from, to: range.to, concurrency, fixed, pageSize, maxPages, signal });
   if (v1) return;
   const lookback = { from: range.to - V2_OPEN_LOOKBACK_MS, to: range.to, onlyOpen: true, dimensions };
   for await (const p of readV2Feed(client, { ...lookback, entitySelector, maxPages }, signal)) {

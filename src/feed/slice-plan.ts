@@ -5,9 +5,9 @@ export const MIN_SLICE_PAGES = 8;
 
 /**
  * How many chains pay for themselves, from the first pages of one chain: `wallMs` they took,
- * `cpuMs` the process spent meanwhile. A chain requests its next page before the current one is
- * handled, so one chain keeps up while the process is busy at least half the time (a tenant
- * answering at once, or a process busy with other drains, whose CPU counts here too): more chains
+ * `cpuMs` of it the event loop was working (not waiting). A chain requests its next page before
+ * the current one is handled, so one chain keeps up while the loop is busy at least half the time
+ * (a tenant answering at once, or a process busy with other drains, whose work counts here too): more chains
  * would only hold more pages at once and cost CPU in garbage collection. Idle longer, `k` chains
  * keep up with a tenant `k` times slower than the CPU per page; four times that is asked for,
  * because the first pages' CPU overstates the steady cost two- to threefold (compilation and

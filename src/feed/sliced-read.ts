@@ -15,6 +15,8 @@ import {
 export interface ChainPage {
   events: FeedEvent[];
   skipped: SkipCounts;
+  /** Unreachable events of legacy milliseconds, by millisecond (a range read twice repeats them). */
+  unreadable?: ReadonlyMap<number, number> | undefined;
   total: number | undefined;
 }
 
@@ -31,6 +33,8 @@ export interface SlicedReadOptions {
   to: number;
   /** Chains read side by side at most (FEED_READ_CONCURRENCY); 1 reads one chain. */
   concurrency: number;
+  /** Runs `concurrency` slices without measuring first (FEED_READ_SLICING=fixed). */
+  fixed?: boolean;
   pageSize: number;
   maxPages: number;
   signal?: AbortSignal | undefined;
@@ -57,10 +61,10 @@ interface Running {
  * Reads `[from, to]` as time slices side by side and yields every page as it arrives (an event
  * returned by two slices comes twice; the store merges by key). The first page (of the whole
  * range) states the count: up to `2 × MIN_SLICE_PAGES` pages, with `concurrency` 1, or with a
- * count beyond `maxPages` pages, its chain is read alone, as an unsliced read. The first page's
- * wall time against the CPU the process spent meanwhile says how many chains pay off
- * ({@link chainsWorthRunning}): one for a tenant answering faster than a page costs to handle,
- * up to `concurrency` for a distant one. The rest of the range is cut into that many slices,
+ * count beyond `maxPages` pages, its chain is read alone, as an unsliced read. Over the first
+ * `SAMPLE_PAGES` pages, the event loop's time waiting against its time working says how many
+ * chains pay off ({@link chainsWorthRunning}): one for a tenant answering faster than a page
+ * costs to handle, up to `concurrency` for a distant one (always `concurrency` when `fixed`). The rest of the range is cut into that many slices,
  * each its own chain; a chain that ends takes the
  * lower half of the largest slice still running ({@link splitLargest}), until none is two
  * `MIN_SLICE_PAGES` long. Once all have ended, the counts the slices' first pages stated are
@@ -117,20 +121,21 @@ class ChainSet {
     const total = first.total;
     account(newest, first.events, total);
     let n = sliceCount(total, o.maxPages, o.pageSize, o.concurrency);
-    const clock = { wall: performance.now(), cpu: process.cpuUsage() };
+    const loop = performance.eventLoopUtilization();
     yield first;
     // A few more pages of the one chain show how it keeps pace (it requests each next page
-    // before this one is handled): the wall time a page takes against the CPU the process spent.
+    // before this one is handled): how long the event loop waited against how long it worked.
+    // Not the process's CPU: compiler and collector threads count in it (a cold process looks
+    // busy), and a process waiting for a core on a loaded machine does not (it looks idle).
     for (let sampled = 1; n >= 2 && sampled < SAMPLE_PAGES; sampled++) {
       const page = this.unwrap(await chain.next);
       if (page === undefined) return;
       account(newest, page.events, page.total);
       yield { ...page, total: undefined };
     }
-    if (n >= 2) {
-      const cpu = process.cpuUsage(clock.cpu);
-      const wallMs = performance.now() - clock.wall;
-      this.width = chainsWorthRunning(wallMs, (cpu.user + cpu.system) / 1000, o.concurrency);
+    if (n >= 2 && !o.fixed) {
+      const { idle, active } = performance.eventLoopUtilization(loop);
+      this.width = chainsWorthRunning(idle + active, active, o.concurrency);
       n = sliceCount(total, o.maxPages, o.pageSize, this.width);
     }
     if (n >= 2) this.plan(newest, total as number, n);

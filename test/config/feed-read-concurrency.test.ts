@@ -53,3 +53,12 @@ describe("FEED_READ_CONCURRENCY", () => {
     assert.throws(() => loadConfig({}, path), /environments\[0\]\.readConcurrency/);
   });
 });
+
+describe("FEED_READ_SLICING", () => {
+  test("when it is unset, then reads measure their width; fixed is taken; other values are refused by name", () => {
+    assert.equal(loadConfigFromEnv(BASE).environments[0]?.readSlicing, "measured");
+    const fixed = loadConfigFromEnv({ ...BASE, FEED_READ_SLICING: "fixed" });
+    assert.equal(fixed.environments[0]?.readSlicing, "fixed");
+    assert.throws(() => loadConfigFromEnv({ ...BASE, FEED_READ_SLICING: "wide" }), /FEED_READ_SLICING/);
+  });
+});

@@ -87,3 +87,55 @@ describe("legacy v1 paging past a millisecond of more than 150 events", () => {
     assert.equal(await h.drain(), true, "the next drain is not frozen either");
   });
 });
+
+describe("a legacy millisecond of exactly one page of one type and entity, and one more event", () => {
+  // The fuzz counterexample of seed -513379457: the millisecond's first page is the 150 events of
+  // one type and entity; the 151st is of a type the exporter can ask for only by name.
+  for (const [other, counted, skipped] of [
+    ["FUZZ_UNLISTED_TYPE", 150, 1],
+    ["CONNECTION_LOST", 151, 0],
+  ] as const) {
+    test(`when the 151st event is ${other}, then ${counted} are counted and ${skipped} skipped`, async () => {
+      h = await startHarness(LEGACY);
+      const t = h.clock.now() - 10 * MIN;
+      burst(h, t, other, "HOST-0000000000000000", 1);
+      burst(h, t, "CPU_SATURATED", "HOST-0000000000000000", 150);
+      assert.equal(await h.drain(), true);
+      const m = await h.scrape();
+      assert.equal(total(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED" }), 150);
+      assert.equal(total(m, "dynatrace_events", E), counted);
+      assert.equal(await skippedAt(h), skipped);
+    });
+  }
+});
+
+describe("legacy milliseconds in a sliced full read", () => {
+  // The fuzz counterexample (seed -513379457): 150 events of one type and entity and one of a
+  // type the exporter cannot ask for, in one millisecond. Its slice comes up one event short of
+  // its stated count, so the sliced read reads its range again, and the millisecond with it.
+  test("when a slice holds a millisecond of 150 events of one type and entity and one unlisted, then 150 are counted and 1 skipped, once", async () => {
+    h = await startHarness({
+      sim: { ...LEGACY.sim, feedLatencyMs: 5 },
+      env: { FEED_READ_CONCURRENCY: "4", FEED_READ_SLICING: "fixed" },
+    });
+    const newest = h.clock.now() - MIN;
+    addBatch(h.sim, {
+      count: 3000,
+      eventType: "SLOW_DISK",
+      newestStart: newest,
+      spacingMs: 20_000,
+      open: true,
+    });
+    const t = newest - 1500 * 20_000 + 7;
+    burst(h, t, "FUZZ_UNLISTED_TYPE", "HOST-0000000000000000", 1);
+    burst(h, t, "CPU_SATURATED", "HOST-0000000000000000", 150);
+    assert.equal(await h.drain(), true);
+    assert.ok(h.sim.feedLoad.highWater > 1, "the read was sliced");
+    const m = await h.scrape();
+    assert.equal(total(m, "dynatrace_events", { ...E, event_type: "CPU_SATURATED" }), 150);
+    assert.equal(total(m, "dynatrace_events", E), 3150);
+    assert.equal(await skippedAt(h), 1);
+    assert.equal(await h.drain(), true);
+    assert.equal(await skippedAt(h), 1, "an incremental drain past it adds nothing");
+  });
+});

@@ -18,7 +18,8 @@ const SEED = { count: 6000, cluster: 0, pageSize: 150, filter: "literal" as cons
 async function slicedHarness(concurrency = 4, latencyMs = 3): Promise<Harness> {
   return startHarness({
     sim: { seed: 3, feedLatencyMs: latencyMs },
-    env: { FEED_READ_CONCURRENCY: String(concurrency), HTTP_TIMEOUT: "10" },
+    // About what a sliced read does when slices fail, not whether slices pay off: pinned wide.
+    env: { FEED_READ_CONCURRENCY: String(concurrency), FEED_READ_SLICING: "fixed", HTTP_TIMEOUT: "10" },
   });
 }
 

@@ -254,6 +254,23 @@ const burstGroup = fc.record({
   count: fc.integer({ min: 1, max: 200 }),
 });
 
+/**
+ * Whether the exporter can reach every event of the bursts: in each millisecond of more than a
+ * page, no type has more than a page, and no event is of the unlisted type (the exporter can ask
+ * for it only if it shows on the millisecond's first page, which 150 events of other types can
+ * fill: seed -513379457 put 150 of one type before one unlisted event, and the test then expected
+ * no skip).
+ */
+function allReachable(groups: { ms: number; type: number; count: number }[]): boolean {
+  const sum = (f: (g: (typeof groups)[number]) => boolean) =>
+    groups.filter(f).reduce((n, g) => n + g.count, 0);
+  return groups.every(
+    (g) =>
+      sum((o) => o.ms === g.ms) <= 150 ||
+      (sum((o) => o.ms === g.ms && o.type === g.type) <= 150 && BURST_TYPES[g.type] !== "FUZZ_UNLISTED_TYPE"),
+  );
+}
+
 describe("fuzzing legacy v1 milliseconds of more than a page", () => {
   let h: Harness;
   let nextId = 1n;
@@ -270,7 +287,6 @@ describe("fuzzing legacy v1 milliseconds of more than a page", () => {
       fc.asyncProperty(fc.array(burstGroup, { minLength: 1, maxLength: 9 }), async (groups) => {
         h.clock.advance(TWO_DAYS); // past the last run's bursts: the next drain reads only new ones
         const base = h.clock.now() - 10 * 60_000;
-        const perMsType = new Map<string, number>();
         for (const g of groups) {
           const eventType = BURST_TYPES[g.type] as string;
           for (let i = 0; i < g.count; i++) {
@@ -282,8 +298,6 @@ describe("fuzzing legacy v1 milliseconds of more than a page", () => {
               entityId: `HOST-${g.entity.toString().padStart(16, "0")}`,
             });
           }
-          const k = `${g.ms}/${eventType}`;
-          perMsType.set(k, (perMsType.get(k) ?? 0) + g.count);
         }
         const truth = groups.reduce((n, g) => n + g.count, 0);
         assert.equal(await h.drain(), true, "the drain is never frozen");
@@ -295,7 +309,7 @@ describe("fuzzing legacy v1 milliseconds of more than a page", () => {
         const counted = total(m, "dynatrace_events", { environment: "test" }) - countedBefore;
         countedBefore += counted;
         assert.equal(counted + skipped, truth, "counted and skipped add up to the truth");
-        if ([...perMsType.values()].every((n) => n <= 150)) assert.equal(skipped, 0);
+        if (allReachable(groups)) assert.equal(skipped, 0, "nothing skipped where every event is reachable");
       }),
       { numRuns: BURST_RUNS },
     );

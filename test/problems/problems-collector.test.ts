@@ -166,6 +166,28 @@ describe("problems collector", () => {
     assert.deepEqual(exported(later), truth(t.problems, clock.now()));
   });
 
+  test("when problems drains fail again and again, then one warning per reason while failing, repeats at debug, and one line on recovery", async () => {
+    const { t, url } = await tenant();
+    const clock = testClock();
+    t.problems = history(20, clock.now());
+    const { app, logs } = exporterFor(url, clock);
+    closers.push(() => app.stop());
+    const drain = async (status: number | undefined) => {
+      t.problemsStatus = status;
+      clock.advance(MIN);
+      await app.drainAll();
+    };
+    const levels = (fragment: string) => logs.find(fragment).map((l) => l.level);
+    for (const status of [500, 503, 500, 400, 400, undefined, undefined, 500]) await drain(status);
+    // pino levels: 20 debug, 30 info, 40 warn.
+    assert.deepEqual(levels("problems drain failed"), [40, 20, 20, 40, 20, 40]);
+    assert.deepEqual(
+      logs.find("problems drain failed").map((l) => l.reason),
+      ["server_error", "server_error", "server_error", "client_error", "client_error", "server_error"],
+    );
+    assert.deepEqual(levels("problems drains recovered"), [30]);
+  });
+
   test("when an environment reads the v1 feed and PROBLEMS is auto, then no problem family appears; PROBLEMS=on turns it on", async () => {
     const { url } = await tenant();
     const clock = testClock();

@@ -50,6 +50,8 @@ export class ProblemsCollector implements ProblemsView {
   private succeededOnce = false;
   private lastOk = false;
   private missingScopeUntil: number | undefined;
+  /** Why the last drain failed (not 403, not aborted), until one succeeds. */
+  private failingFor: string | undefined;
   private stateChanges = 0;
 
   constructor(private readonly deps: ProblemsCollectorDeps) {
@@ -129,6 +131,8 @@ export class ProblemsCollector implements ProblemsView {
       logger.info({ environment: env.name }, "problems collector on again: the token now has problems.read");
     }
     this.missingScopeUntil = undefined;
+    if (this.failingFor !== undefined) logger.info({ environment: env.name }, "problems drains recovered");
+    this.failingFor = undefined;
     this.succeededOnce = true;
     this.lastOk = true;
     this.stateChanges++;
@@ -139,6 +143,7 @@ export class ProblemsCollector implements ProblemsView {
     this.lastOk = false;
     this.stateChanges++;
     if (err instanceof DynatraceHttpError && err.status === 403) {
+      this.failingFor = undefined;
       if (this.missingScopeUntil === undefined) {
         logger.warn(
           { environment: env.name },
@@ -154,6 +159,10 @@ export class ProblemsCollector implements ProblemsView {
     if (err instanceof DynatraceError && err.reason === "aborted") return;
     const message = err instanceof Error ? err.message : String(err);
     const reason = err instanceof DynatraceError ? err.reason : "network";
-    logger.warn({ environment: env.name, reason }, `problems drain failed: ${message}`);
+    // As the event drains: once on turning to failing or on a new reason, repeats at debug
+    // (dynatrace_problems_up says it meanwhile), "problems drains recovered" ends it.
+    const level = this.failingFor === reason ? "debug" : "warn";
+    this.failingFor = reason;
+    logger[level]({ environment: env.name, reason }, `problems drain failed: ${message}`);
   }
 }
