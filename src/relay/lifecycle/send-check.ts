@@ -87,26 +87,34 @@ export class SendCheck {
       if (!isRefresh && kept === undefined) this.marked.set(alarm.id, { kind: "unchecked", event });
       return true;
     }
-    const key = kept?.key ?? event.key;
-    const ref = {
-      key,
-      title: kept?.title ?? event.title,
-      correlationIds: store.correlationIds(environment, key),
-    };
-    if (problemsOf(seen.open, ref).length > 0) return true;
-    // An agent's firing is superseded only by a close after it was queued (an earlier close is
-    // of an earlier firing: this one fires again).
-    const closed = isRefresh
-      ? seen.closed
-      : seen.closed.filter((p) => p.endTime !== undefined && p.endTime > alarm.createdAt);
-    const superseded = kept
-      ? closedSince(closed, ref, kept.lastSentAt, timeoutMs)
-      : problemsOf(closed, ref).length > 0;
-    if (!superseded) return true;
+    if (!this.superseded(seen, alarm, event, kept, isRefresh)) return true;
     if (kept) this.stop(kept);
     if (isRefresh) return false;
     this.marked.set(alarm.id, { kind: "superseded", event });
     return asInfo(event);
+  }
+
+  /**
+   * Whether a close the look-up saw supersedes the send: no problem of the alert is open, and one
+   * was closed since the kept alert's last delivery (not by timeout), and, for an agent's firing,
+   * after the firing was queued (an earlier close is of an earlier firing: this one fires again).
+   */
+  private superseded(
+    seen: ProblemsSeen,
+    alarm: QueuedAlarm,
+    event: ProblemEvent,
+    kept: KeptAlert | undefined,
+    isRefresh: boolean,
+  ): boolean {
+    const key = kept?.key ?? event.key;
+    const correlationIds = this.deps.store.correlationIds(this.deps.environment, key);
+    const ref = { key, title: kept?.title ?? event.title, correlationIds };
+    if (problemsOf(seen.open, ref).length > 0) return false;
+    const closed = isRefresh
+      ? seen.closed
+      : seen.closed.filter((p) => p.endTime !== undefined && p.endTime > alarm.createdAt);
+    if (kept) return closedSince(closed, ref, kept.lastSentAt, this.deps.timeoutMinutes * 60_000);
+    return problemsOf(closed, ref).length > 0;
   }
 
   /**
