@@ -17,6 +17,7 @@ export class LifecycleMetrics {
   readonly closes: Counter<"environment" | "outcome">;
   readonly closeFailures: Counter<"environment" | "reason">;
   readonly stoppedElsewhere: Counter<"environment">;
+  readonly superseded: Counter<"environment">;
   readonly problemsApiUp: Gauge<"environment">;
 
   constructor(registry: Registry, environments: string[], kept: () => Map<string, number> | undefined) {
@@ -60,6 +61,12 @@ export class LifecycleMetrics {
       labelNames: ["environment"] as const,
       registers,
     });
+    this.superseded = new Counter({
+      name: "dynatrace_relay_superseded_firings_total",
+      help: "Agents' problem-opening events sent as info events (CUSTOM_INFO, property alert.superseded_by=resolve) because their alert's problem was closed after they were queued: the resolve was acted on (here or on another replica), so they must not reopen it.",
+      labelNames: ["environment"] as const,
+      registers,
+    });
     this.problemsApiUp = new Gauge({
       name: "dynatrace_relay_problems_api_up",
       help: "1 when the last Problems API call of the lifecycle succeeded, 0 while it fails (403: the token lacks problems.read/problems.write, so resolved alerts' events time out instead of closing).",
@@ -71,6 +78,7 @@ export class LifecycleMetrics {
       for (const outcome of OUTCOMES) this.closes.inc({ environment, outcome }, 0);
       for (const reason of REASONS) this.closeFailures.inc({ environment, reason }, 0);
       this.stoppedElsewhere.inc({ environment }, 0);
+      this.superseded.inc({ environment }, 0);
       this.problemsApiUp.set({ environment }, 1);
     }
   }

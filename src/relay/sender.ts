@@ -40,12 +40,21 @@ export interface SenderDeps {
   onRefused?: (alarm: QueuedAlarm) => void;
   /**
    * Asked right before each attempt (it may look something up; the attempt waits for it): false
-   * drops the alarm unsent. Only for sends the relay made up itself (the problem lifecycle's
-   * refreshes of an alert no replica should keep open any more); an agent's alarm is never
-   * dropped. A failing check sends.
+   * drops the alarm unsent, a {@link SendInstead} sends other bytes for it. Dropping is only for
+   * sends the relay made up itself (the problem lifecycle's refreshes of an alert no replica
+   * should keep open any more); an agent's alarm is never dropped, at most sent as an info event
+   * (an agent's firing whose problem was closed after it was queued). A failing check sends.
    */
-  stillWanted?: (alarm: QueuedAlarm) => boolean | Promise<boolean>;
+  stillWanted?: (alarm: QueuedAlarm) => SendDecision | Promise<SendDecision>;
 }
+
+/** What to send instead of a queued alarm's payload (the outbox keeps the original). */
+export interface SendInstead {
+  payload: string;
+}
+
+/** The answer of {@link SenderDeps.stillWanted}: send, drop, or send other bytes. */
+export type SendDecision = boolean | SendInstead;
 
 /** Longest the sender sleeps without looking at the outbox (rows another process added). */
 const IDLE_RECHECK_MS = 5000;
@@ -204,18 +213,20 @@ export class RelaySender {
     this.attempts.add(attempt);
   }
 
-  private async attempt(alarm: QueuedAlarm, ticket: number): Promise<void> {
-    if (!(await this.wanted(alarm))) {
-      this.recorder.discard(alarm);
+  private async attempt(queued: QueuedAlarm, ticket: number): Promise<void> {
+    const decision = await this.wanted(queued);
+    if (decision === false) {
+      this.recorder.discard(queued);
       return;
     }
+    const alarm = decision === true ? queued : { ...queued, payload: decision.payload };
     const deadline = this.deps.attemptTimeoutMs ?? 60_000;
     const outcome = await pushOnce(this.deps.client, alarm, this.abort.signal, deadline);
     this.adapt(outcome, ticket);
     this.recorder.record(alarm, outcome);
   }
 
-  private async wanted(alarm: QueuedAlarm): Promise<boolean> {
+  private async wanted(alarm: QueuedAlarm): Promise<SendDecision> {
     try {
       return (await this.deps.stillWanted?.(alarm)) ?? true;
     } catch {

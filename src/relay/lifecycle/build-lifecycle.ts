@@ -4,6 +4,7 @@ import type { DynatraceClient } from "../../dynatrace/client.js";
 import type { Logger } from "../../log/logger.js";
 import { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
 import type { Outbox, QueuedAlarm } from "../outbox.js";
+import type { SendDecision } from "../sender.js";
 import { LifecycleIntake } from "./intake.js";
 import { type LifecycleSettings, lifecycleForEnvironment } from "../../config/lifecycle.js";
 import { SendCheck } from "./send-check.js";
@@ -16,13 +17,17 @@ export interface LifecycleParts {
   workers: LifecycleWorker[];
   /** Settings in effect per environment (for the landing page and logs). */
   settings: Map<string, LifecycleSettings>;
-  /** Records the correlation id of a delivered event of a kept-open alert. */
+  /**
+   * Records the correlation id of a delivered event of a kept-open alert (and what the check
+   * before its send decided: a superseded firing counted, an unchecked one closed again).
+   */
   delivered?: (environment: string, alarm: QueuedAlarm, correlationId?: string) => void;
   /**
    * False for a queued refresh of an alert no longer kept open, or whose problem was closed
    * elsewhere since its last delivery (a look-up right before the send): it is dropped unsent.
+   * An agent's firing whose problem was closed after it was queued: sent as an info event.
    */
-  stillWanted?: (environment: string, alarm: QueuedAlarm) => boolean | Promise<boolean>;
+  stillWanted?: (environment: string, alarm: QueuedAlarm) => SendDecision | Promise<SendDecision>;
   /** Stops keeping open an alert whose event Dynatrace refused with a verdict (dead-lettered). */
   refused?: (environment: string, alarm: QueuedAlarm) => void;
 }
@@ -112,6 +117,7 @@ export function buildLifecycle(
   const delivered = (environment: string, alarm: QueuedAlarm, correlationId?: string) => {
     const now = deps.clock();
     try {
+      checks.get(environment)?.delivered(alarm);
       store.delivered(environment, alarm.identity, now);
       if (correlationId !== undefined)
         store.recordCorrelation(environment, alarm.identity, correlationId, now);
@@ -122,8 +128,9 @@ export function buildLifecycle(
       );
     }
   };
-  // A refresh queued before the alert was resolved (here or, seen by a look-up, elsewhere) would
-  // reopen its closed problem when an outage ends; it is dropped instead. Unreadable tables: send.
+  // A refresh or firing queued before the alert was resolved (here or, seen by a look-up,
+  // elsewhere) would reopen its closed problem when an outage ends: a refresh is dropped, a firing
+  // sent as info. Unreadable tables: send.
   const stillWanted = (environment: string, alarm: QueuedAlarm) => {
     const check = checks.get(environment);
     if (check) return check.wanted(alarm, isRefresh(alarm.dedupeKey));
@@ -137,6 +144,7 @@ export function buildLifecycle(
   // Refreshing an event Dynatrace refused (e.g. a property it reserves) would dead-letter it again
   // every RELAY_PROBLEM_REFRESH: the alert is no longer kept open; its dead letter can be replayed.
   const refused = (environment: string, alarm: QueuedAlarm) => {
+    checks.get(environment)?.refused(alarm);
     try {
       // Only the refusal of the kept event itself: another event of the alert says nothing of it.
       if (store.alert(environment, alarm.identity)?.body !== alarm.payload) return;
