@@ -23,7 +23,10 @@ export interface CheckpointWorkerMessage {
 const { file, intervalMs, walLimitBytes } = workerData as CheckpointWorkerData;
 const port = parentPort;
 if (!port) throw new Error("checkpoint-worker must run in a worker thread");
-const db = new Database(file, { timeout: 5000 });
+// The writer made the file before starting this thread. A thread that starts late (tsx compiles it
+// on a busy machine) after the outbox was closed and its directory removed must not make an empty
+// file there again: it fails instead, and the writer checkpoints itself.
+const db = new Database(file, { timeout: 5000, fileMustExist: true });
 db.pragma(`journal_size_limit = ${walLimitBytes}`);
 
 function walBytes(): number {
