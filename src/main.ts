@@ -5,6 +5,7 @@ import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
+import { preflight } from "./preflight.js";
 import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
 import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   let config: AppConfig;
   try {
     config = loadConfig(demo?.env ?? userEnv, cli.config);
+    preflight(config);
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;

@@ -9,6 +9,7 @@ import { envSecrets, fileSecrets, scrubbing } from "./secrets.js";
 import { everySetting, fileKey, SETTINGS, type Settings } from "./settings.js";
 import { closest } from "./unknown-vars.js";
 import type { AppConfig, AppConfigOf, EnvironmentConfigOf } from "./types.js";
+import { describeYamlError } from "./yaml-error.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -64,11 +65,8 @@ function readEnvironments<S extends Settings>(
   const doc = parseDocument(text);
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const line = yamlError.linePos?.[0];
-    throw new ConfigError(
-      `${file}${line ? `:${line.line}` : ""}`,
-      `not valid YAML: ${yamlError.message.split("\n")[0]}`,
-    );
+    const { where, problem } = describeYamlError(file, yamlError);
+    throw new ConfigError(where, problem);
   }
   const entries = validated(
     fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, [])),
