@@ -4,15 +4,14 @@ import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { samples } from "../helpers/exposition.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { skipWithout } from "../helpers/programs.js";
+import { requireProgram, skipWithout } from "../helpers/programs.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Where the screenshot is kept: the repository's ignored tmp/ (see .gitignore). */
 const ARTIFACTS = new URL("../../tmp/artifacts/", import.meta.url).pathname;
 
 function launch(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: requireProgram("chromium"),
     // A name that is not localhost (browsers treat localhost as secure and never upgrade it),
     // resolved to this machine's loopback address.
     args: [
