@@ -102,6 +102,12 @@ const BAD: BadConfiguration[] = [
     message: /^configuration error: DYNATRACE_CA_FILE: /,
   },
   {
+    name: "a token with whitespace inside (a paste mistake), its value not echoed",
+    env: { DYNATRACE_URL: SAAS, DYNATRACE_API_TOKEN: "dt0c01.PASTED SECRETPART" },
+    message:
+      /^configuration error: DYNATRACE_API_TOKEN: contains whitespace inside it \(a paste mistake\?\): a token is one word$/,
+  },
+  {
     name: "a YAML syntax error in the config file",
     env: { DYNATRACE_API_TOKEN: "dt0c01.PARITY" },
     args: ["--config", file("envs.yml", 'environments:\n  - name: "prod\n')],
