@@ -140,7 +140,13 @@ function listenProblem(err: unknown, config: AppConfig): ConfigError | undefined
   if (code === "EACCES") {
     return new ConfigError("PORT", `${at} needs privileges to listen on: set PORT above 1023`);
   }
-  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new ConfigError(
+      "HOST",
+      `${config.host} cannot be resolved (${code}): set HOST to an address of this machine`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL") {
     return new ConfigError("HOST", `${config.host} is not an address of this machine: set HOST`);
   }
   return undefined;

@@ -130,3 +130,14 @@ describe("--check-config refuses every configuration the start refuses, with the
     });
   }
 });
+
+describe("the listen address", () => {
+  test("when HOST does not resolve, then the start says so, names HOST and exits 2", async () => {
+    const run = await runCli([], { ...BASE, HOST: "not-a-host.invalid", PORT: "0" }, 20_000);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(
+      run.stderr,
+      "configuration error: HOST: not-a-host.invalid cannot be resolved (ENOTFOUND): set HOST to an address of this machine\n",
+    );
+  });
+});
