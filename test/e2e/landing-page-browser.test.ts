@@ -194,4 +194,14 @@ describe("landing page as an operator's console", { skip: skipWithout("chromium"
       await context.close();
     }
   });
+
+  test("when the window is 500 px wide, then the page does not scroll sideways and the last drain's time is shown in words", async () => {
+    const page = await browser.newPage({ viewport: { width: 500, height: 800 } });
+    await page.goto(home);
+    const widths = await page.evaluate<number[]>("[document.documentElement.scrollWidth, window.innerWidth]");
+    assert.ok((widths[0] ?? 0) <= (widths[1] ?? 0), `page ${widths[0]} px wide in a ${widths[1]} px window`);
+    const row = page.getByRole("table", { name: /Environments/ }).getByRole("row", { name: /^test / });
+    assert.match(await row.innerText(), /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    await page.close();
+  });
 });
