@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
 const LAYERS = [
   ["main.ts"], // process entry: argv, signals, exit codes
   ["cli.ts"], // --help, --version, --check-config
-  ["app.ts", "dead-letters-cli.ts", "demo.ts"], // composition roots
+  ["app.ts", "dead-letters-cli.ts", "demo.ts", "preflight.ts"], // composition roots
   ["http"], // express routes, error mapping
   ["relay", "feed", "web"], // relay intake/outbox/sender; feed drain; TLS + auth
   ["metrics"], // prom-client metrics, scrape-time read interfaces

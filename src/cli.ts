@@ -61,8 +61,10 @@ Usage: ${NAME} [flags]
 Flags:
   --help            Show this help and exit.
   --version         Print the version and exit.
-  --check-config    Validate the configuration, print it with secrets masked, exit 0 (valid) or 2
-                    (invalid, or a variable with the exporter's prefixes that it does not know).
+  --check-config    Validate the configuration as a start would (variables, config and web config
+                    files with the files they name, RELAY_DATA_DIR), print it with secrets masked,
+                    exit 0 (valid) or 2 (invalid, or a variable with the exporter's prefixes that
+                    it does not know).
   --once            Drain once, print the metrics to stdout, exit 0 (drain succeeded) or 1.
   --demo            Run against a built-in simulated Dynatrace environment.
   --config FILE     Read the environments from this YAML file (same as CONFIG_FILE).

@@ -5,6 +5,7 @@ import { helpText, parseCli } from "./cli.js";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load-file.js";
 import { maskConfig } from "./config/mask.js";
+import { preflight } from "./preflight.js";
 import { describeUnknown, unknownVariables } from "./config/unknown-vars.js";
 import { envSecrets, scrub } from "./config/secrets.js";
 import type { AppConfig } from "./config/types.js";
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   let config: AppConfig;
   try {
     config = loadConfig(demo?.env ?? userEnv, cli.config);
+    preflight(config);
   } catch (err) {
     await demo?.stop();
     if (!(err instanceof ConfigError)) throw err;
@@ -138,7 +140,13 @@ function listenProblem(err: unknown, config: AppConfig): ConfigError | undefined
   if (code === "EACCES") {
     return new ConfigError("PORT", `${at} needs privileges to listen on: set PORT above 1023`);
   }
-  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new ConfigError(
+      "HOST",
+      `${config.host} cannot be resolved (${code}): set HOST to an address of this machine`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL") {
     return new ConfigError("HOST", `${config.host} is not an address of this machine: set HOST`);
   }
   return undefined;

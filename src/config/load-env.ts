@@ -51,7 +51,8 @@ export function buildConfig<S extends Settings>(
           ...v.feed,
         } as EnvironmentConfigOf<S>,
       ];
-  refusePlainHttp(environments, (e, i) => (fromFile ? `environments[${i}].url (${e.name})` : url));
+  // A file's environments were checked in file order as they were read (load-file.ts).
+  if (!fromFile) refusePlainHttp(environments, () => url);
   const { shardIndex, shardCount } = v.process as { shardIndex?: number; shardCount?: number };
   return {
     ...v.server,

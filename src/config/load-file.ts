@@ -3,12 +3,14 @@ import { parseDocument } from "yaml";
 import { ConfigError } from "./errors.js";
 import { environmentFromFile, type FileEnvironment, fileSchema } from "./file-schema.js";
 import { buildConfig, loadConfigFromEnv } from "./load-env.js";
+import { refusePlainHttp } from "./plain-http.js";
 import { quote } from "./quote.js";
 import type { VariableValues } from "./read-variables.js";
 import { envSecrets, fileSecrets, scrubbing } from "./secrets.js";
 import { everySetting, fileKey, SETTINGS, type Settings } from "./settings.js";
 import { closest } from "./unknown-vars.js";
 import type { AppConfig, AppConfigOf, EnvironmentConfigOf } from "./types.js";
+import { describeYamlError } from "./yaml-error.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -64,20 +66,29 @@ function readEnvironments<S extends Settings>(
   const doc = parseDocument(text);
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const line = yamlError.linePos?.[0];
-    throw new ConfigError(
-      `${file}${line ? `:${line.line}` : ""}`,
-      `not valid YAML: ${yamlError.message.split("\n")[0]}`,
-    );
+    const { where, problem } = describeYamlError(file, yamlError);
+    throw new ConfigError(where, problem);
   }
-  const entries = validated(
-    fileSchema(settings).safeParse(substitute(doc.toJS(), env, file, [])),
-    file,
-    settings,
-  );
-  const environments = entries.map((e: FileEnvironment, i) =>
-    environmentFromFile(e, i, file, settings, variables),
-  );
+  const raw = substitute(doc.toJS(), env, file, []);
+  const schema = fileSchema(settings);
+  const parsed = schema.safeParse(raw);
+  const build = (entries: FileEnvironment[]) =>
+    entries.map((e, i) => {
+      const built = environmentFromFile(e, i, file, settings, variables);
+      refusePlainHttp([built], () => `${file}: environments[${i}].url (${built.name})`);
+      return built;
+    });
+  if (!parsed.success) {
+    // Mistakes are reported in file order: the environments before the first one the schema
+    // refuses are checked in full first, so fixing the reported mistake never reveals an earlier one.
+    const k = firstInvalidEnvironment(parsed.error.issues);
+    const list = (raw as { environments?: unknown }).environments;
+    if (k > 0 && Array.isArray(list)) {
+      const before = schema.safeParse({ ...(raw as object), environments: list.slice(0, k) });
+      if (before.success) build(before.data.environments);
+    }
+  }
+  const environments = build(validated(parsed, file, settings));
   const seen = new Set<string>();
   environments.forEach((e, i) => {
     if (seen.has(e.name))
@@ -85,6 +96,13 @@ function readEnvironments<S extends Settings>(
     seen.add(e.name);
   });
   return environments;
+}
+
+/** The index of the first environment an issue is about; -1 when one is about the top level. */
+function firstInvalidEnvironment(issues: readonly { path: PropertyKey[] }[]): number {
+  return Math.min(
+    ...issues.map((i) => (i.path[0] === "environments" && typeof i.path[1] === "number" ? i.path[1] : -1)),
+  );
 }
 
 /** The keys the file may hold at `path`: the top level, an environment, or a section of one. */
@@ -104,7 +122,8 @@ function validated(
 ): FileEnvironment[] {
   if (parsed.success) return parsed.data.environments;
   // A misspelt key also leaves a required one missing; the misspelling is the useful message.
-  const issues = parsed.error.issues;
+  const first = firstInvalidEnvironment(parsed.error.issues);
+  const issues = parsed.error.issues.filter((i) => first < 0 || i.path[1] === first);
   const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "?";

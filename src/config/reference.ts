@@ -21,7 +21,8 @@ export function settingsHelp(settings: Settings = SETTINGS): string {
   return everySetting(settings)
     .map((d) => {
       const s = d.setting;
-      const name = (s.env ?? "(file only)").padEnd(28);
+      // A name as long as the column still gets a space before its text.
+      const name = `${s.env ?? "(file only)"} `.padEnd(28);
       const fallback = s.default ? ` Default: ${s.default}.` : "";
       return `  ${name}${s.doc} [${typeOf(d, settings)}; ${scopeOf(d, (k) => k)}]${fallback}`;
     })

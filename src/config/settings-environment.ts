@@ -4,6 +4,15 @@ import { labelMap } from "./kinds-map.js";
 import { setting } from "./setting.js";
 
 /** Which Dynatrace API: the feed reads with it, the relay pushes with it. */
+/** A token: one word; whitespace inside is a paste mistake that would fail every request as a 401. */
+const token = () =>
+  text({
+    trim: true,
+    type: "token",
+    pattern: /^\S*$/,
+    message: "contains whitespace inside it (a paste mistake?): a token is one word",
+  });
+
 export const API_VERSION = oneOf(["v1", "v2"], (v) => `unsupported value ${v} (supported: v1, v2)`);
 
 /**
@@ -22,7 +31,7 @@ export const CONNECTION = {
   token: setting({
     env: "DYNATRACE_API_TOKEN",
     scope: "environment",
-    kind: text({ trim: true, type: "token" }),
+    kind: token(),
     secret: true,
     doc: "API token with the `DataExport` scope, sent as `Authorization: Api-Token <token>`. Never logged, printed or exported.",
   }),
@@ -46,7 +55,7 @@ export const CONNECTION = {
   ingestToken: setting({
     env: "DYNATRACE_INGEST_TOKEN",
     scope: "environment",
-    kind: text({ trim: true, type: "token" }),
+    kind: token(),
     secret: true,
     doc: "Token the relay pushes with: scope `DataExport` for v1 push, `events.ingest` for v2 ingest.",
   }),

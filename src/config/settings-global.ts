@@ -71,7 +71,7 @@ export const WEB = {
     scope: "global",
     kind: integer({ min: 1 }),
     default: "1024",
-    doc: "Open HTTP connections at most; further ones are closed.",
+    doc: "Open HTTP connections at most; beyond it up to 16 more are served /healthz and /readyz only (the probe reserve), then further ones are closed.",
   }),
   maxConnectionsPerClient: setting({
     env: "WEB_MAX_CONNECTIONS_PER_CLIENT",

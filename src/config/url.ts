@@ -51,11 +51,12 @@ export function parseDynatraceUrl(raw: string): DynatraceAddress {
 
 /**
  * The default `environment` label from the host: the first DNS label (`abc12345` of
- * `abc12345.live.dynatrace.com`), or an IP address whole, with its port (`10.0.0.7:9999`): the
- * first octet alone would name nothing.
+ * `abc12345.live.dynatrace.com`); an IP address or a one-label name (`localhost`) whole, with its
+ * port (`10.0.0.7:9999`, `localhost:9722`): the first octet alone would name nothing, and two
+ * local tenants differ only by their ports.
  */
 function hostLabel(url: URL): string {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) === 0) return url.hostname.split(".")[0] ?? url.hostname;
+  if (isIP(host) === 0 && host.includes(".")) return host.split(".")[0] ?? host;
   return url.port ? `${host}:${url.port}` : host;
 }

@@ -37,6 +37,8 @@ a .state{text-decoration:underline}
 .detail{display:block;max-width:38em;color:var(--idle);font-size:12px;overflow-wrap:anywhere}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 p.note{color:var(--idle);margin:14px 0}
+.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:640px){header,main{padding-left:12px;padding-right:12px}}
 `;
 
 /**

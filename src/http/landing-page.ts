@@ -23,6 +23,15 @@ function when(at: number | undefined, now: number, never = "never"): string {
   return `<time datetime="${iso}" title="${iso}">${ago(at, now)}</time>`;
 }
 
+/** The exact time, visible beside "12 s ago" (a tooltip alone is out of reach on touch and in print). */
+function stamp(at: number | undefined): string {
+  if (at === undefined) return "";
+  return `<span class="detail">${new Date(at)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC")}</span>`;
+}
+
 /** A state as colour, symbol and word: the colour is never the only signal. */
 function badge(tone: "ok" | "bad" | "warn" | "idle", symbol: string, word: string, title = word): string {
   return `<span class="state ${tone}" title="${escapeHtml(title)}"><span aria-hidden="true">${symbol}</span> ${escapeHtml(word)}</span>`;
@@ -67,14 +76,14 @@ function environmentsTable(rows: EnvironmentRow[], now: number): string {
   const body = rows
     .map((r) => {
       const [tone, symbol] = FEED_BADGES[r.state];
-      return `<tr><th scope="row">${escapeHtml(r.environment)}</th><td><code>${escapeHtml(r.host)}</code></td><td>${r.apiVersion}</td><td>${badge(tone, symbol, r.state)}</td><td>${when(r.lastSuccessAt, now)}</td><td>${severities(r.events, "")}</td><td>${severities(r.problems, "not collected")}</td><td>${lastError(r, now)}</td></tr>`;
+      return `<tr><th scope="row">${escapeHtml(r.environment)}</th><td><code>${escapeHtml(r.host)}</code></td><td>${r.apiVersion}</td><td>${badge(tone, symbol, r.state)}</td><td>${when(r.lastSuccessAt, now)}${stamp(r.lastSuccessAt)}</td><td>${severities(r.events, "")}</td><td>${severities(r.problems, "not collected")}</td><td>${lastError(r, now)}</td></tr>`;
     })
     .join("\n");
-  return `<table id="environments"><caption>Environments <small>the events feed, drained into /metrics</small></caption>
+  return `<div class="scroll"><table id="environments"><caption>Environments <small>the events feed, drained into /metrics</small></caption>
 <thead><tr><th scope="col">Environment</th><th scope="col">Tenant</th><th scope="col">API</th><th scope="col">State</th><th scope="col">Last successful drain</th><th scope="col">Events open now</th><th scope="col">Problems open now</th><th scope="col">Last error</th></tr></thead>
 <tbody>
 ${body || `<tr><td colspan="8" class="muted">No environment is drained by this replica.</td></tr>`}
-</tbody></table>`;
+</tbody></table></div>`;
 }
 
 function upstream(r: RelayQueueState, now: number): string {
@@ -114,11 +123,11 @@ function relayTable(relay: RelayQueueState[] | undefined, now: number, links: bo
         `<tr><th scope="row">${escapeHtml(r.environment)}</th><td class="num">${r.queued}</td><td>${when(r.oldestCreatedAt, now, "none waiting")}</td><td class="num">${r.deliveredLastMinute ?? ""}</td><td class="num">${deadLetters(r, links)}</td><td>${upstream(r, now)}</td><td>${keptOpen(r)}</td></tr>`,
     )
     .join("\n");
-  return `<table id="relay"><caption>Alarm relay <small>agents' alarms, carried into Dynatrace</small></caption>
+  return `<div class="scroll"><table id="relay"><caption>Alarm relay <small>agents' alarms, carried into Dynatrace</small></caption>
 <thead><tr><th scope="col">Environment</th><th scope="col" class="num">Queued</th><th scope="col">Oldest queued</th><th scope="col" class="num">Delivered, last minute</th><th scope="col" class="num">Dead letters held</th><th scope="col">Upstream</th><th scope="col">Alerts kept open</th></tr></thead>
 <tbody>
 ${body}
-</tbody></table>`;
+</tbody></table></div>`;
 }
 
 /**

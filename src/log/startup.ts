@@ -55,7 +55,8 @@ export function logStartup(
       inputs: inputs.map((i) => `${i.format} POST ${i.path}`),
       store: config.relay.dataDir,
       apiVersion: config.relay.apiVersion,
-      lifecycle,
+      // What runs, as the message says: v1 has no lifecycle whatever RELAY_LIFECYCLE lists.
+      lifecycle: config.relay.apiVersion === "v2" ? lifecycle : [],
       auth: config.relay.tokens.length > 0 ? "token" : "anonymous",
     },
     `relay on: ${inputs.map((i) => `${i.format} ${i.path}`).join(", ")}; outbox in ${config.relay.dataDir}; pushes with ${pushes}; problem lifecycle ${lifecycleText}`,

@@ -30,7 +30,7 @@ Prints its URL and token; point the exporter at it to rehearse before using a re
   --latency <ms>           answer every feed page, push and ingest after this long (default 0)
   --fault <answer>         answer a share of requests with: 429, 500, 503 (or another 4xx/5xx
                            status), reset, hang, malformed, truncated
-  --fault-rate <0..1>      share of requests the fault takes (default 0.1 with --fault)
+  --fault-rate <0..1>      share of requests the fault takes (default 0.1; needs --fault)
   --token <token>          the API token to accept (default: a new random dt0c01 token)
   --environment-id <id>    the environment id (default sim00001)
   --seed <n>               seed of the event stream (default 42)
@@ -96,6 +96,9 @@ export function parseSimulatorArgs(argv: string[]): SimulatorCliOptions | undefi
     throw new UsageError(`--api-version must be v1 or v2, got ${JSON.stringify(apiVersion)}`);
   }
   const fault = v("fault");
+  if (!fault && v("fault-rate") !== undefined) {
+    throw new UsageError("--fault-rate needs --fault (the answer the share of requests gets)");
+  }
   return {
     host: v("host") ?? "127.0.0.1",
     port: number("port", v("port") ?? "9722", 0, 65_535),

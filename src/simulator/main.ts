@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
     await sim.listen(options.port, options.host);
   } catch (err) {
     process.stderr.write(
-      `simulator: cannot listen on ${options.host}:${options.port} (${(err as Error).message}); choose another with --port\n`,
+      `simulator: cannot listen on ${options.host}:${options.port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another with --port\n`,
     );
     process.exit(2);
   }

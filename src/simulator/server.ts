@@ -101,7 +101,14 @@ export class SimulatedDynatrace {
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     const server = createServer((req, res) => void this.router.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    // A taken port rejects here (the caller says which) instead of an unhandled 'error' event.
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
     const addr = server.address() as AddressInfo;
     this.origin = `http://${host}:${addr.port}`;
     return this.origin;

@@ -1,8 +1,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { createSecureContext } from "node:tls";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../config/errors.js";
+import { closest } from "../config/unknown-vars.js";
+import { describeYamlError } from "../config/yaml-error.js";
 
 // The schema of Prometheus exporter-toolkit's web configuration file, unchanged: a file written for
 // node_exporter works here. Keys that have no meaning for Node's server are accepted and reported.
@@ -52,6 +55,13 @@ const schema = z.strictObject({
   basic_auth_users: z.record(z.string(), z.string()).optional(),
 });
 
+/** The keys each section may hold, for a "did you mean" on a misspelt one. */
+const KEYS_AT: Record<string, string[]> = {
+  "": Object.keys(schema.shape),
+  tls_server_config: Object.keys(schema.shape.tls_server_config.unwrap().shape),
+  http_server_config: Object.keys(schema.shape.http_server_config.unwrap().shape),
+};
+
 /** TLS settings with every file read: what `tls.createSecureContext` and the server need. */
 export interface TlsSettings {
   cert: string;
@@ -83,21 +93,7 @@ export function loadWebConfig(file: string): WebConfig {
   const fail = (message: string): never => {
     throw new ConfigError("WEB_CONFIG_FILE", `${file}: ${message}`);
   };
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, "utf8"));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(code ? `cannot read (${code})` : "is not valid YAML");
-  }
-  const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join(".") ?? "";
-    const unknown = issue?.code === "unrecognized_keys" ? `unknown key ${issue.keys.join(", ")}` : undefined;
-    return fail(`${path ? `${path}: ` : ""}${unknown ?? "invalid value"}`);
-  }
-  const c = parsed.data;
+  const c = parseWebConfig(file, fail);
   const base = dirname(resolve(file));
   const files: string[] = [];
   const read = (path: string, key: string) => {
@@ -133,6 +129,7 @@ export function loadWebConfig(file: string): WebConfig {
     t?.curve_preferences && "tls_server_config.curve_preferences",
     c.http_server_config?.http2 !== undefined && "http_server_config.http2",
   ].filter((k): k is string => typeof k === "string");
+  if (tls) usableTls(tls, fail);
   for (const [user, hash] of Object.entries(c.basic_auth_users ?? {})) {
     if (!/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash))
       fail(`basic_auth_users.${user}: not a bcrypt hash`);
@@ -144,6 +141,48 @@ export function loadWebConfig(file: string): WebConfig {
     ignored,
     files,
   };
+}
+
+/** The file read and checked against the schema; YAML errors give line and column, never a snippet. */
+function parseWebConfig(file: string, fail: (message: string) => never): z.infer<typeof schema> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return fail(`cannot read (${(err as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
+  const doc = parseDocument(text);
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const { where, problem } = describeYamlError(file, yamlError);
+    throw new ConfigError("WEB_CONFIG_FILE", `${where}: ${problem}`);
+  }
+  const parsed = schema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.join(".") ?? "";
+  if (issue?.code === "unrecognized_keys") {
+    const key = issue.keys[0] ?? "?";
+    const suggestion = closest(key, KEYS_AT[path] ?? []);
+    return fail(
+      `${path ? `${path}: ` : ""}unknown key ${key}${suggestion ? `, did you mean ${suggestion}?` : ""}`,
+    );
+  }
+  return fail(`${path ? `${path}: ` : ""}invalid value`);
+}
+
+/**
+ * Builds a TLS context from the certificate and key, as the server will: a file that is not PEM,
+ * or a key that does not match the certificate, is a configuration error now rather than a crash
+ * at listen. OpenSSL's reason names no content of the files.
+ */
+function usableTls(tls: TlsSettings, fail: (message: string) => never): void {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca });
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^error:[0-9A-F]+:/, "");
+    fail(`tls_server_config: the certificate, key or client CA cannot be used (${reason})`);
+  }
 }
 
 function fileStamp(path: string): string {

@@ -29,6 +29,8 @@ interface Mistake {
 const dir = scratchDir("dtee-mistakes-");
 const typoFile = join(dir, "typo.yaml");
 writeFileSync(typoFile, `environments:\n  - name: prod\n    url: ${SAAS}\n    tokenfile: /run/secrets/dt\n`);
+const webTypoFile = join(dir, "web.yml");
+writeFileSync(webTypoFile, "tls_server_config:\n  certfile: /etc/tls/cert.pem\n");
 const busy = createServer();
 let tlsFront: TlsFront | undefined;
 let sim: SimulatedDynatrace | undefined;
@@ -139,6 +141,20 @@ function mistakes(): Mistake[] {
       },
       code: 2,
       message: "is already in use: set PORT (or HOST) to a free address",
+    },
+    {
+      name: "A token with a space inside (a paste mistake)",
+      env: { DYNATRACE_URL: SAAS, DYNATRACE_API_TOKEN: `${TOKEN} PASTED` },
+      args: check,
+      code: 2,
+      message: "DYNATRACE_API_TOKEN: contains whitespace inside it (a paste mistake?): a token is one word",
+    },
+    {
+      name: "A web config file that `--check-config` finds wrong",
+      env: { DYNATRACE_URL: SAAS, DYNATRACE_API_TOKEN: TOKEN },
+      args: ["--check-config", "--web.config.file", webTypoFile],
+      code: 2,
+      message: "tls_server_config: unknown key certfile, did you mean cert_file?",
     },
     {
       name: "The tenant's certificate is from an internal CA",

@@ -145,7 +145,10 @@ describe("config file", () => {
       () => loadConfig({}, join(dir, "missing.yml")),
       /CONFIG_FILE: cannot read .*missing\.yml \(ENOENT\)/,
     );
-    assert.match(errorOf("environments: [\n"), /^configuration error: FILE(:\d+)?: not valid YAML: /);
+    assert.match(
+      errorOf("environments: [\n"),
+      /^configuration error: FILE(:\d+:\d+)?: not valid YAML: [^:]*[^:\s]$/,
+    );
   });
 
   test("when there is no file, then the single-environment variables still work", () => {
@@ -186,5 +189,19 @@ environments:
     const config = loadConfig({}, file(text(32)));
     assert.equal(config.environments[0]?.relay?.concurrency, 32);
     assert.match(errorOf(text(0)), /concurrency/);
+  });
+
+  test("when the file has several mistakes, then the first in file order is reported, naming the file", () => {
+    const env1 = (extra: string) =>
+      `  - name: staging\n    url: https://abc12345.apps.dynatrace.com\n    token: dt0c01.B\n${extra}`;
+    const text = (extra: string) =>
+      `environments:\n  - name: prod\n    url: http://dt.example.com\n    token: dt0c01.A\n${env1(extra)}`;
+    for (const extra of ["", "    apiVersion: v3\n"]) {
+      assert.match(
+        errorOf(text(extra)),
+        /^configuration error: FILE: environments\[0\]\.url \(prod\): uses http:\/\//,
+        extra || "env[1] with the web UI address",
+      );
+    }
   });
 });

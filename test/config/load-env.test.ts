@@ -52,6 +52,14 @@ describe("loadConfigFromEnv", () => {
     assert.equal(e?.name, "f00-ba7");
   });
 
+  test("when the tenant is an IP address or a one-label name, then the label keeps the port alike", () => {
+    const name = (url: string) => loadConfigFromEnv({ ...BASE, DYNATRACE_URL: url }).environments[0]?.name;
+    assert.equal(name("http://127.0.0.1:9722"), "127.0.0.1:9722");
+    assert.equal(name("http://localhost:9722"), "localhost:9722");
+    assert.equal(name("http://localhost"), "localhost");
+    assert.equal(name("https://abc12345.live.dynatrace.com:443"), "abc12345");
+  });
+
   test("when durations, lists and the environment label are set, then they are parsed", () => {
     const e = loadConfigFromEnv({
       ...BASE,

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
+import { requireProgram } from "../helpers/programs.js";
 import { promtoolSkip } from "../helpers/promtool.js";
 
 const DIR = new URL("../../deploy/prometheus/", import.meta.url).pathname;
 
 describe("Prometheus alert rules", () => {
   test("when promtool checks the rules, then all are valid", { skip: promtoolSkip() }, () => {
-    const r = spawnSync("promtool", ["check", "rules", "dynatrace-exporter.rules.yml"], {
+    const r = spawnSync(requireProgram("promtool"), ["check", "rules", "dynatrace-exporter.rules.yml"], {
       cwd: DIR,
       encoding: "utf8",
     });
@@ -19,10 +20,14 @@ describe("Prometheus alert rules", () => {
     "when promtool runs the rule unit tests, then every alert fires and stays quiet as specified",
     { skip: promtoolSkip() },
     () => {
-      const r = spawnSync("promtool", ["test", "rules", "dynatrace-exporter.rules.test.yml"], {
-        cwd: DIR,
-        encoding: "utf8",
-      });
+      const r = spawnSync(
+        requireProgram("promtool"),
+        ["test", "rules", "dynatrace-exporter.rules.test.yml"],
+        {
+          cwd: DIR,
+          encoding: "utf8",
+        },
+      );
       assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
       assert.match(r.stdout, /SUCCESS/);
     },

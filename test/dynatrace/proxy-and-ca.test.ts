@@ -26,13 +26,17 @@ const needsOpenssl = skipWithout("openssl");
 const needsTinyproxy = skipWithout("tinyproxy", "openssl");
 
 before(async () => {
-  if (needsTinyproxy === false) proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
   sim = new SimulatedDynatrace();
   await sim.listen();
-  if (needsOpenssl !== false) return;
+});
+
+/** The throw-away CA and the TLS front, made once by whichever suite needs them first (openssl). */
+async function ensureTlsFront(): Promise<void> {
+  if (pki) return;
   pki = makePki();
   front = await startTlsFront(pki, sim.url);
-});
+}
+
 after(async () => {
   await front?.close();
   await sim?.close();
@@ -69,6 +73,11 @@ function client(url: string, extra: { proxy?: string; ca?: string } = {}): Dynat
 }
 
 describe("outbound proxy", { skip: needsTinyproxy }, () => {
+  // Each suite starts what it needs, so a missing program fails (under CI) with its own name.
+  before(async () => {
+    proxy = await startTinyproxy({ user: PROXY_USER, password: PROXY_PASSWORD });
+    await ensureTlsFront();
+  });
   test("when HTTP_PROXY is set, then feed drains and relayed pushes go through it and its credentials appear nowhere", async () => {
     await withHarness(
       { relay: true, realClock: true, env: { HTTP_PROXY: authed(), HTTP_TIMEOUT: "5s" } },
@@ -175,6 +184,7 @@ function readCa(): string {
 }
 
 describe("internal CA", { skip: needsOpenssl }, () => {
+  before(ensureTlsFront);
   test("when the tenant's certificate is from an unknown CA, then drains fail as tls with dynatrace_up 0, and DYNATRACE_CA_FILE fixes it", async () => {
     await withHarness(
       { env: { DYNATRACE_URL: front.url, DYNATRACE_API_TOKEN: sim.token, HTTP_TIMEOUT: "5s" } },

@@ -4,15 +4,14 @@ import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { samples } from "../helpers/exposition.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
-import { skipWithout } from "../helpers/programs.js";
+import { requireProgram, skipWithout } from "../helpers/programs.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Where the screenshot is kept: the repository's ignored tmp/ (see .gitignore). */
 const ARTIFACTS = new URL("../../tmp/artifacts/", import.meta.url).pathname;
 
 function launch(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: requireProgram("chromium"),
     // A name that is not localhost (browsers treat localhost as secure and never upgrade it),
     // resolved to this machine's loopback address.
     args: [
@@ -194,5 +193,15 @@ describe("landing page as an operator's console", { skip: skipWithout("chromium"
     } finally {
       await context.close();
     }
+  });
+
+  test("when the window is 500 px wide, then the page does not scroll sideways and the last drain's time is shown in words", async () => {
+    const page = await browser.newPage({ viewport: { width: 500, height: 800 } });
+    await page.goto(home);
+    const widths = await page.evaluate<number[]>("[document.documentElement.scrollWidth, window.innerWidth]");
+    assert.ok((widths[0] ?? 0) <= (widths[1] ?? 0), `page ${widths[0]} px wide in a ${widths[1]} px window`);
+    const row = page.getByRole("table", { name: /Environments/ }).getByRole("row", { name: /^test / });
+    assert.match(await row.innerText(), /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    await page.close();
   });
 });

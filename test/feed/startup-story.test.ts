@@ -37,6 +37,14 @@ describe("the log tells the story", () => {
     assert.ok(!h.logs.text.includes(h.relayToken), "the relay token is in no line");
   });
 
+  test("when the relay pushes with v1, then the relay line's lifecycle field says off like its message", async () => {
+    h = await startHarness({ relay: true, env: { RELAY_API_VERSION: "v1" } });
+    await h.start();
+    const [relay] = h.logs.find("relay on:");
+    assert.match(String(relay?.msg), /problem lifecycle off \(needs RELAY_API_VERSION=v2\)$/);
+    assert.deepEqual(relay?.lifecycle, []);
+  });
+
   test("when the relay is off, then the start says how to turn it on", async () => {
     h = await startHarness();
     await h.start();

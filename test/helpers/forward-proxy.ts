@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireProgram } from "./programs.js";
 import { freePort } from "./real-programs.js";
 import { until } from "./wait.js";
 
@@ -17,19 +18,9 @@ export interface ForwardProxy {
   stop(): Promise<void>;
 }
 
-/** The tinyproxy binary; throws when it is not installed (tests skip first, see skipWithout). */
-export function tinyproxyBinary(): string {
-  for (const path of ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]) {
-    if (spawnSync(path, ["-v"], { stdio: "ignore" }).status === 0) return path;
-  }
-  throw new Error(
-    "tinyproxy is not installed: apt-get install tinyproxy (the proxy tests need a real proxy)",
-  );
-}
-
 /** Starts tinyproxy in the foreground; `auth` turns on Basic authentication (then 407 without it). */
 export async function startTinyproxy(auth?: { user: string; password: string }): Promise<ForwardProxy> {
-  const binary = tinyproxyBinary();
+  const binary = requireProgram("tinyproxy");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "dtee-proxy-"));
   const conf = join(dir, "tinyproxy.conf");

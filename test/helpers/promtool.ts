@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { skipWithout } from "./programs.js";
+import { requireProgram, skipWithout } from "./programs.js";
 
 /** Why a promtool test cannot run here, or false when it can (see {@link skipWithout}). */
 export function promtoolSkip(): string | false {
@@ -8,6 +8,9 @@ export function promtoolSkip(): string | false {
 
 /** Runs `promtool check metrics` on an exposition; returns its exit status and output. */
 export function checkMetrics(exposition: string): { status: number | null; output: string } {
-  const r = spawnSync("promtool", ["check", "metrics"], { input: exposition, encoding: "utf8" });
+  const r = spawnSync(requireProgram("promtool"), ["check", "metrics"], {
+    input: exposition,
+    encoding: "utf8",
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ""}` };
 }

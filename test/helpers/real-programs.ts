@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
-import { skipWithout } from "./programs.js";
+import { requireProgram, skipWithout } from "./programs.js";
 import { until } from "./wait.js";
 import { scratchDir } from "./scratch.js";
 
@@ -95,7 +95,7 @@ export async function startPrometheus(opts: {
   writeFileSync(join(dir, "prometheus.yml"), config);
   if (opts.rules) writeFileSync(join(dir, "rules.yml"), opts.rules);
   return startProgram(
-    "prometheus",
+    requireProgram("prometheus"),
     [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
@@ -113,7 +113,7 @@ export async function startAlertmanager(config: string): Promise<RunningProgram>
   const port = await freePort();
   writeFileSync(join(dir, "alertmanager.yml"), config);
   return startProgram(
-    "prometheus-alertmanager",
+    requireProgram("alertmanager"),
     [
       `--config.file=${join(dir, "alertmanager.yml")}`,
       `--storage.path=${join(dir, "data")}`,

@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
+import { requireProgram } from "./programs.js";
 import { scratchDir } from "./scratch.js";
 
 /** A CA and a server certificate for 127.0.0.1 made with openssl, as PEM files. */
@@ -19,7 +20,7 @@ export interface TestPki {
 export function makePki(): TestPki {
   const dir = scratchDir("dtee-pki-");
   const p = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  const openssl = (...args: string[]) => execFileSync(requireProgram("openssl"), args, { stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl(
     "req",

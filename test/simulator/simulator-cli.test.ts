@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { after, describe, test } from "node:test";
 import request from "supertest";
 import { request as httpRequest } from "undici";
@@ -20,6 +21,19 @@ interface Tenant {
 }
 
 const children: ChildProcess[] = [];
+
+/** Runs the simulator CLI to its end (for arguments it refuses); its exit code and stderr. */
+async function runSimulator(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/simulator/main.ts", ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, "close")) as [number | null];
+  return { code, stderr };
+}
 after(async () => {
   for (const child of children) {
     if (child.exitCode !== null) continue;
@@ -113,17 +127,33 @@ describe("npm run simulator", () => {
   });
 
   test("when a flag is unknown or a value wrong, then one line names it and the exit code is 2", async () => {
-    for (const args of [["--bogus"], ["--api-version", "v3"], ["--fault-rate", "2", "--fault", "503"]]) {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/simulator/main.ts", ...args], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let err = "";
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      const [code] = (await once(child, "close")) as [number];
+    const wrong = [
+      ["--bogus"],
+      ["--api-version", "v3"],
+      ["--fault-rate", "2", "--fault", "503"],
+      ["--fault-rate", "0.5"],
+    ];
+    for (const args of wrong) {
+      const { code, stderr } = await runSimulator(args);
       assert.equal(code, 2, args.join(" "));
-      assert.match(err, /^simulator: --?[a-z-]+|^simulator: Unknown option/);
-      assert.equal(err.trim().split("\n").length, 1, err);
+      assert.match(stderr, /^simulator: --?[a-z-]+|^simulator: Unknown option/);
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    }
+  });
+
+  test("when its port is taken, then one line says so and the exit code is 2", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const { code, stderr } = await runSimulator(["--port", port]);
+      assert.equal(code, 2, stderr);
+      assert.equal(
+        stderr,
+        `simulator: cannot listen on 127.0.0.1:${port} (EADDRINUSE); choose another with --port\n`,
+      );
+    } finally {
+      busy.close();
     }
   });
 });

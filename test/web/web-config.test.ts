@@ -8,6 +8,7 @@ import bcrypt from "bcryptjs";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadWebConfig } from "../../src/web/web-config.js";
 import { type Harness, startHarness } from "../helpers/harness.js";
+import { requireProgram } from "../helpers/programs.js";
 import { promQuery, realProgramsSkip, startPrometheus } from "../helpers/real-programs.js";
 import { until } from "../helpers/wait.js";
 import { basicAuth, httpsCall } from "../helpers/web-https.js";
@@ -23,7 +24,7 @@ const PASSWORD = "scrape-password-0123";
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 
 function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  execFileSync(requireProgram("openssl"), args, { cwd: dir, stdio: "ignore" });
 }
 
 /** A CA and a server certificate for 127.0.0.1 signed by it, named `<name>.crt`/`<name>.key`. */
