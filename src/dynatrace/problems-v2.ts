@@ -5,6 +5,17 @@ import { labelValue, MAX_KEY_LENGTH, timeMs } from "./feed-event.js";
 import { type ItemDimensions, itemDimensions } from "./item-dimensions.js";
 import { DEFAULT_MAX_PAGES, PageBudget, SeenTokens } from "./paging-limit.js";
 
+/** The documented problem severity levels, the worst first (new ones may appear). */
+export const SEVERITY_LEVELS: readonly string[] = [
+  "AVAILABILITY",
+  "ERROR",
+  "PERFORMANCE",
+  "RESOURCE_CONTENTION",
+  "CUSTOM_ALERT",
+  "MONITORING_UNAVAILABLE",
+  "INFO",
+];
+
 /** Endpoint name used in `dynatrace_api_requests_total{endpoint}`. */
 export const PROBLEMS_ENDPOINT = "v2_problems";
 

@@ -1,18 +1,11 @@
+import { SEVERITY_LEVELS } from "../dynatrace/problems-v2.js";
 import type { DrainStatus } from "../feed/drainer.js";
 import type { FeedOverview } from "../feed/feed-set.js";
 import type { FeedView } from "../metrics/feed-view.js";
 import type { ProblemsView } from "../metrics/problem-view.js";
 
 /** Severities in the order an operator reads them: the worst first; others follow by name. */
-const SEVERITY_ORDER = [
-  "AVAILABILITY",
-  "ERROR",
-  "PERFORMANCE",
-  "RESOURCE_CONTENTION",
-  "CUSTOM_ALERT",
-  "MONITORING_UNAVAILABLE",
-  "INFO",
-];
+const SEVERITY_ORDER = SEVERITY_LEVELS;
 
 /** Counts by severity, worst first. */
 export type SeverityCounts = [severity: string, n: number][];

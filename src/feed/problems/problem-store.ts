@@ -1,21 +1,7 @@
-import type { FeedProblem } from "../../dynatrace/problems-v2.js";
+import { type FeedProblem, SEVERITY_LEVELS } from "../../dynatrace/problems-v2.js";
 import { type Dimensions, type LabelSetCap, LabelSets } from "../label-sets.js";
 import { escapeLabelValue } from "../../metrics/text-family.js";
 import { type DurationCounts, PROBLEM_DURATION_BUCKETS } from "../../metrics/problem-view.js";
-
-/**
- * The documented severity levels: their duration histograms exist from the start (at 0), so
- * `increase()` sees the first closure and percentile panels have series before any closure.
- */
-const SEVERITY_LEVELS = [
-  "AVAILABILITY",
-  "ERROR",
-  "PERFORMANCE",
-  "RESOURCE_CONTENTION",
-  "CUSTOM_ALERT",
-  "MONITORING_UNAVAILABLE",
-  "INFO",
-];
 
 /** Most severity levels with their own duration histogram; later ones share `other`. */
 const MAX_SEVERITIES = 16;
@@ -60,6 +46,8 @@ export class ProblemStore {
 
   private initDurations(): void {
     this.durations.clear();
+    // The documented levels' histograms exist from the start (at 0), so `increase()` sees the
+    // first closure and percentile panels have series before any closure.
     for (const level of SEVERITY_LEVELS) {
       this.durations.set(level, { buckets: PROBLEM_DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 });
     }
