@@ -9,10 +9,32 @@
 /** Shortest run of a secret (or of one of its forms) that is redacted wherever it appears. */
 export const MIN_RUN = 16;
 
-/** The transformed forms a run is looked for in, besides the forms the caller gives. */
+/**
+ * The transformed forms a run is looked for in, besides the forms the caller gives: reversed, hex
+ * (of the secret and of its reverse), per-byte `%xx`, ROT13, and the per-character escapes of
+ * HTML (`&#x61;`, `&#97;`) and of JSON or JavaScript (`\u0061`) that an error page may wrap an
+ * echo in.
+ */
 export function transformedForms(secret: string): string[] {
+  const chars = [...secret];
+  const reversed = chars.reverse().join("");
   const hex = Buffer.from(secret, "utf8").toString("hex");
-  return [[...secret].reverse().join(""), hex, hex.replace(/(..)/g, "%$1")];
+  const code = (c: string) => c.codePointAt(0) as number;
+  return [
+    reversed,
+    hex,
+    hex.replace(/(..)/g, "%$1"),
+    Buffer.from(reversed, "utf8").toString("hex"),
+    secret.replace(/[a-z]/gi, rot13),
+    [...secret].map((c) => `&#x${code(c).toString(16)};`).join(""),
+    [...secret].map((c) => `&#${code(c)};`).join(""),
+    [...secret].map((c) => `\\u${code(c).toString(16).padStart(4, "0")}`).join(""),
+  ];
+}
+
+function rot13(c: string): string {
+  const base = c <= "Z" ? 65 : 97;
+  return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
 }
 
 /** A view of a text: its characters, and for each the index in the original. */

@@ -105,6 +105,26 @@ describe("runs of the secret", () => {
     assert.equal(cleanUpstreamText(text, [FAKE_TOKEN]), text);
   });
 
+  test("when the secret is echoed as HTML entities, \\u escapes, ROT13 or the hex of its reverse, then it is redacted", () => {
+    const code = (c: string) => c.codePointAt(0) as number;
+    const rot13 = (c: string) =>
+      /[a-z]/i.test(c)
+        ? String.fromCharCode(((code(c) - (c <= "Z" ? 65 : 97) + 13) % 26) + (c <= "Z" ? 65 : 97))
+        : c;
+    const reversed = [...SECRET].reverse().join("");
+    const echoes = {
+      "HTML hex entities": [...SECRET].map((c) => `&#x${code(c).toString(16)};`).join(""),
+      "HTML decimal entities": [...SECRET].map((c) => `&#${code(c)};`).join(""),
+      "\\u escapes": [...SECRET].map((c) => `\\u${code(c).toString(16).padStart(4, "0")}`).join(""),
+      ROT13: [...SECRET].map(rot13).join(""),
+      "hex of the reverse": Buffer.from(reversed).toString("hex"),
+    };
+    for (const [how, echo] of Object.entries(echoes)) {
+      const out = cleanUpstreamText(`denied: ${echo.slice(0, 190)} end`, [FAKE_TOKEN], 10_000);
+      assert.equal(out, "denied: <redacted> end", how);
+    }
+  });
+
   test("when 16 characters of the secret stand reversed and spaced out, then they are redacted, 15 are not", () => {
     const reversed = [...SECRET.slice(5, 21)].reverse().join(" ");
     assert.equal(cleanUpstreamText(`echo ${reversed} end`, [FAKE_TOKEN]), "echo <redacted> end");
