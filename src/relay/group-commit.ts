@@ -147,10 +147,15 @@ export class GroupCommit {
       // back an alarm that was delivered (a duplicate), never lose one. The next FULL commit
       // syncs it anyway.
       this.setSynchronous(batch.length > 0 ? "FULL" : "NORMAL");
-      outcomes = this.db.transaction(() => {
-        for (const id of removals) this.writer.remove(id);
-        return this.writer.writeOffers(batch, now);
-      })();
+      // IMMEDIATE: the write lock is taken (waiting out the checkpoint thread's truncation) before
+      // the first read. A deferred transaction that read first could not upgrade after the WAL was
+      // reset under it, and failed at once with "database is locked" (every relay write does this).
+      outcomes = this.db
+        .transaction(() => {
+          for (const id of removals) this.writer.remove(id);
+          return this.writer.writeOffers(batch, now);
+        })
+        .immediate();
     } catch (err) {
       if (isDiskFull(err) && this.reserve?.release()) {
         this.filled(batch, removals, err);

@@ -31,7 +31,7 @@ export function buryOrphans(
       if (rows.length === 0) return;
       db.prepare(BURY).run(now, names);
       db.prepare(REMOVE).run(names);
-    })();
+    }).immediate();
   } catch (err) {
     throw storageError(err, "write");
   }

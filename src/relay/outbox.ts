@@ -169,10 +169,12 @@ export class Outbox implements OutboxGauges {
   deadLetter(a: QueuedAlarm, attempts: number, reason: string, error: string): void {
     const s = this.statements;
     const failedAt = this.options.clock();
-    this.db.transaction(() => {
-      s.bury.run(...deadLetterRow(a, { failedAt, attempts, reason, error }));
-      s.remove.run(a.id);
-    })();
+    this.db
+      .transaction(() => {
+        s.bury.run(...deadLetterRow(a, { failedAt, attempts, reason, error }));
+        s.remove.run(a.id);
+      })
+      .immediate();
     this.depths.add(a.environment, -1);
   }
 

@@ -136,20 +136,22 @@ export class LifecycleStore {
   keepOpen(a: Omit<KeptAlert, "firstSentAt" | "checkFailures">): void {
     // The alert fires again: a close of its problem still pending here (the resolve before it)
     // would end the problem of this firing, so it is dropped in the same transaction.
-    this.db.transaction(() => {
-      this.s.upsertAlert.run(
-        a.environment,
-        a.key,
-        a.source,
-        a.identity,
-        a.title,
-        a.body,
-        a.lastSentAt,
-        a.lastSentAt,
-        a.nextRefreshAt,
-      );
-      this.s.dropClose.run(a.environment, a.key);
-    })();
+    this.db
+      .transaction(() => {
+        this.s.upsertAlert.run(
+          a.environment,
+          a.key,
+          a.source,
+          a.identity,
+          a.title,
+          a.body,
+          a.lastSentAt,
+          a.lastSentAt,
+          a.nextRefreshAt,
+        );
+        this.s.dropClose.run(a.environment, a.key);
+      })
+      .immediate();
   }
 
   /**
@@ -157,18 +159,20 @@ export class LifecycleStore {
    * a resolve is on disk before it is acknowledged, and a crash cannot keep one without the other.
    */
   resolve(c: Omit<PendingClose, "attempts" | "verifying" | "firstMissedAt">): void {
-    this.db.transaction(() => {
-      this.s.dropAlert.run(c.environment, c.key);
-      this.s.upsertClose.run(
-        c.environment,
-        c.key,
-        c.identity,
-        c.title,
-        c.message,
-        c.createdAt,
-        c.nextAttemptAt,
-      );
-    })();
+    this.db
+      .transaction(() => {
+        this.s.dropAlert.run(c.environment, c.key);
+        this.s.upsertClose.run(
+          c.environment,
+          c.key,
+          c.identity,
+          c.title,
+          c.message,
+          c.createdAt,
+          c.nextAttemptAt,
+        );
+      })
+      .immediate();
   }
 
   /** The alert this replica keeps open under `key`, if any. */
@@ -214,10 +218,12 @@ export class LifecycleStore {
 
   /** Stops keeping an alert open (its problem was closed elsewhere). */
   forget(environment: string, key: string): void {
-    this.db.transaction(() => {
-      this.s.dropAlert.run(environment, key);
-      this.s.dropCorrelations.run(environment, key);
-    })();
+    this.db
+      .transaction(() => {
+        this.s.dropAlert.run(environment, key);
+        this.s.dropCorrelations.run(environment, key);
+      })
+      .immediate();
   }
 
   /** Schedules the next attempt of a close. */
@@ -240,10 +246,12 @@ export class LifecycleStore {
 
   /** The close is done (closed, nothing to close, or given up); its correlation ids go too. */
   closeDone(c: PendingClose): void {
-    this.db.transaction(() => {
-      this.s.dropClose.run(c.environment, c.key);
-      this.s.dropCorrelations.run(c.environment, c.key);
-    })();
+    this.db
+      .transaction(() => {
+        this.s.dropClose.run(c.environment, c.key);
+        this.s.dropCorrelations.run(c.environment, c.key);
+      })
+      .immediate();
   }
 
   /**
@@ -251,11 +259,13 @@ export class LifecycleStore {
    * this replica keeps open (its identity is the alert's key); other deliveries are ignored.
    */
   recordCorrelation(environment: string, identity: string, correlationId: string, now: number): void {
-    this.db.transaction(() => {
-      if (this.s.addCorrelation.run(correlationId, now, environment, identity).changes > 0) {
-        this.s.trimCorrelations.run({ environment, key: identity });
-      }
-    })();
+    this.db
+      .transaction(() => {
+        if (this.s.addCorrelation.run(correlationId, now, environment, identity).changes > 0) {
+          this.s.trimCorrelations.run({ environment, key: identity });
+        }
+      })
+      .immediate();
   }
 
   /** The latest correlation ids of the alert's events delivered by this replica (at most 20). */
