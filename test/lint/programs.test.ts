@@ -62,6 +62,8 @@ describe("the Debian programs the tests need", () => {
     const run = await runUnderCi(nodeOnlyPath(), ["test/dynatrace/proxy-and-ca.test.ts"]);
     assert.equal(run.code, 1, run.output.slice(-2000));
     assert.match(run.output, /needs openssl: apt-get install openssl/);
-    assert.doesNotMatch(run.output, /apt-get install tinyproxy|ENOENT/);
+    assert.doesNotMatch(run.output, /ENOENT/);
+    // Where tinyproxy is missing too, the proxy suite in the same file rightly names it.
+    if (programPath("tinyproxy") !== undefined) assert.doesNotMatch(run.output, /apt-get install tinyproxy/);
   });
 });
