@@ -1,14 +1,12 @@
-import type { DynatraceClient } from "../../dynatrace/client.js";
 import { listProblems, type ProblemSummary } from "../../dynatrace/problems.js";
-import type { Logger } from "../../log/logger.js";
-import type { LifecycleMetrics } from "../../metrics/lifecycle-metrics.js";
 import type { QueuedAlarm } from "../outbox-schema.js";
 import type { SendDecision } from "../sender.js";
 import { VERIFY_AFTER_MS } from "./closer.js";
 import { closingComment } from "./intake.js";
 import { closedSince, problemsOf, timeoutMargin } from "./matching.js";
+import type { EnvironmentLifecycle } from "./context.js";
 import { asInfo, type ProblemEvent, problemEvent } from "./superseded.js";
-import type { KeptAlert, LifecycleStore } from "./store.js";
+import type { KeptAlert } from "./store.js";
 
 /** How long one look-up serves the checks before sends (and the worker's refresh look-up them). */
 export const SEND_CHECK_CACHE_MS = 10_000;
@@ -24,13 +22,7 @@ export interface ProblemsSeen {
 }
 
 /** What one environment's {@link SendCheck} works with. */
-export interface SendCheckDeps {
-  environment: string;
-  store: LifecycleStore;
-  client: DynatraceClient;
-  metrics: LifecycleMetrics;
-  logger: Logger;
-  clock: () => number;
+export interface SendCheckDeps extends EnvironmentLifecycle {
   timeoutMinutes: number;
   /** Wakes the environment's lifecycle worker (a close was queued). */
   wakeWorker: () => void;
