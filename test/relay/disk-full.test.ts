@@ -25,7 +25,10 @@ const skip =
 if (skip) process.stderr.write(`\n*** SKIPPING: ${skip} ***\n`);
 
 /** Posts 4 KB alarms while the tenant is down until the outbox refuses one; the names acknowledged. */
-async function fillWithAlarms(base: string, token: string): Promise<{ acked: string[]; refusal: string }> {
+async function fillWithAlarms(
+  base: string,
+  token: string,
+): Promise<{ acked: string[]; refusal: string; retryAfter: unknown }> {
   const acked: string[] = [];
   for (let i = 0; i < 10_000; i++) {
     const res = await request(`${base}/api/v1/alarms`, {
@@ -41,7 +44,7 @@ async function fillWithAlarms(base: string, token: string): Promise<{ acked: str
     });
     const body = await res.body.text();
     assert.ok(res.statusCode === 202 || res.statusCode === 503, `${res.statusCode} ${body}`);
-    if (res.statusCode === 503) return { acked, refusal: body };
+    if (res.statusCode === 503) return { acked, refusal: body, retryAfter: res.headers["retry-after"] };
     acked.push(`d${i}`);
   }
   throw new Error("the disk never filled");
@@ -79,28 +82,9 @@ describe("relay outbox on a full disk", { skip }, () => {
     h = await startHarness({ relay: true, realClock: true, env: { RELAY_DATA_DIR: disk } });
     const base = await h.start();
     h.sim.injectFault({ kind: "status", status: 503 }, Number.POSITIVE_INFINITY, "push");
-    const acked: string[] = [];
-    let full: { status: number; retryAfter: unknown; body: string } | undefined;
-    for (let i = 0; i < 3000 && !full; i++) {
-      const res = await request(`${base}/api/v1/alarms`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${h.relayToken}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          host: "web01",
-          chart: "disk",
-          alarm: `d${i}`,
-          status: "CRITICAL",
-          info: "x".repeat(4000),
-        }),
-      });
-      const body = await res.body.text();
-      assert.ok(res.statusCode === 202 || res.statusCode === 503, `${res.statusCode} ${body}`);
-      if (res.statusCode === 202) acked.push(`d${i}`);
-      else full = { status: res.statusCode, retryAfter: res.headers["retry-after"], body };
-    }
-    assert.ok(full, "the disk filled up");
-    assert.equal(full.retryAfter, "30");
-    assert.match(full.body, /relay outbox cannot store alarms/);
+    const { acked, refusal, retryAfter } = await fillWithAlarms(base, h.relayToken);
+    assert.equal(retryAfter, "30");
+    assert.match(refusal, /relay outbox cannot store alarms/);
     assert.ok(acked.length > 0);
     h.sim.faults.clear();
     await until(() => h?.sim.pushed.length === acked.length, 30_000, "acknowledged alarms delivered");
